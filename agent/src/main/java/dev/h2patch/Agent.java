@@ -1,0 +1,95 @@
+package dev.h2patch;
+
+import dev.h2patch.bootstrap.H2patchRuntime;
+import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
+import java.util.List;
+import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
+
+/**
+ * Entry points: {@code -javaagent} ({@link #premain}) and dynamic attach ({@link #agentmain}).
+ *
+ * <p>Both parse the options, put the helper classes on the bootstrap path, install the enabled fixes and print one
+ * banner line. Nothing here may ever reach the application: a bad option or an unexpected failure prints one line on
+ * stderr, installs nothing, and lets the application start and serve normally. Loading the agent a second time in the
+ * same JVM is a no-op.
+ */
+public final class Agent {
+
+    /** System property set once the agent is active; {@code jcmd PID VM.system_properties} shows it. */
+    public static final String VERSION_PROPERTY = "h2patch.version";
+
+    private static ResettableClassFileTransformer transformer;
+
+    private Agent() {
+    }
+
+    public static void premain(String arguments, Instrumentation instrumentation) {
+        start(arguments, instrumentation, "premain");
+    }
+
+    public static void agentmain(String arguments, Instrumentation instrumentation) {
+        start(arguments, instrumentation, "attach");
+    }
+
+    /** The agent's version, from the jar manifest. */
+    public static String version() {
+        String version = Agent.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
+    }
+
+    private static synchronized void start(String arguments, Instrumentation instrumentation, String how) {
+        try {
+            String active = System.getProperty(VERSION_PROPERTY);
+            if (active != null) {
+                Log.info("h2patch " + active + " is already active in this JVM; nothing to do");
+                return;
+            }
+            Options options;
+            try {
+                options = Options.fromJvm(arguments);
+            } catch (Options.InvalidOptionException e) {
+                Log.error("invalid option: " + e.getMessage()
+                        + " -- h2patch installed nothing; the application runs without it");
+                return;
+            }
+            Log.init(options.log());
+            Switches.apply(options);
+            List<Fix> fixes = Fixes.enabled(options);
+            Log.info(banner(options, fixes, how));
+            transformer = Installer.install(instrumentation, fixes);
+            System.setProperty("h2patch.fixes", Options.join(options.fixes()));
+            System.setProperty("h2patch.mode", options.mode().name().toLowerCase(java.util.Locale.ROOT));
+            System.setProperty(VERSION_PROPERTY, version());
+        } catch (Throwable t) {
+            Log.error("failed to start (" + t + ") -- the application runs without h2patch");
+        }
+    }
+
+    private static String banner(Options options, List<Fix> fixes, String how) {
+        List<String> missing = new ArrayList<String>();
+        for (String name : options.fixes()) {
+            if (!Fixes.isImplemented(name)) {
+                missing.add(name);
+            }
+        }
+        List<String> libraries = new ArrayList<String>();
+        for (Fix fix : fixes) {
+            StringBuilder entry = new StringBuilder(fix.toString());
+            for (Relocation relocation : fix.relocations()) {
+                entry.append(" +").append(relocation.label());
+            }
+            libraries.add(entry.toString());
+        }
+        return "h2patch " + version() + " (" + how + "): " + options
+                + "; watching for " + (libraries.isEmpty() ? "nothing" : Options.join(libraries))
+                + (missing.isEmpty() ? "" : "; not in this build: " + Options.join(missing));
+    }
+
+    /** The switches inlined advice reads; a separate class so the bootstrap copy is loaded only after injection. */
+    private static final class Switches {
+        static void apply(Options options) {
+            H2patchRuntime.reportOnly = options.mode() == Options.Mode.REPORT;
+        }
+    }
+}

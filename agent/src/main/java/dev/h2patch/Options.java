@@ -1,0 +1,238 @@
+package dev.h2patch;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * The agent's options, from (highest precedence first) the agent arguments {@code key=value,key=value}, the system
+ * properties {@code h2patch.<key>}, and the environment variables {@code H2PATCH_<KEY>}.
+ *
+ * <p>A fix list is itself comma-separated, so in agent arguments a token without {@code =} continues the previous
+ * key's value: {@code fixes=end-stream,early-settings,mode=report} sets two fixes and the mode. Anything unknown is
+ * an {@link InvalidOptionException} whose message names the valid choices; the agent then installs nothing.
+ */
+public final class Options {
+
+    /** What the fixes do when they find a bug. */
+    public enum Mode {
+        /** Repair the frames. */
+        FIX,
+        /** Count what would be repaired; change nothing. */
+        REPORT
+    }
+
+    /** How much the agent writes to stderr. */
+    public enum LogLevel {
+        /** Errors and warnings only. */
+        QUIET,
+        /** A banner, the libraries matched, the fixes skipped. */
+        INFO,
+        /** Also every class transformed. */
+        DEBUG
+    }
+
+    static final String KEY_FIXES = "fixes";
+    static final String KEY_MODE = "mode";
+    static final String KEY_LOG = "log";
+
+    /** Every key the agent understands, in the order the docs list them. */
+    public static final List<String> KEYS = Collections.unmodifiableList(Arrays.asList(KEY_FIXES, KEY_MODE, KEY_LOG));
+
+    /** System properties under {@code h2patch.} that the agent itself sets to show its state, not options. */
+    static final Set<String> STATE_PROPERTIES = Collections.singleton("version");
+
+    private final Set<String> fixes;
+    private final Mode mode;
+    private final LogLevel log;
+
+    private Options(Set<String> fixes, Mode mode, LogLevel log) {
+        this.fixes = fixes;
+        this.mode = mode;
+        this.log = log;
+    }
+
+    /** The defaults: every fix, fix mode, info logging. */
+    public static Options defaults() {
+        return new Options(new LinkedHashSet<String>(Fixes.NAMES), Mode.FIX, LogLevel.INFO);
+    }
+
+    /** Reads the options from this JVM: agent arguments, then system properties, then the environment. */
+    public static Options fromJvm(String agentArguments) throws InvalidOptionException {
+        return parse(agentArguments, System.getProperties(), System.getenv());
+    }
+
+    static Options parse(String agentArguments, Properties systemProperties, Map<String, String> environment)
+            throws InvalidOptionException {
+        Map<String, Setting> settings = new LinkedHashMap<String, Setting>();
+        readEnvironment(environment, settings);
+        readSystemProperties(systemProperties, settings);
+        readAgentArguments(agentArguments, settings);
+
+        Options defaults = defaults();
+        Set<String> fixes = settings.containsKey(KEY_FIXES) ? parseFixes(settings.get(KEY_FIXES)) : defaults.fixes;
+        Mode mode = settings.containsKey(KEY_MODE)
+                ? parseEnum(Mode.class, settings.get(KEY_MODE)) : defaults.mode;
+        LogLevel log = settings.containsKey(KEY_LOG)
+                ? parseEnum(LogLevel.class, settings.get(KEY_LOG)) : defaults.log;
+        return new Options(Collections.unmodifiableSet(fixes), mode, log);
+    }
+
+    public Set<String> fixes() {
+        return fixes;
+    }
+
+    public boolean isEnabled(String fixName) {
+        return fixes.contains(fixName);
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public LogLevel log() {
+        return log;
+    }
+
+    /** The options in agent-argument form, as the banner and the system properties show them. */
+    @Override
+    public String toString() {
+        return KEY_MODE + "=" + lower(mode) + " " + KEY_FIXES + "=" + join(fixes) + " " + KEY_LOG + "=" + lower(log);
+    }
+
+    private static void readEnvironment(Map<String, String> environment, Map<String, Setting> settings)
+            throws InvalidOptionException {
+        for (Map.Entry<String, String> entry : environment.entrySet()) {
+            String name = entry.getKey();
+            if (name.startsWith("H2PATCH_")) {
+                String key = name.substring("H2PATCH_".length()).toLowerCase(Locale.ROOT);
+                put(settings, key, entry.getValue(), "environment variable " + name);
+            }
+        }
+    }
+
+    private static void readSystemProperties(Properties properties, Map<String, Setting> settings)
+            throws InvalidOptionException {
+        for (String name : properties.stringPropertyNames()) {
+            if (name.startsWith("h2patch.")) {
+                String key = name.substring("h2patch.".length());
+                if (!STATE_PROPERTIES.contains(key)) {
+                    put(settings, key, properties.getProperty(name), "system property " + name);
+                }
+            }
+        }
+    }
+
+    private static void readAgentArguments(String arguments, Map<String, Setting> settings)
+            throws InvalidOptionException {
+        if (arguments == null || arguments.trim().isEmpty()) {
+            return;
+        }
+        String key = null;
+        StringBuilder value = new StringBuilder();
+        for (String token : arguments.split(",", -1)) {
+            int equals = token.indexOf('=');
+            if (equals < 0) {
+                if (key == null) {
+                    throw new InvalidOptionException("agent argument '" + token.trim()
+                            + "' is not key=value; valid keys: " + join(KEYS));
+                }
+                // A comma inside a list value (fixes=a,b): continue the previous key.
+                value.append(',').append(token);
+                continue;
+            }
+            if (key != null) {
+                put(settings, key, value.toString(), "agent arguments");
+            }
+            key = token.substring(0, equals).trim();
+            value.setLength(0);
+            value.append(token.substring(equals + 1));
+        }
+        if (key != null) {
+            put(settings, key, value.toString(), "agent arguments");
+        }
+    }
+
+    private static void put(Map<String, Setting> settings, String key, String value, String source)
+            throws InvalidOptionException {
+        if (!KEYS.contains(key)) {
+            throw new InvalidOptionException("unknown option '" + key + "' (from " + source + "); valid options: "
+                    + join(KEYS));
+        }
+        settings.put(key, new Setting(key, value.trim(), source));
+    }
+
+    private static Set<String> parseFixes(Setting setting) throws InvalidOptionException {
+        Set<String> fixes = new LinkedHashSet<String>();
+        for (String name : setting.value.split(",")) {
+            name = name.trim();
+            if (name.equals("all")) {
+                fixes.addAll(Fixes.NAMES);
+            } else if (Fixes.NAMES.contains(name)) {
+                fixes.add(name);
+            } else {
+                throw new InvalidOptionException("unknown fix '" + name + "' in " + setting + "; valid fixes: "
+                        + join(Fixes.NAMES) + ", or all");
+            }
+        }
+        return fixes;
+    }
+
+    private static <E extends Enum<E>> E parseEnum(Class<E> type, Setting setting) throws InvalidOptionException {
+        List<String> names = new ArrayList<String>();
+        for (E constant : type.getEnumConstants()) {
+            if (lower(constant).equals(setting.value)) {
+                return constant;
+            }
+            names.add(lower(constant));
+        }
+        throw new InvalidOptionException("invalid value '" + setting.value + "' in " + setting + "; valid values: "
+                + join(names));
+    }
+
+    private static String lower(Enum<?> constant) {
+        return constant.name().toLowerCase(Locale.ROOT);
+    }
+
+    static String join(Iterable<String> values) {
+        StringBuilder text = new StringBuilder();
+        for (String value : values) {
+            text.append(text.length() == 0 ? "" : ", ").append(value);
+        }
+        return text.toString();
+    }
+
+    /** One key's raw value and where it came from, for error messages. */
+    private static final class Setting {
+        final String key;
+        final String value;
+        final String source;
+
+        Setting(String key, String value, String source) {
+            this.key = key;
+            this.value = value;
+            this.source = source;
+        }
+
+        @Override
+        public String toString() {
+            return key + "=" + value + " (from " + source + ")";
+        }
+    }
+
+    /** An option the agent does not understand; the message names the valid choices. */
+    public static final class InvalidOptionException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        InvalidOptionException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.h2patch;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The advice a fix applies to one type: for each method (by name and exact parameter types), one advice class.
+ *
+ * <p>Type names are strings, not classes: the agent never loads the libraries it patches, and a {@link Relocation}
+ * can rewrite the names for a shaded copy of the library.
+ */
+public final class TypePatch {
+
+    private final String typeName;
+    private final List<MethodAdvice> advice = new ArrayList<MethodAdvice>();
+
+    private TypePatch(String typeName) {
+        this.typeName = typeName;
+    }
+
+    /** Starts a patch of the type with this fully qualified name. */
+    public static TypePatch type(String typeName) {
+        return new TypePatch(typeName);
+    }
+
+    /**
+     * Advises the method {@code name} whose parameters are exactly {@code parameterTypes} (fully qualified names,
+     * primitives as {@code int}, {@code boolean}...) with {@code adviceClass}.
+     */
+    public TypePatch advise(Class<?> adviceClass, String name, String... parameterTypes) {
+        advice.add(new MethodAdvice(name, Arrays.asList(parameterTypes), adviceClass));
+        return this;
+    }
+
+    public String typeName() {
+        return typeName;
+    }
+
+    public List<MethodAdvice> advice() {
+        return Collections.unmodifiableList(advice);
+    }
+
+    /** One method of the type and the advice class inlined into it. */
+    public static final class MethodAdvice {
+        private final String name;
+        private final List<String> parameterTypes;
+        private final Class<?> adviceClass;
+
+        MethodAdvice(String name, List<String> parameterTypes, Class<?> adviceClass) {
+            this.name = name;
+            this.parameterTypes = parameterTypes;
+            this.adviceClass = adviceClass;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public List<String> parameterTypes() {
+            return parameterTypes;
+        }
+
+        public Class<?> adviceClass() {
+            return adviceClass;
+        }
+
+        /** {@code name(type, type, ...)}, for log lines. */
+        public String signature(Relocation relocation) {
+            StringBuilder text = new StringBuilder(name).append('(');
+            for (int i = 0; i < parameterTypes.size(); i++) {
+                text.append(i == 0 ? "" : ", ").append(relocation.apply(parameterTypes.get(i)));
+            }
+            return text.append(')').toString();
+        }
+    }
+}

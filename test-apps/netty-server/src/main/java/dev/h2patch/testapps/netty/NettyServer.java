@@ -1,0 +1,243 @@
+package dev.h2patch.testapps.netty;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.CharsetUtil;
+import io.netty.util.ReferenceCountUtil;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+import static io.netty.handler.codec.http.HttpVersion.HTTP_1_1;
+
+/**
+ * h2c (prior knowledge) test server on Netty, built the way real stacks (Reactor Netty, Armeria, ...) build it:
+ * {@code Http2FrameCodec} + {@code Http2MultiplexHandler}, one child channel per stream, and
+ * {@code Http2StreamFrameToHttpObjectCodec} so the handler speaks HttpObjects.
+ *
+ * <p>The same source is compiled three times: against plain Netty 4.1 (netty-server), plain Netty 4.2
+ * (netty42-server) and, relocated, against the Netty inside grpc-netty-shaded (grpc-shaded-netty-server).
+ *
+ * <p>Usage: {@code java -jar netty-server.jar --port P} (0 = ephemeral). Prints {@code READY <port>} on stdout
+ * once it listens on 127.0.0.1; logs go to stderr; runs until killed.
+ */
+public final class NettyServer {
+
+    private NettyServer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = parsePort(args);
+
+        // NioEventLoopGroup: deprecated in 4.2 (MultiThreadIoEventLoopGroup) but present on 4.1 and 4.2 alike.
+        EventLoopGroup boss = new NioEventLoopGroup(1);
+        EventLoopGroup workers = new NioEventLoopGroup(1);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        // h2c with prior knowledge: the connection is HTTP/2 from its first byte.
+                        ch.pipeline().addLast(
+                                Http2FrameCodecBuilder.forServer().build(),
+                                new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                                    @Override
+                                    protected void initChannel(Http2StreamChannel stream) {
+                                        stream.pipeline().addLast(
+                                                new Http2StreamFrameToHttpObjectCodec(true),
+                                                new RequestHandler());
+                                    }
+                                }));
+                    }
+                });
+
+        Channel server = bootstrap.bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+        int actualPort = ((InetSocketAddress) server.localAddress()).getPort();
+
+        // SIGTERM runs the shutdown hooks: close the listener and let the loops finish.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        }, "netty-server-shutdown"));
+
+        System.out.println("READY " + actualPort);
+        System.out.flush();
+        System.err.println("netty-server listening on 127.0.0.1:" + actualPort);
+
+        server.closeFuture().sync();
+    }
+
+    private static int parsePort(String[] args) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if ("--port".equals(args[i])) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        if (args.length == 1 && args[0].startsWith("--port=")) {
+            return Integer.parseInt(args[0].substring("--port=".length()));
+        }
+        throw new IllegalArgumentException("usage: --port P (0 = ephemeral)");
+    }
+
+    /**
+     * One per stream (child channel). Reads the whole request (HttpRequest, HttpContent..., LastHttpContent;
+     * a request without body arrives as one FullHttpRequest, which is both), then answers by path.
+     */
+    static final class RequestHandler extends ChannelInboundHandlerAdapter {
+        private String path;
+        private CompositeByteBuf body;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (msg instanceof HttpRequest) {
+                    HttpRequest req = (HttpRequest) msg;
+                    path = req.uri();
+                    body = ctx.alloc().compositeBuffer();
+                    System.err.println("request " + req.method() + " " + path);
+                }
+                if (msg instanceof HttpContent && body != null) {
+                    ByteBuf content = ((HttpContent) msg).content();
+                    if (content.isReadable()) {
+                        // Keep our own reference; the message itself is released in finally.
+                        body.addComponent(true, content.retain());
+                    }
+                }
+                if (msg instanceof LastHttpContent && body != null) {
+                    ByteBuf requestBody = body;
+                    body = null;
+                    respond(ctx, path, requestBody);
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            // Stream reset or connection gone before the request ended: drop what we collected.
+            if (body != null) {
+                body.release();
+                body = null;
+            }
+            super.channelInactive(ctx);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            System.err.println("stream error on " + path + ": " + cause);
+            ctx.close();
+        }
+
+        /** Takes ownership of {@code requestBody}. */
+        private static void respond(ChannelHandlerContext ctx, String path, ByteBuf requestBody) {
+            String route = path == null ? "" : path;
+            int query = route.indexOf('?');
+            if (query >= 0) {
+                route = route.substring(0, query);
+            }
+            switch (route) {
+                case "/h2patch.Test/Fail":
+                    requestBody.release();
+                    grpcFailTrailersOnlyBroken(ctx);
+                    break;
+                case "/h2patch.Test/Echo":
+                    grpcEcho(ctx, requestBody);
+                    break;
+                case "/empty-same-flush":
+                    requestBody.release();
+                    ctx.write(textHeadersOnly());
+                    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                    break;
+                case "/empty-later":
+                    requestBody.release();
+                    ctx.writeAndFlush(textHeadersOnly());
+                    ctx.executor().execute(() -> ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+                    break;
+                case "/hello":
+                    requestBody.release();
+                    ctx.writeAndFlush(fullText(HttpResponseStatus.OK, "hello\n"));
+                    break;
+                default:
+                    requestBody.release();
+                    ctx.writeAndFlush(fullText(HttpResponseStatus.NOT_FOUND, "not found\n"));
+                    break;
+            }
+        }
+
+        /**
+         * Seed 002, bug (A) in netty.md: a gRPC Trailers-Only error sent as a non-full response whose end comes
+         * in a later flush. Http2StreamFrameToHttpObjectCodec turns the HttpResponse into HEADERS without
+         * END_STREAM, and EMPTY_LAST_CONTENT into DATA(length 0, END_STREAM). The gRPC spec wants END_STREAM on the
+         * HEADERS that carry grpc-status; grpc-java and grpc-go clients report INTERNAL instead of NOT_FOUND
+         * (same root cause as golang/go#56317: headers flushed before the handler finished).
+         */
+        private static void grpcFailTrailersOnlyBroken(ChannelHandlerContext ctx) {
+            HttpResponse resp = new DefaultHttpResponse(HTTP_1_1, HttpResponseStatus.OK);
+            resp.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, "application/grpc")
+                    .set("grpc-status", "5")
+                    .set("grpc-message", "no such thing");
+            ctx.writeAndFlush(resp);
+            // A later event-loop task, so the end of the stream is in a separate flush from the HEADERS.
+            ctx.executor().execute(() -> ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+        }
+
+        /**
+         * A correct gRPC unary response: HEADERS(200, application/grpc), DATA with the request's length-prefixed
+         * message unchanged, then trailers (grpc-status 0) on HEADERS with END_STREAM. The codec turns a
+         * LastHttpContent with trailing headers and no content into that trailing HEADERS frame alone.
+         */
+        private static void grpcEcho(ChannelHandlerContext ctx, ByteBuf requestBody) {
+            HttpResponse resp = new DefaultHttpResponse(HTTP_1_1, HttpResponseStatus.OK);
+            resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");
+            LastHttpContent trailers = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
+            trailers.trailingHeaders().set("grpc-status", "0");
+            ctx.write(resp);
+            ctx.write(new DefaultHttpContent(requestBody));
+            ctx.writeAndFlush(trailers);
+        }
+
+        private static HttpResponse textHeadersOnly() {
+            HttpResponse resp = new DefaultHttpResponse(HTTP_1_1, HttpResponseStatus.OK);
+            resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+            return resp;
+        }
+
+        private static FullHttpResponse fullText(HttpResponseStatus status, String text) {
+            FullHttpResponse resp = new DefaultFullHttpResponse(HTTP_1_1, status,
+                    Unpooled.copiedBuffer(text, CharsetUtil.UTF_8));
+            resp.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, "text/plain")
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, resp.content().readableBytes());
+            return resp;
+        }
+    }
+}
