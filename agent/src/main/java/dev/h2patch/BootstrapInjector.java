@@ -6,6 +6,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import dev.h2patch.bootstrap.H2patchRuntime;
 import java.lang.instrument.Instrumentation;
 import java.net.URL;
 import java.util.ArrayList;
@@ -64,8 +65,7 @@ final class BootstrapInjector {
                 Class.forName(name, true, null);
             }
             // The agent itself already uses the system loader's copy; the new bootstrap copy needs the same switches.
-            Class.forName(MARKER, true, null).getField("reportOnly")
-                    .setBoolean(null, dev.h2patch.bootstrap.H2patchRuntime.reportOnly);
+            Class.forName(MARKER, true, null).getField("reportOnly").setBoolean(null, H2patchRuntime.reportOnly);
             return true;
         } catch (Throwable t) {
             Log.warn("could not put the agent's helper classes on the bootstrap class path (" + t + ")");
@@ -92,10 +92,10 @@ final class BootstrapInjector {
         return jar;
     }
 
-    /** The class files of the bootstrap package, listed from the agent jar (or classes directory, in tests). */
+    /** The class files of the bootstrap package, listed from the agent jar (or the module's output, in tests). */
     static List<String> bootstrapClassFiles() throws IOException {
         List<String> resources = new ArrayList<String>();
-        URL location = BootstrapInjector.class.getProtectionDomain().getCodeSource().getLocation();
+        URL location = H2patchRuntime.class.getProtectionDomain().getCodeSource().getLocation();
         File source;
         try {
             source = new File(location.toURI());
@@ -131,7 +131,7 @@ final class BootstrapInjector {
     }
 
     private static byte[] read(String resource) throws IOException {
-        InputStream in = BootstrapInjector.class.getClassLoader().getResourceAsStream(resource);
+        InputStream in = H2patchRuntime.class.getClassLoader().getResourceAsStream(resource);
         if (in == null) {
             throw new IOException("missing " + resource);
         }
