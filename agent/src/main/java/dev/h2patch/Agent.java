@@ -54,6 +54,9 @@ public final class Agent {
                 return;
             }
             Log.init(options.log());
+            for (String warning : options.warnings()) {
+                Log.warn(warning);
+            }
             Switches.apply(options);
             List<Fix> fixes = Fixes.enabled(options);
             Log.info(banner(options, fixes, how));

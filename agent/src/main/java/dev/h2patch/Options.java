@@ -52,16 +52,19 @@ public final class Options {
     private final Set<String> fixes;
     private final Mode mode;
     private final LogLevel log;
+    private final List<String> warnings;
 
-    private Options(Set<String> fixes, Mode mode, LogLevel log) {
+    private Options(Set<String> fixes, Mode mode, LogLevel log, List<String> warnings) {
         this.fixes = fixes;
         this.mode = mode;
         this.log = log;
+        this.warnings = warnings;
     }
 
     /** The defaults: every fix, fix mode, info logging. */
     public static Options defaults() {
-        return new Options(new LinkedHashSet<String>(Fixes.NAMES), Mode.FIX, LogLevel.INFO);
+        return new Options(new LinkedHashSet<String>(Fixes.NAMES), Mode.FIX, LogLevel.INFO,
+                Collections.<String>emptyList());
     }
 
     /** Reads the options from this JVM: agent arguments, then system properties, then the environment. */
@@ -72,7 +75,8 @@ public final class Options {
     static Options parse(String agentArguments, Properties systemProperties, Map<String, String> environment)
             throws InvalidOptionException {
         Map<String, Setting> settings = new LinkedHashMap<String, Setting>();
-        readEnvironment(environment, settings);
+        List<String> warnings = new ArrayList<String>();
+        readEnvironment(environment, settings, warnings);
         readSystemProperties(systemProperties, settings);
         readAgentArguments(agentArguments, settings);
 
@@ -82,7 +86,12 @@ public final class Options {
                 ? parseEnum(Mode.class, settings.get(KEY_MODE)) : defaults.mode;
         LogLevel log = settings.containsKey(KEY_LOG)
                 ? parseEnum(LogLevel.class, settings.get(KEY_LOG)) : defaults.log;
-        return new Options(Collections.unmodifiableSet(fixes), mode, log);
+        return new Options(Collections.unmodifiableSet(fixes), mode, log, Collections.unmodifiableList(warnings));
+    }
+
+    /** Things worth telling the operator that did not stop the agent, such as an unknown environment variable. */
+    public List<String> warnings() {
+        return warnings;
     }
 
     public Set<String> fixes() {
@@ -107,13 +116,23 @@ public final class Options {
         return KEY_MODE + "=" + lower(mode) + " " + KEY_FIXES + "=" + join(fixes) + " " + KEY_LOG + "=" + lower(log);
     }
 
-    private static void readEnvironment(Map<String, String> environment, Map<String, Setting> settings)
-            throws InvalidOptionException {
+    /**
+     * Unlike agent arguments and system properties, which only an operator writes for this agent, the environment is
+     * shared with wrappers and platforms that may define their own {@code H2PATCH_*} variables: an unknown one is a
+     * warning, not an error. A known key with a bad value is still an error.
+     */
+    private static void readEnvironment(Map<String, String> environment, Map<String, Setting> settings,
+                                        List<String> warnings) throws InvalidOptionException {
         for (Map.Entry<String, String> entry : environment.entrySet()) {
             String name = entry.getKey();
             if (name.startsWith("H2PATCH_")) {
                 String key = name.substring("H2PATCH_".length()).toLowerCase(Locale.ROOT);
-                put(settings, key, entry.getValue(), "environment variable " + name);
+                if (KEYS.contains(key)) {
+                    put(settings, key, entry.getValue(), "environment variable " + name);
+                } else {
+                    warnings.add("ignoring environment variable " + name + ": not an h2patch option (valid: "
+                            + join(KEYS) + ")");
+                }
             }
         }
     }

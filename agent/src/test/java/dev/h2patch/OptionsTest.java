@@ -1,0 +1,115 @@
+package dev.h2patch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class OptionsTest {
+
+    private static final Properties NO_PROPERTIES = new Properties();
+    private static final Map<String, String> NO_ENVIRONMENT = Collections.emptyMap();
+
+    @Test
+    void defaultsEnableEveryFixInFixMode() throws Exception {
+        Options options = Options.parse(null, NO_PROPERTIES, NO_ENVIRONMENT);
+        assertEquals(new LinkedHashSet<>(Fixes.NAMES), options.fixes());
+        assertEquals(Options.Mode.FIX, options.mode());
+        assertEquals(Options.LogLevel.INFO, options.log());
+    }
+
+    @Test
+    void agentArgumentsTakeCommaSeparatedFixListsFollowedByOtherKeys() throws Exception {
+        Options options = Options.parse("fixes=end-stream,early-settings,mode=report,log=debug",
+                NO_PROPERTIES, NO_ENVIRONMENT);
+        assertEquals(new LinkedHashSet<>(Arrays.asList("end-stream", "early-settings")), options.fixes());
+        assertEquals(Options.Mode.REPORT, options.mode());
+        assertEquals(Options.LogLevel.DEBUG, options.log());
+    }
+
+    @Test
+    void agentArgumentsOverrideSystemPropertiesWhichOverrideTheEnvironment() throws Exception {
+        Properties properties = new Properties();
+        properties.setProperty("h2patch.mode", "report");
+        properties.setProperty("h2patch.log", "quiet");
+        Map<String, String> environment = new HashMap<>();
+        environment.put("H2PATCH_MODE", "fix");
+        environment.put("H2PATCH_LOG", "debug");
+        environment.put("H2PATCH_FIXES", "proxy-safe-reset");
+
+        Options options = Options.parse("log=info", properties, environment);
+
+        assertEquals(Options.LogLevel.INFO, options.log(), "agent argument wins");
+        assertEquals(Options.Mode.REPORT, options.mode(), "system property beats environment");
+        assertEquals(Collections.singleton("proxy-safe-reset"), options.fixes(), "environment applies when alone");
+    }
+
+    @Test
+    void theVersionPropertyTheAgentSetsIsNotAnOption() throws Exception {
+        Properties properties = new Properties();
+        properties.setProperty("h2patch.version", "0.1.0");
+        Options.parse(null, properties, NO_ENVIRONMENT);
+    }
+
+    @Test
+    void allSelectsEveryFix() throws Exception {
+        assertEquals(new LinkedHashSet<>(Fixes.NAMES),
+                Options.parse("fixes=all", NO_PROPERTIES, NO_ENVIRONMENT).fixes());
+    }
+
+    @Test
+    void unknownFixNamesTheValidOnes() {
+        Options.InvalidOptionException error = assertThrows(Options.InvalidOptionException.class,
+                () -> Options.parse("fixes=nonsense", NO_PROPERTIES, NO_ENVIRONMENT));
+        assertTrue(error.getMessage().contains("'nonsense'"), error.getMessage());
+        for (String name : Fixes.NAMES) {
+            assertTrue(error.getMessage().contains(name), error.getMessage());
+        }
+    }
+
+    @Test
+    void unknownKeyNamesTheValidKeysAndTheSource() {
+        Properties properties = new Properties();
+        properties.setProperty("h2patch.colour", "red");
+        Options.InvalidOptionException error = assertThrows(Options.InvalidOptionException.class,
+                () -> Options.parse(null, properties, NO_ENVIRONMENT));
+        assertTrue(error.getMessage().contains("'colour'"), error.getMessage());
+        assertTrue(error.getMessage().contains("h2patch.colour"), error.getMessage());
+        assertTrue(error.getMessage().contains("fixes, mode, log"), error.getMessage());
+
+        error = assertThrows(Options.InvalidOptionException.class,
+                () -> Options.parse("colour=red", NO_PROPERTIES, NO_ENVIRONMENT));
+        assertTrue(error.getMessage().contains("'colour'") && error.getMessage().contains("agent arguments"),
+                error.getMessage());
+    }
+
+    @Test
+    void anUnknownEnvironmentVariableIsOnlyAWarning() throws Exception {
+        Options options = Options.parse(null, NO_PROPERTIES, Collections.singletonMap("H2PATCH_AGENT_JAR", "/x"));
+        assertEquals(1, options.warnings().size());
+        assertTrue(options.warnings().get(0).contains("H2PATCH_AGENT_JAR"), options.warnings().get(0));
+        assertEquals(new LinkedHashSet<>(Fixes.NAMES), options.fixes());
+    }
+
+    @Test
+    void badValueNamesTheValidValues() {
+        Options.InvalidOptionException error = assertThrows(Options.InvalidOptionException.class,
+                () -> Options.parse("mode=repair", NO_PROPERTIES, NO_ENVIRONMENT));
+        assertTrue(error.getMessage().contains("'repair'"), error.getMessage());
+        assertTrue(error.getMessage().contains("fix, report"), error.getMessage());
+    }
+
+    @Test
+    void aLeadingTokenWithoutEqualsIsRejected() {
+        Options.InvalidOptionException error = assertThrows(Options.InvalidOptionException.class,
+                () -> Options.parse("end-stream", NO_PROPERTIES, NO_ENVIRONMENT));
+        assertTrue(error.getMessage().contains("not key=value"), error.getMessage());
+    }
+}
