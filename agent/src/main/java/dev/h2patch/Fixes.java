@@ -1,5 +1,8 @@
 package dev.h2patch;
 
+import dev.h2patch.jetty10.Jetty10EndStreamFix;
+import dev.h2patch.jetty12.Jetty12EndStreamFix;
+import dev.h2patch.jetty9.Jetty9EndStreamFix;
 import dev.h2patch.netty.NettyEndStreamFix;
 import java.util.Arrays;
 import java.util.Collections;
@@ -8,18 +11,20 @@ import java.util.List;
 /** The registry: every fix the agent knows, by stable name. Adding a fix means adding it to {@link #ALL}. */
 public final class Fixes {
 
-    public static final String END_STREAM = "end-stream";
-    public static final String CONNECTION_STATE = "connection-state";
-    public static final String EARLY_SETTINGS = "early-settings";
-    public static final String PROXY_SAFE_RESET = "proxy-safe-reset";
+    public static final String END_STREAM = FixNames.END_STREAM;
+    public static final String CONNECTION_STATE = FixNames.CONNECTION_STATE;
+    public static final String EARLY_SETTINGS = FixNames.EARLY_SETTINGS;
+    public static final String PROXY_SAFE_RESET = FixNames.PROXY_SAFE_RESET;
 
     /** The stable fix names, as used in configuration, logs and docs. */
-    public static final List<String> NAMES = Collections.unmodifiableList(
-            Arrays.asList(END_STREAM, CONNECTION_STATE, EARLY_SETTINGS, PROXY_SAFE_RESET));
+    public static final List<String> NAMES = FixNames.NAMES;
 
     /** Every fix implementation, for every library line. */
     static final List<Fix> ALL = Collections.unmodifiableList(Arrays.<Fix>asList(
-            new NettyEndStreamFix()));
+            new NettyEndStreamFix(),
+            new Jetty9EndStreamFix(),
+            new Jetty10EndStreamFix(),
+            new Jetty12EndStreamFix()));
 
     private Fixes() {
     }

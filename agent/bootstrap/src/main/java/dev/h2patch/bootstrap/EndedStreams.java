@@ -17,6 +17,13 @@ import java.util.WeakHashMap;
  */
 public final class EndedStreams {
 
+    /**
+     * The stream attribute that marks an ended stream on libraries whose streams carry attributes (Jetty's
+     * {@code Stream.setAttribute}); there the mark lives on the stream itself, exact and gone with the stream, instead
+     * of in the rings here. Its value is {@link Boolean#TRUE}.
+     */
+    public static final String STREAM_ATTRIBUTE = "dev.h2patch.end-stream.ended";
+
     /** How many recently ended stream ids are remembered per connection. */
     static final int RING_SIZE = 64;
 

@@ -4,9 +4,9 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * One fix for one library line: what it matches and what it advises. The {@link Installer} does the rest.
+ * One fix for one library line: what it matches and what it advises. The agent's installer does the rest.
  *
- * <p>A fix is declarative. It names the bug it repairs ({@link #name()}, one of {@link Fixes#NAMES}), the library it
+ * <p>A fix is declarative. It names the bug it repairs ({@link #name()}, one of {@link FixNames#NAMES}), the library it
  * is written for, the types and methods it advises ({@link #patches()}), and the package relocations under which the
  * same library also ships (grpc-java's {@code io.grpc.netty.shaded.io.netty}). Before a fix touches a class loader,
  * the installer checks that every advised method exists there with the declared signature; if one does not, the fix

@@ -1,0 +1,97 @@
+package dev.h2patch.jetty9;
+
+import dev.h2patch.bootstrap.Counters;
+import dev.h2patch.bootstrap.EndedStreams;
+import dev.h2patch.bootstrap.GrpcShape;
+import dev.h2patch.bootstrap.H2patchRuntime;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+import net.bytebuddy.asm.Advice;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.HTTP2Stream;
+import org.eclipse.jetty.http2.IStream;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Inlined into Jetty 9.4 {@code HttpTransportOverHTTP2.send(MetaData.Response info, boolean isHeadRequest,
+ * ByteBuffer content, boolean lastContent, Callback callback)}, through which every response frame of a stream
+ * leaves.
+ *
+ * <p><b>Commit</b> ({@code info != null}): when the response is committed with no content and {@code lastContent ==
+ * false}, and its headers carry {@code grpc-status} with a gRPC content type, the response is complete by the gRPC
+ * protocol's own definition (Trailers-Only), so {@code lastContent} is set to true. Jetty then takes its own path for
+ * an empty last write: one HEADERS with END_STREAM (with {@code content-length: 0}, as Jetty sends for any response
+ * completed empty), or, if trailers were set, HEADERS then a trailers HEADERS with END_STREAM. The stream is marked
+ * with the {@link EndedStreams#STREAM_ATTRIBUTE} attribute. Everything Jetty does on a send — the commit flag, the
+ * response metadata, the {@code TransportCallback} state machine, frame generation and HPACK in the flusher — is
+ * untouched: only the flag changes, before any of it runs.
+ *
+ * <p><b>Later writes</b> ({@code info == null}) on a marked stream — normally the empty {@code send(null, ..., true)}
+ * of the completion — are skipped and their callback succeeded at once, exactly once, so nothing follows END_STREAM
+ * on the wire (RFC 9113 §5.1, "half-closed (local)") and the servlet's view stays "written". The mark is only looked
+ * up when the stream is already locally closed or closed (an END_STREAM went out, or it was reset), which a normal
+ * response's writes never see: plain responses pay two field reads here and allocate nothing.
+ *
+ * <p>Unchanged: responses with content in the commit, responses committed as last, 1xx, HEAD, non-gRPC responses
+ * (their HEADERS + empty DATA(END_STREAM) is valid HTTP/2, and folding it would mean holding back headers the
+ * application asked to flush), and everything in report mode ({@link H2patchRuntime#reportOnly}: counted only).
+ */
+public final class TransportSendAdvice {
+
+    private TransportSendAdvice() {
+    }
+
+    /** Returns true to skip the method: the write belongs to a stream this fix already ended. */
+    @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
+    static boolean onEnter(@Advice.FieldValue("stream") Object streamField,
+                           @Advice.FieldValue("commit") AtomicBoolean committed,
+                           @Advice.Argument(0) Object info,
+                           @Advice.Argument(1) boolean isHeadRequest,
+                           @Advice.Argument(2) ByteBuffer content,
+                           @Advice.Argument(value = 3, readOnly = false) boolean lastContent,
+                           @Advice.Argument(4) Object callback) {
+        if (streamField == null) {
+            return false;
+        }
+        IStream stream = (IStream) streamField;
+        if (info == null) {
+            if (!stream.isClosed()
+                    && !(stream instanceof HTTP2Stream && ((HTTP2Stream) stream).isLocallyClosed())) {
+                return false; // the common path: a write on a stream that has not ended
+            }
+            if (stream.getAttribute(EndedStreams.STREAM_ATTRIBUTE) == null) {
+                return false;
+            }
+            Counters.increment(Counters.END_STREAM_DROPPED_WRITES);
+            try {
+                ((Callback) callback).succeeded();
+            } catch (Throwable ignored) {
+                // The callback has been completed; what it threw is its own and must not complete it twice.
+            }
+            return true;
+        }
+
+        if (lastContent || isHeadRequest || (content != null && content.hasRemaining()) || committed.get()) {
+            return false;
+        }
+        MetaData.Response response = (MetaData.Response) info;
+        if (response.getStatus() < 200) {
+            return false; // 1xx: informational, never the end of a response
+        }
+        HttpFields fields = response.getFields();
+        if (fields == null || fields.get("grpc-status") == null
+                || !GrpcShape.isGrpcContentType(fields.get("content-type"))) {
+            return false;
+        }
+        if (H2patchRuntime.reportOnly) {
+            Counters.increment(Counters.END_STREAM_WOULD_FOLD);
+            return false;
+        }
+        // Marked before the send: its callback may run the next write before this method returns.
+        stream.setAttribute(EndedStreams.STREAM_ATTRIBUTE, Boolean.TRUE);
+        Counters.increment(Counters.END_STREAM_FOLDED);
+        lastContent = true;
+        return false;
+    }
+}

@@ -1,0 +1,112 @@
+package dev.h2patch.testapps.jetty12;
+
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * h2c (prior knowledge) test server on Jetty 12 (compiled against 12.0 by jetty120-server and against 12.1 by
+ * jetty121-server): {@code Server} + {@code ServerConnector(HTTP/1.1, h2c)} and one core {@link Handler}.
+ *
+ * <p>Routes: {@code /h2patch.Test/Fail} (the bug: a gRPC Trailers-Only error committed with
+ * {@code Response.write(false, null, ...)}, then the handler's callback succeeds — the core-API equivalent of a
+ * servlet's {@code flushBuffer()} then return), {@code /h2patch.Test/Echo} (a correct gRPC answer: headers, the
+ * request's bytes, trailers {@code grpc-status: 0}), {@code /hello} (200 {@code hello\n}), {@code /empty-later} (a
+ * text/plain response committed empty, then completed: the non-gRPC shape of the same frames).
+ *
+ * <p>Usage: {@code java -jar jetty120-server.jar --port P} (0 = ephemeral). Prints {@code READY <port>} on stdout
+ * once it listens on 127.0.0.1; logs go to stderr; runs until killed.
+ */
+public final class Jetty12Server {
+
+    private Jetty12Server() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = parsePort(args);
+        Server server = new Server();
+        HttpConfiguration config = new HttpConfiguration();
+        config.setSendServerVersion(false);
+        config.setSendDateHeader(false); // byte-identical responses from run to run
+        ServerConnector connector = new ServerConnector(server,
+                new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config));
+        connector.setHost("127.0.0.1");
+        connector.setPort(port);
+        server.addConnector(connector);
+        server.setHandler(new AppHandler());
+        server.setStopAtShutdown(true);
+        server.start();
+
+        System.out.println("READY " + connector.getLocalPort());
+        System.out.flush();
+        System.err.println("jetty12-server (Jetty " + Server.getVersion() + ") listening on 127.0.0.1:"
+                + connector.getLocalPort());
+        server.join();
+    }
+
+    static int parsePort(String[] args) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if ("--port".equals(args[i])) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        if (args.length == 1 && args[0].startsWith("--port=")) {
+            return Integer.parseInt(args[0].substring("--port=".length()));
+        }
+        throw new IllegalArgumentException("usage: --port P (0 = ephemeral)");
+    }
+
+    /** Blocking handler (the default invocation type): it may read the request body in place. */
+    static final class AppHandler extends Handler.Abstract {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            // Read the whole request first, as a gRPC server does: the response then never races the request body.
+            ByteBuffer body = Content.Source.asByteBuffer(request);
+            String path = request.getHttpURI().getPath();
+            System.err.println("request " + request.getMethod() + " " + path);
+            switch (path) {
+                case "/h2patch.Test/Fail":
+                    // Seed 002 on Jetty: HEADERS without END_STREAM now, DATA(0, END_STREAM) on completion.
+                    response.setStatus(200);
+                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/grpc");
+                    response.getHeaders().put("grpc-status", "5");
+                    response.getHeaders().put("grpc-message", "no such thing");
+                    response.write(false, null, Callback.from(callback::succeeded, callback::failed));
+                    return true;
+                case "/h2patch.Test/Echo":
+                    response.setStatus(200);
+                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/grpc");
+                    response.setTrailersSupplier(() -> HttpFields.build().put("grpc-status", "0"));
+                    response.write(true, body, callback);
+                    return true;
+                case "/hello":
+                    text(response, 200, "hello\n", callback);
+                    return true;
+                case "/empty-later":
+                    response.setStatus(200);
+                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
+                    response.write(false, null, Callback.from(callback::succeeded, callback::failed));
+                    return true;
+                default:
+                    text(response, 404, "not found\n", callback);
+                    return true;
+            }
+        }
+    }
+
+    static void text(Response response, int status, String text, Callback callback) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
+        Content.Sink.write(response, true, text, callback);
+    }
+}

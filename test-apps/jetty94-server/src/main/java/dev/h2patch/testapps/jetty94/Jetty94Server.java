@@ -1,0 +1,130 @@
+package dev.h2patch.testapps.jetty94;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.servlet.ServletContextHandler;
+import org.eclipse.jetty.servlet.ServletHolder;
+
+/**
+ * h2c (prior knowledge) test server on Jetty 9.4: {@code Server} + {@code ServerConnector(HTTP/1.1, h2c)} and one
+ * servlet.
+ *
+ * <p>Routes: {@code /h2patch.Test/Fail} (the bug: a gRPC Trailers-Only error committed with {@code flushBuffer()},
+ * then the servlet returns), {@code /h2patch.Test/Echo} (a correct gRPC answer: headers, the request's bytes,
+ * trailers {@code grpc-status: 0}), {@code /hello} (200 {@code hello\n}), {@code /empty-later} (a text/plain response
+ * committed empty with {@code flushBuffer()}, then completed: the non-gRPC shape of the same frames).
+ *
+ * <p>Usage: {@code java -jar jetty94-server.jar --port P} (0 = ephemeral). Prints {@code READY <port>} on stdout once
+ * it listens on 127.0.0.1; logs go to stderr; runs until killed.
+ */
+public final class Jetty94Server {
+
+    private Jetty94Server() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = parsePort(args);
+        Server server = new Server();
+        HttpConfiguration config = new HttpConfiguration();
+        config.setSendServerVersion(false);
+        config.setSendDateHeader(false); // byte-identical responses from run to run
+        ServerConnector connector = new ServerConnector(server,
+                new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config));
+        connector.setHost("127.0.0.1");
+        connector.setPort(port);
+        server.addConnector(connector);
+
+        ServletContextHandler context = new ServletContextHandler();
+        context.setContextPath("/");
+        context.addServlet(new ServletHolder(new AppServlet()), "/*");
+        server.setHandler(context);
+        server.setStopAtShutdown(true);
+        server.start();
+
+        System.out.println("READY " + connector.getLocalPort());
+        System.out.flush();
+        System.err.println("jetty94-server listening on 127.0.0.1:" + connector.getLocalPort());
+        server.join();
+    }
+
+    static int parsePort(String[] args) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if ("--port".equals(args[i])) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        if (args.length == 1 && args[0].startsWith("--port=")) {
+            return Integer.parseInt(args[0].substring("--port=".length()));
+        }
+        throw new IllegalArgumentException("usage: --port P (0 = ephemeral)");
+    }
+
+    static final class AppServlet extends HttpServlet {
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            // Read the whole request first, as a gRPC server does: the response then never races the request body.
+            byte[] body = readAll(request.getInputStream());
+            String path = request.getRequestURI();
+            System.err.println("request " + request.getMethod() + " " + path);
+            switch (path) {
+                case "/h2patch.Test/Fail":
+                    // Seed 002 on Jetty: HEADERS without END_STREAM now, DATA(0, END_STREAM) when service() returns.
+                    response.setStatus(200);
+                    response.setContentType("application/grpc");
+                    response.setHeader("grpc-status", "5");
+                    response.setHeader("grpc-message", "no such thing");
+                    response.flushBuffer();
+                    return;
+                case "/h2patch.Test/Echo":
+                    response.setStatus(200);
+                    response.setContentType("application/grpc");
+                    Request.getBaseRequest(request).getResponse().setTrailers(() -> {
+                        HttpFields trailers = new HttpFields();
+                        trailers.put("grpc-status", "0");
+                        return trailers;
+                    });
+                    response.getOutputStream().write(body);
+                    return;
+                case "/hello":
+                    text(response, 200, "hello\n");
+                    return;
+                case "/empty-later":
+                    response.setStatus(200);
+                    response.setContentType("text/plain");
+                    response.flushBuffer();
+                    return;
+                default:
+                    text(response, 404, "not found\n");
+            }
+        }
+    }
+
+    static void text(HttpServletResponse response, int status, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        response.setStatus(status);
+        response.setContentType("text/plain");
+        response.setContentLength(bytes.length);
+        response.getOutputStream().write(bytes);
+    }
+
+    static byte[] readAll(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        for (int n; (n = in.read(buffer)) >= 0; ) {
+            out.write(buffer, 0, n);
+        }
+        return out.toByteArray();
+    }
+}
