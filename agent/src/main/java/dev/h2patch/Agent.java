@@ -4,6 +4,7 @@ import dev.h2patch.bootstrap.H2patchRuntime;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
+import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 
 /**
@@ -19,7 +20,17 @@ public final class Agent {
     /** System property set once the agent is active; {@code jcmd PID VM.system_properties} shows it. */
     public static final String VERSION_PROPERTY = "h2patch.version";
 
+    /**
+     * Agent arguments that are a command to the running agent rather than options (dynamic attach only): {@code
+     * command=detach} restores the original bytecode. Used by {@code java -jar h2patch-agent.jar detach PID}.
+     */
+    public static final String DETACH_COMMAND = "command=detach";
+
+    /** Control argument: register the {@code h2patch:type=Agent} MBean now if it is not yet (used by status). */
+    public static final String MBEAN_COMMAND = "command=mbean";
+
     private static ResettableClassFileTransformer transformer;
+    private static Instrumentation installedOn;
 
     private Agent() {
     }
@@ -29,6 +40,14 @@ public final class Agent {
     }
 
     public static void agentmain(String arguments, Instrumentation instrumentation) {
+        if (arguments != null && arguments.trim().equals(DETACH_COMMAND)) {
+            detach();
+            return;
+        }
+        if (arguments != null && arguments.trim().equals(MBEAN_COMMAND)) {
+            AgentState.registerNow();
+            return;
+        }
         start(arguments, instrumentation, "attach");
     }
 
@@ -61,11 +80,38 @@ public final class Agent {
             List<Fix> fixes = Fixes.enabled(options);
             Log.info(banner(options, fixes, how));
             transformer = Installer.install(instrumentation, fixes);
+            installedOn = instrumentation;
+            AgentState.installed(options, how);
             System.setProperty("h2patch.fixes", Options.join(options.fixes()));
             System.setProperty("h2patch.mode", options.mode().name().toLowerCase(java.util.Locale.ROOT));
             System.setProperty(VERSION_PROPERTY, version());
         } catch (Throwable t) {
             Log.error("failed to start (" + t + ") -- the application runs without h2patch");
+        }
+    }
+
+    /**
+     * Restores the original bytecode of every class the agent changed, clears the state properties and unregisters
+     * the MBean. Methods running at that moment keep the patched code until they return. A later attach installs a
+     * new transformer; the reset one is never reused.
+     */
+    private static synchronized void detach() {
+        try {
+            if (transformer == null || System.getProperty(VERSION_PROPERTY) == null) {
+                Log.info("h2patch is not active in this JVM; nothing to detach");
+                return;
+            }
+            boolean reset = transformer.reset(installedOn, AgentBuilder.RedefinitionStrategy.RETRANSFORMATION);
+            transformer = null;
+            installedOn = null;
+            AgentState.uninstalled();
+            System.clearProperty("h2patch.fixes");
+            System.clearProperty("h2patch.mode");
+            System.clearProperty(VERSION_PROPERTY);
+            Log.info("h2patch " + version() + " detached: " + (reset ? "original bytecode restored"
+                    : "nothing was installed") + "; methods running now keep the patched code until they return");
+        } catch (Throwable t) {
+            Log.error("failed to detach (" + t + ")");
         }
     }
 

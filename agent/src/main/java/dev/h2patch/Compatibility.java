@@ -46,11 +46,10 @@ final class Compatibility {
             verdict = missing == null;
             forLoader.put(variant, verdict);
             String where = describe(fix, relocation, classLoader);
-            if (verdict) {
-                Log.info(fix.name() + ": active for " + where);
-            } else {
-                Log.info(fix.name() + ": skipped for " + where + ": " + missing);
-            }
+            String line = verdict ? fix.name() + ": active for " + where
+                    : fix.name() + ": skipped for " + where + ": " + missing;
+            Log.info(line);
+            AgentState.library(line);
         }
         return verdict;
     }

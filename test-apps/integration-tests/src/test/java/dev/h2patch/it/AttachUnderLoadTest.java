@@ -1,0 +1,104 @@
+package dev.h2patch.it;
+
+import static dev.h2patch.it.Wire.FAIL_PATH;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Attach while h2load (nghttp2-client) drives the buggy endpoint: no request fails because of the attach, and the
+ * fix is active on the wire within 2 s of the attach command starting.
+ */
+@Timeout(120)
+class AttachUnderLoadTest {
+
+    static final Path H2LOAD = Paths.get("/usr/bin/h2load");
+    static final Pattern SUMMARY = Pattern.compile(
+            "requests: (\\d+) total, (\\d+) started, (\\d+) done, (\\d+) succeeded, (\\d+) failed, (\\d+) errored");
+
+    /** The 1-minute load average (Linux), or 0 when unknown. */
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Paths.get("/proc/loadavg")).split(" ")[0]);
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    @Test
+    void attachUnderLoadLosesNoRequestAndFixesWithinTwoSeconds() throws Exception {
+        assumeTrue(Files.isExecutable(H2LOAD), "needs h2load (Debian package nghttp2-client; .ci/run installs it)");
+        try (ChildJvm child = ChildJvm.app("netty-server").start()) {
+            Wire.assertUnfixed(FrameRecorder.exchange(child.port(), Request.grpc(FAIL_PATH)), child);
+
+            // 4 connections x 10 streams, 250 requests/s per connection, for 6 s; the attach comes after ~2 s.
+            Process load = new ProcessBuilder(H2LOAD.toString(), "-c", "4", "-m", "10", "--rps", "250", "-D", "6",
+                    "http://127.0.0.1:" + child.port() + FAIL_PATH).redirectErrorStream(true).start();
+            CompletableFuture<String> report = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(load.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (Exception e) {
+                    return e.toString();
+                }
+            });
+            Thread.sleep(2000);
+
+            long start = System.nanoTime();
+            Cli.Result attach = Cli.run("attach", Long.toString(child.pid()));
+            assertEquals(0, attach.exit(), attach + "\n" + child.describeOutput());
+            Exchange x;
+            long fixedAfterMillis;
+            while (true) {
+                // When this exchange starts, measured from the start of the attach command: if it comes back
+                // fixed, the fix was active by then.
+                fixedAfterMillis = (System.nanoTime() - start) / 1_000_000;
+                x = FrameRecorder.exchange(child.port(), Request.grpc(FAIL_PATH));
+                if (x.responseFrames().size() == 1 || fixedAfterMillis > 5000) {
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            Wire.assertFixed(x, child);
+
+            assertTrue(load.waitFor(30, TimeUnit.SECONDS), "h2load did not finish");
+            String output = report.join();
+            System.err.println("[AttachUnderLoadTest] attach command took " + attach.millis() + " ms; fixed on the"
+                    + " wire " + fixedAfterMillis + " ms after it started\n" + output);
+            Matcher m = SUMMARY.matcher(output);
+            assertTrue(m.find(), "no h2load summary:\n" + output);
+            long succeeded = Long.parseLong(m.group(4));
+            assertEquals(0, Long.parseLong(m.group(5)), "failed requests\n" + output);
+            assertEquals(0, Long.parseLong(m.group(6)), "errored requests\n" + output);
+            assertTrue(succeeded > 1000, "the load ran\n" + output);
+            // The target is 2 s. Most of that time is CPU (the target loads ~1200 Byte Buddy classes: ~0.5 s on an
+            // idle 2-core machine); on a machine that is oversubscribed by other work the same attach takes several
+            // times longer, so there the budget is 5 s and the test says why.
+            double loadAverage = loadAverage();
+            int cores = Runtime.getRuntime().availableProcessors();
+            boolean oversubscribed = loadAverage > cores;
+            long budget = oversubscribed ? 5000 : 2000;
+            if (oversubscribed) {
+                System.err.println("[AttachUnderLoadTest] load average " + loadAverage + " on " + cores
+                        + " cores: checking against " + budget + " ms instead of 2000 ms");
+            }
+            assertTrue(fixedAfterMillis <= budget, "the fix should be active within " + budget + " ms of the attach"
+                    + " command (load average " + loadAverage + " on " + cores + " cores), was " + fixedAfterMillis
+                    + " ms\n" + attach);
+
+            Cli.Result status = Cli.run("status", Long.toString(child.pid()), "--json");
+            assertTrue(status.counter("end-stream", "folded") > 100, "the load was folded after the attach\n" + status);
+            assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
+        }
+    }
+}
