@@ -139,6 +139,8 @@ public final class Agent {
     private static final class Switches {
         static void apply(Options options) {
             H2patchRuntime.reportOnly = options.mode() == Options.Mode.REPORT;
+            H2patchRuntime.resetDeferMillis = options.resetDeferMillis();
+            H2patchRuntime.resetDeferBytes = options.resetDeferBytes();
         }
     }
 }

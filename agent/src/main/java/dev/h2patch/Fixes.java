@@ -4,6 +4,7 @@ import dev.h2patch.jetty10.Jetty10EndStreamFix;
 import dev.h2patch.jetty12.Jetty12EndStreamFix;
 import dev.h2patch.jetty9.Jetty9EndStreamFix;
 import dev.h2patch.netty.NettyEndStreamFix;
+import dev.h2patch.netty.NettyProxySafeResetFix;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -24,7 +25,8 @@ public final class Fixes {
             new NettyEndStreamFix(),
             new Jetty9EndStreamFix(),
             new Jetty10EndStreamFix(),
-            new Jetty12EndStreamFix()));
+            new Jetty12EndStreamFix(),
+            new NettyProxySafeResetFix()));
 
     private Fixes() {
     }

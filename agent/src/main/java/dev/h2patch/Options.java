@@ -42,9 +42,19 @@ public final class Options {
     static final String KEY_FIXES = "fixes";
     static final String KEY_MODE = "mode";
     static final String KEY_LOG = "log";
+    static final String KEY_RESET_DEFER_MS = "reset-defer-ms";
+    static final String KEY_RESET_DEFER_BYTES = "reset-defer-bytes";
+
+    /** proxy-safe-reset: default and largest time bound, in milliseconds. */
+    static final long DEFAULT_RESET_DEFER_MS = 2000;
+    static final long MAX_RESET_DEFER_MS = 600000;
+    /** proxy-safe-reset: default and largest byte bound. */
+    static final long DEFAULT_RESET_DEFER_BYTES = 1 << 20;
+    static final long MAX_RESET_DEFER_BYTES = Integer.MAX_VALUE;
 
     /** Every key the agent understands, in the order the docs list them. */
-    public static final List<String> KEYS = Collections.unmodifiableList(Arrays.asList(KEY_FIXES, KEY_MODE, KEY_LOG));
+    public static final List<String> KEYS = Collections.unmodifiableList(Arrays.asList(KEY_FIXES, KEY_MODE, KEY_LOG,
+            KEY_RESET_DEFER_MS, KEY_RESET_DEFER_BYTES));
 
     /** System properties under {@code h2patch.} that the agent itself sets to show its state, not options. */
     static final Set<String> STATE_PROPERTIES = Collections.singleton("version");
@@ -53,18 +63,23 @@ public final class Options {
     private final Mode mode;
     private final LogLevel log;
     private final List<String> warnings;
+    private final long resetDeferMillis;
+    private final long resetDeferBytes;
 
-    private Options(Set<String> fixes, Mode mode, LogLevel log, List<String> warnings) {
+    private Options(Set<String> fixes, Mode mode, LogLevel log, List<String> warnings, long resetDeferMillis,
+                    long resetDeferBytes) {
         this.fixes = fixes;
         this.mode = mode;
         this.log = log;
         this.warnings = warnings;
+        this.resetDeferMillis = resetDeferMillis;
+        this.resetDeferBytes = resetDeferBytes;
     }
 
     /** The defaults: every fix, fix mode, info logging. */
     public static Options defaults() {
         return new Options(new LinkedHashSet<String>(Fixes.NAMES), Mode.FIX, LogLevel.INFO,
-                Collections.<String>emptyList());
+                Collections.<String>emptyList(), DEFAULT_RESET_DEFER_MS, DEFAULT_RESET_DEFER_BYTES);
     }
 
     /** Reads the options from this JVM: agent arguments, then system properties, then the environment. */
@@ -86,7 +101,12 @@ public final class Options {
                 ? parseEnum(Mode.class, settings.get(KEY_MODE)) : defaults.mode;
         LogLevel log = settings.containsKey(KEY_LOG)
                 ? parseEnum(LogLevel.class, settings.get(KEY_LOG)) : defaults.log;
-        return new Options(Collections.unmodifiableSet(fixes), mode, log, Collections.unmodifiableList(warnings));
+        long resetDeferMillis = settings.containsKey(KEY_RESET_DEFER_MS)
+                ? parseLong(settings.get(KEY_RESET_DEFER_MS), 1, MAX_RESET_DEFER_MS) : defaults.resetDeferMillis;
+        long resetDeferBytes = settings.containsKey(KEY_RESET_DEFER_BYTES)
+                ? parseLong(settings.get(KEY_RESET_DEFER_BYTES), 1, MAX_RESET_DEFER_BYTES) : defaults.resetDeferBytes;
+        return new Options(Collections.unmodifiableSet(fixes), mode, log, Collections.unmodifiableList(warnings),
+                resetDeferMillis, resetDeferBytes);
     }
 
     /** Things worth telling the operator that did not stop the agent, such as an unknown environment variable. */
@@ -110,6 +130,16 @@ public final class Options {
         return log;
     }
 
+    /** proxy-safe-reset: how long a reset after a complete response waits for the client's END_STREAM. */
+    public long resetDeferMillis() {
+        return resetDeferMillis;
+    }
+
+    /** proxy-safe-reset: how many request bytes it discards meanwhile before the reset is sent anyway. */
+    public long resetDeferBytes() {
+        return resetDeferBytes;
+    }
+
     /** The options in agent-argument form, as the banner and the system properties show them. */
     @Override
     public String toString() {
@@ -126,7 +156,7 @@ public final class Options {
         for (Map.Entry<String, String> entry : environment.entrySet()) {
             String name = entry.getKey();
             if (name.startsWith("H2PATCH_")) {
-                String key = name.substring("H2PATCH_".length()).toLowerCase(Locale.ROOT);
+                String key = name.substring("H2PATCH_".length()).toLowerCase(Locale.ROOT).replace('_', '-');
                 if (KEYS.contains(key)) {
                     put(settings, key, entry.getValue(), "environment variable " + name);
                 } else {
@@ -202,6 +232,20 @@ public final class Options {
             }
         }
         return fixes;
+    }
+
+    private static long parseLong(Setting setting, long min, long max) throws InvalidOptionException {
+        long value;
+        try {
+            value = Long.parseLong(setting.value);
+        } catch (NumberFormatException e) {
+            value = Long.MIN_VALUE;
+        }
+        if (value < min || value > max) {
+            throw new InvalidOptionException("invalid value '" + setting.value + "' in " + setting
+                    + "; valid values: an integer from " + min + " to " + max);
+        }
+        return value;
     }
 
     private static <E extends Enum<E>> E parseEnum(Class<E> type, Setting setting) throws InvalidOptionException {

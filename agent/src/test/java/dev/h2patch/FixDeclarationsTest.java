@@ -86,6 +86,8 @@ class FixDeclarationsTest {
     void theNettyFixFitsTheNettyItIsCompiledAgainst() {
         assertNull(Compatibility.findMissing(new NettyEndStreamFix(), Relocation.NONE,
                 getClass().getClassLoader()));
+        assertNull(Compatibility.findMissing(new dev.h2patch.netty.NettyProxySafeResetFix(), Relocation.NONE,
+                getClass().getClassLoader()));
     }
 
     @Test

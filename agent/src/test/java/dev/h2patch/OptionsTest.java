@@ -59,6 +59,33 @@ class OptionsTest {
     }
 
     @Test
+    void resetDeferBoundsHaveDefaultsAndComeFromEverySource() throws Exception {
+        Options defaults = Options.parse(null, NO_PROPERTIES, NO_ENVIRONMENT);
+        assertEquals(2000, defaults.resetDeferMillis());
+        assertEquals(1 << 20, defaults.resetDeferBytes());
+
+        Map<String, String> environment = new HashMap<>();
+        environment.put("H2PATCH_RESET_DEFER_BYTES", "4096");
+        Properties properties = new Properties();
+        properties.setProperty("h2patch.reset-defer-ms", "700");
+        Options options = Options.parse("fixes=proxy-safe-reset,reset-defer-ms=250", properties, environment);
+        assertEquals(250, options.resetDeferMillis(), "agent argument wins");
+        assertEquals(4096, options.resetDeferBytes(), "environment variable with underscores");
+        assertTrue(options.warnings().isEmpty(), options.warnings().toString());
+    }
+
+    @Test
+    void resetDeferBoundsMustBePositiveIntegersInRange() {
+        for (String bad : new String[] {"reset-defer-ms=0", "reset-defer-ms=-5", "reset-defer-ms=2s",
+                "reset-defer-ms=600001", "reset-defer-bytes=0", "reset-defer-bytes=1MiB",
+                "reset-defer-bytes=2147483648"}) {
+            Options.InvalidOptionException error = assertThrows(Options.InvalidOptionException.class,
+                    () -> Options.parse(bad, NO_PROPERTIES, NO_ENVIRONMENT), bad);
+            assertTrue(error.getMessage().contains("an integer from 1 to "), error.getMessage());
+        }
+    }
+
+    @Test
     void allSelectsEveryFix() throws Exception {
         assertEquals(new LinkedHashSet<>(Fixes.NAMES),
                 Options.parse("fixes=all", NO_PROPERTIES, NO_ENVIRONMENT).fixes());

@@ -16,11 +16,29 @@ public final class Counters {
     public static final int END_STREAM_WOULD_FOLD = 1;
     /** end-stream: a write that followed a folded HEADERS on the same stream, dropped safely. */
     public static final int END_STREAM_DROPPED_WRITES = 2;
+    /** proxy-safe-reset: a reset after a complete response sent at once, with NO_ERROR instead of its code. */
+    public static final int PROXY_SAFE_RESET_REWRITTEN = 3;
+    /** proxy-safe-reset: a deferred reset never sent: the client ended its request within the bounds. */
+    public static final int PROXY_SAFE_RESET_AVOIDED = 4;
+    /** proxy-safe-reset: a deferred reset sent as RST_STREAM(NO_ERROR) when the time bound passed. */
+    public static final int PROXY_SAFE_RESET_DEFERRED_TIMEOUT = 5;
+    /** proxy-safe-reset: a deferred reset sent as RST_STREAM(NO_ERROR) when the client sent more than the byte bound. */
+    public static final int PROXY_SAFE_RESET_DEFERRED_BYTES = 6;
+    /** proxy-safe-reset: a reset after a complete response held back while the client was still sending. */
+    public static final int PROXY_SAFE_RESET_DEFERRED = 7;
+    /** proxy-safe-reset: in report mode, a reset after a complete response that would have been deferred/rewritten. */
+    public static final int PROXY_SAFE_RESET_WOULD_CHANGE = 8;
 
     private static final String[] NAMES = {
         "end-stream.folded",
         "end-stream.would-fold",
         "end-stream.dropped-writes",
+        "proxy-safe-reset.rewritten",
+        "proxy-safe-reset.avoided",
+        "proxy-safe-reset.deferred-timeout",
+        "proxy-safe-reset.deferred-bytes",
+        "proxy-safe-reset.deferred",
+        "proxy-safe-reset.would-change",
     };
 
     private static final AtomicLongArray VALUES = new AtomicLongArray(NAMES.length);

@@ -11,6 +11,19 @@ public final class H2patchRuntime {
     /** True in {@code mode=report}: advice counts what it would change and changes nothing. */
     public static volatile boolean reportOnly;
 
+    /**
+     * proxy-safe-reset: how long, in milliseconds, a reset after a complete response is held back while the client is
+     * still sending (option {@code reset-defer-ms}).
+     */
+    public static volatile long resetDeferMillis = 2000;
+
+    /**
+     * proxy-safe-reset: how many request bytes a client may send on such a stream, discarded, before the reset is
+     * sent anyway (option {@code reset-defer-bytes}).
+     */
+    public static volatile long resetDeferBytes = 1 << 20;
+
+
     private H2patchRuntime() {
     }
 }

@@ -171,6 +171,26 @@ public final class FrameRecorder implements Closeable {
      * if the block exceeds 16384 bytes), then the body as DATA frames with END_STREAM on the last.
      */
     public int request(Request request) throws IOException {
+        return send(request, true);
+    }
+
+    /**
+     * Like {@link #request(Request)} but leaves the stream open: HEADERS without END_STREAM and the body, if any, as
+     * DATA frames without END_STREAM. Continue with {@link #sendData(int, byte[], boolean)}.
+     */
+    public int openStream(Request request) throws IOException {
+        return send(request, false);
+    }
+
+    /** Sends {@code data} on an open stream as one DATA frame (at most 16384 bytes), with END_STREAM if asked. */
+    public void sendData(int streamId, byte[] data, boolean endStream) throws IOException {
+        if (data.length > MAX_FRAME_SIZE) {
+            throw new IllegalArgumentException("one DATA frame carries at most " + MAX_FRAME_SIZE + " bytes");
+        }
+        sendFrame(Frame.DATA, endStream ? Frame.FLAG_END_STREAM : 0, streamId, data);
+    }
+
+    private int send(Request request, boolean end) throws IOException {
         Http2Headers h = new DefaultHttp2Headers(false);
         h.method(request.method());
         h.path(request.path());
@@ -194,7 +214,7 @@ public final class FrameRecorder implements Closeable {
             } finally {
                 buf.release();
             }
-            int endStream = body == null ? Frame.FLAG_END_STREAM : 0;
+            int endStream = body == null && end ? Frame.FLAG_END_STREAM : 0;
             int off = 0;
             boolean first = true;
             do {
@@ -211,7 +231,7 @@ public final class FrameRecorder implements Closeable {
                 do {
                     int n = Math.min(MAX_FRAME_SIZE, body.length - boff);
                     boolean last = boff + n == body.length;
-                    writeFrameLocked(Frame.DATA, last ? Frame.FLAG_END_STREAM : 0, id,
+                    writeFrameLocked(Frame.DATA, last && end ? Frame.FLAG_END_STREAM : 0, id,
                             Arrays.copyOfRange(body, boff, boff + n));
                     boff += n;
                 } while (boff < body.length);

@@ -80,6 +80,69 @@ public final class GrpcCalls {
         }
     }
 
+    /** {@code MethodDescriptor<byte[], byte[]>} for a client-streaming method, e.g. {@code h2patch.Test/RejectUpload}. */
+    public static MethodDescriptor<byte[], byte[]> clientStreamingMethod(String fullMethodName) {
+        return MethodDescriptor.<byte[], byte[]>newBuilder()
+                .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
+                .setFullMethodName(fullMethodName)
+                .setRequestMarshaller(BytesMarshaller.INSTANCE)
+                .setResponseMarshaller(BytesMarshaller.INSTANCE)
+                .build();
+    }
+
+    /**
+     * A client-streaming call: sends {@code message} every {@code interval} until {@code streamFor} has passed (or the
+     * call has ended), then half-closes, and waits for the outcome within {@code deadline}.
+     */
+    public static Outcome clientStream(String host, int port, String fullMethodName, byte[] message,
+                                       Duration streamFor, Duration interval, Duration deadline) {
+        ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
+        try {
+            java.util.concurrent.CompletableFuture<Outcome> outcome = new java.util.concurrent.CompletableFuture<>();
+            io.grpc.stub.StreamObserver<byte[]> requests = ClientCalls.asyncClientStreamingCall(
+                    channel.newCall(clientStreamingMethod(fullMethodName),
+                            CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)),
+                    new io.grpc.stub.StreamObserver<byte[]>() {
+                        private byte[] response;
+
+                        @Override
+                        public void onNext(byte[] value) {
+                            response = value;
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            outcome.complete(new Outcome(Status.fromThrowable(t), null));
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            outcome.complete(new Outcome(Status.OK, response));
+                        }
+                    });
+            long end = System.nanoTime() + streamFor.toNanos();
+            requests.onNext(message);
+            while (System.nanoTime() < end && !outcome.isDone()) {
+                Thread.sleep(interval.toMillis());
+                if (!outcome.isDone()) {
+                    requests.onNext(message);
+                }
+            }
+            requests.onCompleted();
+            return outcome.get(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            return new Outcome(Status.UNKNOWN.withDescription("client-streaming call failed in the test").withCause(e),
+                    null);
+        } finally {
+            channel.shutdownNow();
+            try {
+                channel.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Pass-through marshaller: the message is its bytes. */
     public enum BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
         INSTANCE;

@@ -111,6 +111,8 @@ public final class NettyServer {
      * a request without body arrives as one FullHttpRequest, which is both), then answers by path.
      */
     static final class RequestHandler extends ChannelInboundHandlerAdapter {
+        static final String REJECT_UPLOAD = "/h2patch.Test/RejectUpload";
+
         private String path;
         private CompositeByteBuf body;
 
@@ -122,6 +124,12 @@ public final class NettyServer {
                     path = req.uri();
                     body = ctx.alloc().compositeBuffer();
                     System.err.println("request " + req.method() + " " + path);
+                    if (path.startsWith(REJECT_UPLOAD)) {
+                        body.release();
+                        body = null;
+                        rejectUpload(ctx);
+                        return;
+                    }
                 }
                 if (msg instanceof HttpContent && body != null) {
                     ByteBuf content = ((HttpContent) msg).content();
@@ -190,6 +198,23 @@ public final class NettyServer {
                     ctx.writeAndFlush(fullText(HttpResponseStatus.NOT_FOUND, "not found\n"));
                     break;
             }
+        }
+
+        /**
+         * Seed 004, bug (D) in netty.md: a client-streaming gRPC method that rejects the upload as soon as it sees
+         * the request HEADERS, before reading any of the body. The answer is complete and correct — one Trailers-Only
+         * HEADERS with END_STREAM (a full response, so the end-stream fix is not involved) carrying grpc-status 7 —
+         * and then the stream's child channel is closed, which is what real handlers do once they are done. Netty
+         * then sends RST_STREAM(CANCEL) because the client has not finished sending; HAProxy forwards it as CANCEL.
+         */
+        private static void rejectUpload(ChannelHandlerContext ctx) {
+            FullHttpResponse resp = new DefaultFullHttpResponse(HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
+            resp.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, "application/grpc")
+                    .set("grpc-status", "7")
+                    .set("grpc-message", "upload rejected");
+            ctx.writeAndFlush(resp);
+            ctx.channel().close();
         }
 
         /**

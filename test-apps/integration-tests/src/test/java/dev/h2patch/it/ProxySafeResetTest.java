@@ -1,0 +1,245 @@
+package dev.h2patch.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.grpc.Status;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The proxy-safe-reset fix (seed 004), against each Netty-based app, directly and through a real HAProxy 2.6.
+ *
+ * <p>The app's {@code /h2patch.Test/RejectUpload} answers a client-streaming call with a complete gRPC error
+ * (Trailers-Only HEADERS with END_STREAM, grpc-status 7) as soon as it sees the request HEADERS, then closes the
+ * stream's child channel; Netty then resets the stream with CANCEL while the client is still sending, and HAProxy
+ * forwards any server reset as CANCEL. Clients: the raw {@link FrameRecorder} (exact frames and RST_STREAM codes), a
+ * real grpc-java client (the status it reports) and Node's http2 client ({@code stream.rstCode}).
+ *
+ * <p>"Unary" here is a client that sends its one message (with END_STREAM) {@value #UNARY_GAP_MS} ms after its
+ * HEADERS, as clients whose message leaves in a separate write do; "streaming" keeps sending a message every 50 ms.
+ */
+@Timeout(180)
+class ProxySafeResetTest {
+    private static final String PATH = "/h2patch.Test/RejectUpload";
+    private static final String METHOD = "h2patch.Test/RejectUpload";
+    private static final long UNARY_GAP_MS = 30;
+    /** The time bound the agent gets in these tests; the default (2000 ms) works the same, only slower. */
+    private static final int BOUND_MS = 1000;
+    private static final String AGENT_OPTIONS = "reset-defer-ms=" + BOUND_MS;
+    private static final long CANCEL = 0x8;
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.h2patch.it.Wire#nettyApps")
+    void withoutAgentTheResetAfterTheResponseIsCancelAndHaproxyForwardsIt(String app) throws Exception {
+        try (ChildJvm child = ChildJvm.app(app).start()) {
+            Exchange direct = call(child.port(), Duration.ofMillis(500));
+            assertCompleteResponse(direct, child);
+            assertEquals(CANCEL, firstResetCode(direct),
+                    "without the agent, Netty resets the stream with CANCEL after the complete response"
+                            + Wire.context(direct, child));
+
+            assumeTrue(Haproxy.executable() != null, Haproxy.NOT_INSTALLED);
+            try (Haproxy proxy = Haproxy.inFrontOf(child.port())) {
+                for (Duration streamFor : List.of(Duration.ZERO, Duration.ofMillis(500))) {
+                    Exchange x = call(proxy.port(), streamFor);
+                    assertCompleteResponse(x, child);
+                    assertEquals(CANCEL, firstResetCode(x), (streamFor.isZero() ? "unary" : "streaming")
+                            + " call through HAProxy: the client gets RST_STREAM(CANCEL) after the complete response"
+                            + Wire.context(x, child) + "\nhaproxy:\n" + proxy.log());
+                }
+                NodeResult node = node(proxy.port(), 500);
+                if (node != null) {
+                    assertTrue(node.json.contains("\"rstCode\":8"), "Node through HAProxy: " + node);
+                }
+                System.err.println(app + " without agent, grpc-java through HAProxy: unary "
+                        + GrpcCalls.unary("127.0.0.1", proxy.port(), METHOD, new byte[0], Duration.ofSeconds(5))
+                        + "; client stream " + clientStream(proxy.port(), 500) + "\nhaproxy:\n" + proxy.log());
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.h2patch.it.Wire#nettyApps")
+    void withAgentNoResetReachesTheClientWhenItEndsWithinTheBound(String app) throws Exception {
+        try (ChildJvm child = ChildJvm.app(app).agent(AGENT_OPTIONS).start()) {
+            for (Duration streamFor : List.of(Duration.ZERO, Duration.ofMillis(500))) {
+                Exchange x = call(child.port(), streamFor);
+                assertCompleteResponse(x, child);
+                assertEquals(List.of(), resetCodes(x), "direct, " + describe(streamFor)
+                        + ": no RST_STREAM may follow the complete response" + Wire.context(x, child));
+            }
+            assumeTrue(Haproxy.executable() != null, Haproxy.NOT_INSTALLED);
+            try (Haproxy proxy = Haproxy.inFrontOf(child.port())) {
+                for (Duration streamFor : List.of(Duration.ZERO, Duration.ofMillis(500))) {
+                    Exchange x = call(proxy.port(), streamFor);
+                    assertCompleteResponse(x, child);
+                    assertEquals(List.of(), resetCodes(x), "through HAProxy, " + describe(streamFor)
+                            + ": no RST_STREAM may follow the complete response" + Wire.context(x, child)
+                            + "\nhaproxy:\n" + proxy.log());
+                }
+                GrpcCalls.Outcome unary =
+                        GrpcCalls.unary("127.0.0.1", proxy.port(), METHOD, new byte[0], Duration.ofSeconds(5));
+                assertServerStatus(unary, "grpc-java unary through HAProxy", child, proxy);
+                assertServerStatus(clientStream(proxy.port(), 500), "grpc-java client stream through HAProxy",
+                        child, proxy);
+                NodeResult node = node(proxy.port(), 500);
+                if (node != null) {
+                    assertTrue(node.json.contains("\"rstCode\":0") && node.json.contains("\"grpcStatus\":\"7\""),
+                            "Node through HAProxy: " + node + "\nhaproxy:\n" + proxy.log());
+                }
+                assertTrue(!proxy.log().contains(" SD-- "), "HAProxy saw a server abort:\n" + proxy.log());
+            }
+            Wire.assertCleanStderr(child, Request.grpc(PATH));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.h2patch.it.Wire#nettyApps")
+    void withAgentAClientThatStreamsPastTheBoundGetsNoError(String app) throws Exception {
+        try (ChildJvm child = ChildJvm.app(app).agent(AGENT_OPTIONS + ",reset-defer-bytes=40000").start()) {
+            // The time bound.
+            Exchange x = call(child.port(), Duration.ofMillis(BOUND_MS * 2L));
+            assertCompleteResponse(x, child);
+            // DATA the client had in flight when the reset came may draw STREAM_CLOSED resets after it.
+            assertEquals(0L, firstResetCode(x), "past the time bound: RST_STREAM(NO_ERROR)" + Wire.context(x, child));
+            assertTrue(!resetCodes(x).contains(CANCEL), "never CANCEL" + Wire.context(x, child));
+            Frame headers = x.responseFrames().get(0);
+            Frame reset = x.responseFrames(Frame.RST_STREAM).get(0);
+            long afterMs = TimeUnit.NANOSECONDS.toMillis(reset.nanos() - headers.nanos());
+            assertTrue(afterMs >= BOUND_MS - 100 && afterMs < BOUND_MS + 900,
+                    "the reset should come at the bound (" + BOUND_MS + " ms), came after " + afterMs + " ms"
+                            + Wire.context(x, child));
+
+            // The byte bound: 3 x 16 KiB > 40000 bytes, sent at once.
+            try (FrameRecorder r = FrameRecorder.connect(child.port())) {
+                r.sendPreface();
+                int id = r.openStream(Request.grpc(PATH));
+                r.awaitStreamEnd(id, Duration.ofSeconds(5));
+                for (int i = 0; i < 3; i++) {
+                    r.sendData(id, new byte[16384], false);
+                }
+                List<Frame> frames = r.readUntil(f -> f.streamId() == id && f.is(Frame.RST_STREAM),
+                        Duration.ofMillis(BOUND_MS / 2));
+                List<Long> codes = FrameRecorder.responseFrames(frames, id).stream()
+                        .filter(f -> f.is(Frame.RST_STREAM)).map(Frame::errorCode).collect(Collectors.toList());
+                assertEquals(List.of(0L), codes.subList(0, Math.min(1, codes.size())), "past the byte bound: RST_STREAM(NO_ERROR) before the time bound\n"
+                        + r.describe() + child.describeOutput());
+                // The connection is still usable: its window came back.
+                int next = r.request(Request.get("/hello"));
+                r.awaitStreamEnd(next, Duration.ofSeconds(5));
+                assertTrue(r.streamEnded(next), "the connection should still serve\n" + r.describe());
+            }
+            Wire.assertCleanStderr(child, Request.grpc(PATH));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------- helpers
+
+    /**
+     * One RejectUpload call with the raw recorder: HEADERS, then 5-byte messages every 50 ms for {@code streamFor},
+     * then one with END_STREAM ({@code streamFor} zero: one message with END_STREAM {@value #UNARY_GAP_MS} ms after
+     * the HEADERS); then reads 500 ms more to catch a late reset.
+     */
+    private static Exchange call(int port, Duration streamFor) throws IOException, InterruptedException {
+        Request request = Request.grpc(PATH);
+        byte[] message = Request.grpcFrame(new byte[0]);
+        try (FrameRecorder r = FrameRecorder.connect(port)) {
+            r.sendPreface();
+            int id = r.openStream(request.withBody((byte[]) null));
+            if (streamFor.isZero()) {
+                Thread.sleep(UNARY_GAP_MS);
+            } else {
+                long end = System.nanoTime() + streamFor.toNanos();
+                while (System.nanoTime() < end && !hasReset(r, id)) {
+                    r.sendData(id, message, false);
+                    Thread.sleep(50);
+                }
+            }
+            if (!hasReset(r, id)) {
+                r.sendData(id, message, true);
+            }
+            r.awaitStreamEnd(id, Duration.ofSeconds(5));
+            r.readFor(Duration.ofMillis(500));
+            return new Exchange(request, id, r.frames(), r.streamEnded(id), r.firstServerSettingsNanos());
+        }
+    }
+
+    private static boolean hasReset(FrameRecorder r, int id) {
+        return r.streamFrames(id).stream().anyMatch(f -> f.is(Frame.RST_STREAM));
+    }
+
+    private static String describe(Duration streamFor) {
+        return streamFor.isZero() ? "unary" : "client stream of " + streamFor.toMillis() + " ms";
+    }
+
+    /** The code of the first RST_STREAM on the stream, -1 if none. */
+    private static long firstResetCode(Exchange x) {
+        List<Long> codes = resetCodes(x);
+        return codes.isEmpty() ? -1 : codes.get(0);
+    }
+
+    private static List<Long> resetCodes(Exchange x) {
+        return x.responseFrames(Frame.RST_STREAM).stream().map(Frame::errorCode).collect(Collectors.toList());
+    }
+
+    /** The response is one HEADERS with END_STREAM carrying grpc-status 7, first on the stream. */
+    private static void assertCompleteResponse(Exchange x, ChildJvm child) {
+        List<Frame> fs = x.responseFrames();
+        String ctx = Wire.context(x, child);
+        assertTrue(!fs.isEmpty() && fs.get(0).is(Frame.HEADERS) && fs.get(0).endStream(),
+                "the response should be one HEADERS with END_STREAM" + ctx);
+        assertEquals("7", fs.get(0).header("grpc-status"), "grpc-status" + ctx);
+        assertEquals("upload rejected", fs.get(0).header("grpc-message"), "grpc-message" + ctx);
+    }
+
+    private static GrpcCalls.Outcome clientStream(int port, long millis) {
+        return GrpcCalls.clientStream("127.0.0.1", port, METHOD, new byte[0], Duration.ofMillis(millis),
+                Duration.ofMillis(50), Duration.ofSeconds(5));
+    }
+
+    private static void assertServerStatus(GrpcCalls.Outcome outcome, String what, ChildJvm child, Haproxy proxy) {
+        assertEquals(Status.Code.PERMISSION_DENIED, outcome.code(), what + ": " + outcome
+                + child.describeOutput() + "\nhaproxy:\n" + proxy.log());
+        assertEquals("upload rejected", outcome.description(), what);
+    }
+
+    /** What test-apps/interop/node/reject-upload.js printed, or null when node is not installed. */
+    private record NodeResult(String json, String stderr) {
+        @Override
+        public String toString() {
+            return json + (stderr.isEmpty() ? "" : " (stderr: " + stderr + ")");
+        }
+    }
+
+    private static NodeResult node(int port, long streamMs) throws IOException, InterruptedException {
+        Path script = Repo.root().resolve("test-apps/interop/node/reject-upload.js");
+        Path nodeExe = Stream.of("/usr/bin/node", "/usr/local/bin/node").map(Path::of)
+                .filter(Files::isExecutable).findFirst().orElse(null);
+        if (nodeExe == null) {
+            System.err.println("node is not installed: skipping the Node http2 client checks");
+            return null;
+        }
+        Process p = new ProcessBuilder(nodeExe.toString(), script.toString(), "--port", String.valueOf(port),
+                "--stream-ms", String.valueOf(streamMs)).start();
+        if (!p.waitFor(15, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        return new NodeResult(out, err);
+    }
+}
