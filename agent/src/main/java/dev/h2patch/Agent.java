@@ -141,6 +141,7 @@ public final class Agent {
             H2patchRuntime.reportOnly = options.mode() == Options.Mode.REPORT;
             H2patchRuntime.resetDeferMillis = options.resetDeferMillis();
             H2patchRuntime.resetDeferBytes = options.resetDeferBytes();
+            H2patchRuntime.shutdownDrainMillis = options.shutdownDrainMillis();
         }
     }
 }

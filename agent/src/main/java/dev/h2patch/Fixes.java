@@ -3,6 +3,7 @@ package dev.h2patch;
 import dev.h2patch.jetty10.Jetty10EndStreamFix;
 import dev.h2patch.jetty12.Jetty12EndStreamFix;
 import dev.h2patch.jetty9.Jetty9EndStreamFix;
+import dev.h2patch.netty.NettyConnectionStateFix;
 import dev.h2patch.netty.NettyEndStreamFix;
 import dev.h2patch.netty.NettyProxySafeResetFix;
 import java.util.Arrays;
@@ -26,7 +27,8 @@ public final class Fixes {
             new Jetty9EndStreamFix(),
             new Jetty10EndStreamFix(),
             new Jetty12EndStreamFix(),
-            new NettyProxySafeResetFix()));
+            new NettyProxySafeResetFix(),
+            new NettyConnectionStateFix()));
 
     private Fixes() {
     }

@@ -44,6 +44,7 @@ public final class Options {
     static final String KEY_LOG = "log";
     static final String KEY_RESET_DEFER_MS = "reset-defer-ms";
     static final String KEY_RESET_DEFER_BYTES = "reset-defer-bytes";
+    static final String KEY_SHUTDOWN_DRAIN_MS = "shutdown-drain-ms";
 
     /** proxy-safe-reset: default and largest time bound, in milliseconds. */
     static final long DEFAULT_RESET_DEFER_MS = 2000;
@@ -51,10 +52,13 @@ public final class Options {
     /** proxy-safe-reset: default and largest byte bound. */
     static final long DEFAULT_RESET_DEFER_BYTES = 1 << 20;
     static final long MAX_RESET_DEFER_BYTES = Integer.MAX_VALUE;
+    /** connection-state: default and largest drain bound when the application's shutdown timeout is 0. */
+    static final long DEFAULT_SHUTDOWN_DRAIN_MS = 30000;
+    static final long MAX_SHUTDOWN_DRAIN_MS = 3600000;
 
     /** Every key the agent understands, in the order the docs list them. */
     public static final List<String> KEYS = Collections.unmodifiableList(Arrays.asList(KEY_FIXES, KEY_MODE, KEY_LOG,
-            KEY_RESET_DEFER_MS, KEY_RESET_DEFER_BYTES));
+            KEY_RESET_DEFER_MS, KEY_RESET_DEFER_BYTES, KEY_SHUTDOWN_DRAIN_MS));
 
     /** System properties under {@code h2patch.} that the agent itself sets to show its state, not options. */
     static final Set<String> STATE_PROPERTIES = Collections.singleton("version");
@@ -65,21 +69,24 @@ public final class Options {
     private final List<String> warnings;
     private final long resetDeferMillis;
     private final long resetDeferBytes;
+    private final long shutdownDrainMillis;
 
     private Options(Set<String> fixes, Mode mode, LogLevel log, List<String> warnings, long resetDeferMillis,
-                    long resetDeferBytes) {
+                    long resetDeferBytes, long shutdownDrainMillis) {
         this.fixes = fixes;
         this.mode = mode;
         this.log = log;
         this.warnings = warnings;
         this.resetDeferMillis = resetDeferMillis;
         this.resetDeferBytes = resetDeferBytes;
+        this.shutdownDrainMillis = shutdownDrainMillis;
     }
 
     /** The defaults: every fix, fix mode, info logging. */
     public static Options defaults() {
         return new Options(new LinkedHashSet<String>(Fixes.NAMES), Mode.FIX, LogLevel.INFO,
-                Collections.<String>emptyList(), DEFAULT_RESET_DEFER_MS, DEFAULT_RESET_DEFER_BYTES);
+                Collections.<String>emptyList(), DEFAULT_RESET_DEFER_MS, DEFAULT_RESET_DEFER_BYTES,
+                DEFAULT_SHUTDOWN_DRAIN_MS);
     }
 
     /** Reads the options from this JVM: agent arguments, then system properties, then the environment. */
@@ -105,8 +112,10 @@ public final class Options {
                 ? parseLong(settings.get(KEY_RESET_DEFER_MS), 1, MAX_RESET_DEFER_MS) : defaults.resetDeferMillis;
         long resetDeferBytes = settings.containsKey(KEY_RESET_DEFER_BYTES)
                 ? parseLong(settings.get(KEY_RESET_DEFER_BYTES), 1, MAX_RESET_DEFER_BYTES) : defaults.resetDeferBytes;
+        long shutdownDrainMillis = settings.containsKey(KEY_SHUTDOWN_DRAIN_MS)
+                ? parseLong(settings.get(KEY_SHUTDOWN_DRAIN_MS), 1, MAX_SHUTDOWN_DRAIN_MS) : defaults.shutdownDrainMillis;
         return new Options(Collections.unmodifiableSet(fixes), mode, log, Collections.unmodifiableList(warnings),
-                resetDeferMillis, resetDeferBytes);
+                resetDeferMillis, resetDeferBytes, shutdownDrainMillis);
     }
 
     /** Things worth telling the operator that did not stop the agent, such as an unknown environment variable. */
@@ -138,6 +147,14 @@ public final class Options {
     /** proxy-safe-reset: how many request bytes it discards meanwhile before the reset is sent anyway. */
     public long resetDeferBytes() {
         return resetDeferBytes;
+    }
+
+    /**
+     * connection-state: how long HTTP/2 connections are drained before an event loop group shuts down when the
+     * application gave no shutdown timeout (0); a positive application timeout is the bound itself.
+     */
+    public long shutdownDrainMillis() {
+        return shutdownDrainMillis;
     }
 
     /** The options in agent-argument form, as the banner and the system properties show them. */

@@ -88,6 +88,8 @@ class FixDeclarationsTest {
                 getClass().getClassLoader()));
         assertNull(Compatibility.findMissing(new dev.h2patch.netty.NettyProxySafeResetFix(), Relocation.NONE,
                 getClass().getClassLoader()));
+        assertNull(Compatibility.findMissing(new dev.h2patch.netty.NettyConnectionStateFix(), Relocation.NONE,
+                getClass().getClassLoader()));
     }
 
     @Test

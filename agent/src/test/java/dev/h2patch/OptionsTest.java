@@ -86,6 +86,22 @@ class OptionsTest {
     }
 
     @Test
+    void shutdownDrainBoundHasADefaultAndMustBeAPositiveIntegerInRange() throws Exception {
+        assertEquals(30000, Options.parse(null, NO_PROPERTIES, NO_ENVIRONMENT).shutdownDrainMillis());
+        Map<String, String> environment = new HashMap<>();
+        environment.put("H2PATCH_SHUTDOWN_DRAIN_MS", "5000");
+        assertEquals(5000, Options.parse(null, NO_PROPERTIES, environment).shutdownDrainMillis());
+        assertEquals(1500, Options.parse("shutdown-drain-ms=1500", NO_PROPERTIES, environment)
+                .shutdownDrainMillis(), "agent argument wins");
+        for (String bad : new String[] {"shutdown-drain-ms=0", "shutdown-drain-ms=-1", "shutdown-drain-ms=30s",
+                "shutdown-drain-ms=3600001"}) {
+            Options.InvalidOptionException error = assertThrows(Options.InvalidOptionException.class,
+                    () -> Options.parse(bad, NO_PROPERTIES, NO_ENVIRONMENT), bad);
+            assertTrue(error.getMessage().contains("an integer from 1 to 3600000"), error.getMessage());
+        }
+    }
+
+    @Test
     void allSelectsEveryFix() throws Exception {
         assertEquals(new LinkedHashSet<>(Fixes.NAMES),
                 Options.parse("fixes=all", NO_PROPERTIES, NO_ENVIRONMENT).fixes());

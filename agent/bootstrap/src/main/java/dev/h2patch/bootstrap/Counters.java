@@ -28,6 +28,14 @@ public final class Counters {
     public static final int PROXY_SAFE_RESET_DEFERRED = 7;
     /** proxy-safe-reset: in report mode, a reset after a complete response that would have been deferred/rewritten. */
     public static final int PROXY_SAFE_RESET_WOULD_CHANGE = 8;
+    /** connection-state: a stream in flight on a connection drained (GOAWAY, then wait) before its loops shut down. */
+    public static final int CONNECTION_STATE_STREAMS_SAVED_SHUTDOWN = 9;
+    /** connection-state: an idle event or read timeout held back because the connection had active streams. */
+    public static final int CONNECTION_STATE_IDLE_DEFERRED = 10;
+    /** connection-state: a drain whose bound passed with connections still open (the real shutdown closed them). */
+    public static final int CONNECTION_STATE_DRAIN_TIMEOUT = 11;
+    /** connection-state: in report mode, a shutdown or idle close that would have been deferred. */
+    public static final int CONNECTION_STATE_WOULD_CHANGE = 12;
 
     private static final String[] NAMES = {
         "end-stream.folded",
@@ -39,6 +47,10 @@ public final class Counters {
         "proxy-safe-reset.deferred-bytes",
         "proxy-safe-reset.deferred",
         "proxy-safe-reset.would-change",
+        "connection-state.streams-saved-shutdown",
+        "connection-state.idle-deferred",
+        "connection-state.drain-timeout",
+        "connection-state.would-change",
     };
 
     private static final AtomicLongArray VALUES = new AtomicLongArray(NAMES.length);

@@ -23,6 +23,12 @@ public final class H2patchRuntime {
      */
     public static volatile long resetDeferBytes = 1 << 20;
 
+    /**
+     * connection-state: how long, in milliseconds, HTTP/2 connections are drained before an event loop group shuts
+     * down, when the application's own shutdown timeout is 0 (option {@code shutdown-drain-ms}); a positive
+     * application timeout is the bound itself.
+     */
+    public static volatile long shutdownDrainMillis = 30000;
 
     private H2patchRuntime() {
     }

@@ -27,6 +27,9 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.CharsetUtil;
 import io.netty.util.ReferenceCountUtil;
 
@@ -45,6 +48,13 @@ import static io.netty.handler.codec.http.HttpVersion.HTTP_1_1;
  *
  * <p>Usage: {@code java -jar netty-server.jar --port P} (0 = ephemeral). Prints {@code READY <port>} on stdout
  * once it listens on 127.0.0.1; logs go to stderr; runs until killed.
+ *
+ * <p>Options for the connection-state fix (seed 003): {@code --idle-timeout-ms N} adds an
+ * {@code IdleStateHandler(0, 0, N ms)} and a handler that closes the connection on {@code IdleStateEvent} (the usual
+ * pattern); {@code --read-timeout-ms N} adds a {@code ReadTimeoutHandler(N ms)}; {@code --user-shutdown} makes SIGTERM
+ * shut down the way applications do ({@code boss.shutdownGracefully(); workers.shutdownGracefully();} with Netty's
+ * defaults, 2 s quiet period and 15 s timeout, then wait for both), instead of the quick shutdown the other tests use.
+ * {@code GET /admin/shutdown} answers 200 and then shuts down that same way.
  */
 public final class NettyServer {
 
@@ -53,16 +63,29 @@ public final class NettyServer {
 
     public static void main(String[] args) throws Exception {
         int port = parsePort(args);
+        long idleTimeoutMillis = longOption(args, "--idle-timeout-ms");
+        long readTimeoutMillis = longOption(args, "--read-timeout-ms");
+        boolean userShutdown = java.util.Arrays.asList(args).contains("--user-shutdown");
 
         // NioEventLoopGroup: deprecated in 4.2 (MultiThreadIoEventLoopGroup) but present on 4.1 and 4.2 alike.
         EventLoopGroup boss = new NioEventLoopGroup(1);
         EventLoopGroup workers = new NioEventLoopGroup(1);
+        RequestHandler.boss = boss;
+        RequestHandler.workers = workers;
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (idleTimeoutMillis > 0) {
+                            ch.pipeline().addLast(
+                                    new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS),
+                                    new CloseOnIdle());
+                        }
+                        if (readTimeoutMillis > 0) {
+                            ch.pipeline().addLast(new ReadTimeoutHandler(readTimeoutMillis, TimeUnit.MILLISECONDS));
+                        }
                         // h2c with prior knowledge: the connection is HTTP/2 from its first byte.
                         ch.pipeline().addLast(
                                 Http2FrameCodecBuilder.forServer().build(),
@@ -82,6 +105,15 @@ public final class NettyServer {
 
         // SIGTERM runs the shutdown hooks: close the listener and let the loops finish.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (userShutdown) {
+                System.err.println("SIGTERM: shutting down");
+                boss.shutdownGracefully();
+                workers.shutdownGracefully();
+                boss.terminationFuture().awaitUninterruptibly(30, TimeUnit.SECONDS);
+                workers.terminationFuture().awaitUninterruptibly(30, TimeUnit.SECONDS);
+                System.err.println("SIGTERM: event loops terminated");
+                return;
+            }
             server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
@@ -92,6 +124,28 @@ public final class NettyServer {
         System.err.println("netty-server listening on 127.0.0.1:" + actualPort);
 
         server.closeFuture().sync();
+    }
+
+    private static long longOption(String[] args, String name) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (name.equals(args[i])) {
+                return Long.parseLong(args[i + 1]);
+            }
+        }
+        return 0;
+    }
+
+    /** The usual companion of IdleStateHandler: close the connection when it reports idleness. */
+    static final class CloseOnIdle extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof IdleStateEvent) {
+                System.err.println("idle: closing " + ctx.channel());
+                ctx.close();
+                return;
+            }
+            super.userEventTriggered(ctx, evt);
+        }
     }
 
     private static int parsePort(String[] args) {
@@ -112,6 +166,8 @@ public final class NettyServer {
      */
     static final class RequestHandler extends ChannelInboundHandlerAdapter {
         static final String REJECT_UPLOAD = "/h2patch.Test/RejectUpload";
+        static volatile EventLoopGroup boss;
+        static volatile EventLoopGroup workers;
 
         private String path;
         private CompositeByteBuf body;
@@ -189,6 +245,39 @@ public final class NettyServer {
                     ctx.writeAndFlush(textHeadersOnly());
                     ctx.executor().execute(() -> ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
                     break;
+                case "/slow":
+                    // Seed 003: answers after ?ms= milliseconds, scheduled on the loop (never blocking it).
+                    requestBody.release();
+                    ctx.executor().schedule(() -> {
+                        ctx.writeAndFlush(fullText(HttpResponseStatus.OK, "slow done\n"));
+                    }, queryMillis(path, 3000), TimeUnit.MILLISECONDS);
+                    break;
+                case "/quiet-stream":
+                    // Seed 003: a streaming response, quiet for ?ms= milliseconds between HEADERS and its one DATA.
+                    requestBody.release();
+                    ctx.writeAndFlush(textHeadersOnly());
+                    ctx.executor().schedule(() -> {
+                        ctx.writeAndFlush(new DefaultLastHttpContent(
+                                Unpooled.copiedBuffer("tick\n", CharsetUtil.UTF_8)));
+                    }, queryMillis(path, 3000), TimeUnit.MILLISECONDS);
+                    break;
+                case "/admin/shutdown":
+                    // Seed 003: shut down the way applications do, once the answer is out.
+                    requestBody.release();
+                    ctx.writeAndFlush(fullText(HttpResponseStatus.OK, "shutting down\n")).addListener(f -> {
+                        System.err.println("admin: shutting down");
+                        long start = System.nanoTime();
+                        boss.shutdownGracefully();
+                        workers.shutdownGracefully();
+                        Thread waiter = new Thread(() -> {
+                            boss.terminationFuture().awaitUninterruptibly();
+                            workers.terminationFuture().awaitUninterruptibly();
+                            System.err.println("admin: event loops terminated after "
+                                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+                        }, "admin-shutdown-waiter");
+                        waiter.start();
+                    });
+                    break;
                 case "/hello":
                     requestBody.release();
                     ctx.writeAndFlush(fullText(HttpResponseStatus.OK, "hello\n"));
@@ -248,6 +337,15 @@ public final class NettyServer {
             ctx.write(resp);
             ctx.write(new DefaultHttpContent(requestBody));
             ctx.writeAndFlush(trailers);
+        }
+
+        private static long queryMillis(String path, long defaultMillis) {
+            int at = path.indexOf("ms=");
+            if (at < 0) {
+                return defaultMillis;
+            }
+            int end = path.indexOf('&', at);
+            return Long.parseLong(path.substring(at + 3, end < 0 ? path.length() : end));
         }
 
         private static HttpResponse textHeadersOnly() {

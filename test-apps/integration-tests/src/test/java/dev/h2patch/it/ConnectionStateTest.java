@@ -1,0 +1,255 @@
+package dev.h2patch.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The connection-state fix (seed 003) against the Netty-based apps.
+ *
+ * <p>Shutdown: one connection, five {@code /slow?ms=3000} streams (answered from a task scheduled on the event loop),
+ * then 1 s later the app shuts its event loop groups down the way applications do ({@code shutdownGracefully()}: 2 s
+ * quiet period, 15 s timeout), from {@code /admin/shutdown} or SIGTERM. Without the agent the loops close the socket
+ * at once, with no HTTP/2 frame, and cancel the scheduled replies; with it the client gets GOAWAY(NO_ERROR), a stream
+ * it opens after the GOAWAY is not served, and all five answers arrive before the connection closes.
+ *
+ * <p>Idle: with an {@code IdleStateHandler} (or {@code ReadTimeoutHandler}) of 1 s, a streaming response quiet for
+ * 2.5 s is cut without the agent and completes with it; the idle connection is closed afterwards all the same.
+ *
+ * <p>Every wait here has a deadline a few seconds past the moment the behaviour under test is due.
+ */
+@Timeout(120)
+class ConnectionStateTest {
+    private static final int STREAMS = 5;
+    private static final long SLOW_MS = 3000;
+    private static final long IDLE_MS = 1000;
+    private static final long QUIET_MS = 2500;
+    private static final long NO_ERROR = 0x0;
+    private static final long REFUSED_STREAM = 0x7;
+    /** Netty's default quiet period for shutdownGracefully(); the app's shutdown cannot end sooner. */
+    private static final long NETTY_QUIET_MS = 2000;
+    private static final String TERMINATED = "admin: event loops terminated after ";
+
+    static Stream<String> apps() {
+        return Wire.nettyApps();
+    }
+
+    static Stream<Arguments> appsAndTriggers() {
+        return Wire.nettyApps().flatMap(app -> Stream.of(Arguments.of(app, "admin"), Arguments.of(app, "sigterm")));
+    }
+
+    static Stream<Arguments> appsAndIdleHandlers() {
+        return Wire.nettyApps().flatMap(app -> Stream.of(
+                Arguments.of(app, "--idle-timeout-ms"), Arguments.of(app, "--read-timeout-ms")));
+    }
+
+    // ------------------------------------------------------------------------------------------------- shutdown
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("apps")
+    void withoutAgentShutdownCutsInFlightStreams(String app) throws Exception {
+        try (ChildJvm child = ChildJvm.app(app).appArg("--user-shutdown").start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            List<Integer> ids = startSlowStreams(r);
+            Thread.sleep(1000);
+            trigger(child, "admin");
+            r.readUntil(f -> false, Duration.ofMillis(SLOW_MS + 3000));
+            int ok = countOk(r, ids);
+            System.err.println(app + " without agent: " + ok + "/" + STREAMS + " streams answered, closed="
+                    + r.peerClosed() + "\n" + r.describe());
+            assertTrue(ok < STREAMS, "without the agent at least one in-flight stream should fail\n" + r.describe()
+                    + child.describeOutput());
+            assertTrue(r.peerClosed(), "the server closed the connection\n" + r.describe());
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("appsAndTriggers")
+    void withAgentShutdownSendsGoawayAndLetsInFlightStreamsFinish(String app, String trigger) throws Exception {
+        try (ChildJvm child = ChildJvm.app(app).agent().appArg("--user-shutdown").start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            long start = System.nanoTime();
+            List<Integer> ids = startSlowStreams(r);
+            Thread.sleep(1000);
+            long triggered = System.nanoTime();
+            trigger(child, trigger);
+
+            List<Frame> frames = r.readUntil(f -> f.is(Frame.GOAWAY), Duration.ofMillis(2000));
+            Frame goaway = frames.stream().filter(f -> f.is(Frame.GOAWAY)).findFirst().orElse(null);
+            assertNotNull(goaway, "GOAWAY within 2 s of the shutdown\n" + r.describe() + child.describeOutput());
+            assertEquals(NO_ERROR, goaway.errorCode(), goaway.describe());
+            int lastStream = lastStreamId(goaway);
+            assertEquals(ids.get(ids.size() - 1), lastStream, "GOAWAY names the last stream the client opened");
+            assertTrue(!r.peerClosed(), "GOAWAY comes before the close, while streams are in flight");
+
+            // A stream opened after the GOAWAY is not served: GOAWAY's last stream id is below it (RFC 9113 §6.8),
+            // and the server ignores it or refuses it; either way nothing hangs.
+            int late = r.request(Request.get("/hello"));
+            assertTrue(late > lastStream);
+
+            long deadline = triggered + TimeUnit.MILLISECONDS.toNanos(SLOW_MS + 3000);
+            awaitClose(r, deadline);
+            assertTrue(r.peerClosed(), "the server closes the connection once the streams are done (within "
+                    + (SLOW_MS + 3000) + " ms of the shutdown)\n" + r.describe() + child.describeOutput());
+            assertEquals(STREAMS, countOk(r, ids), "every in-flight stream completes with 200\n" + r.describe()
+                    + child.describeOutput());
+            for (Frame f : r.streamFrames(late)) {
+                assertTrue(f.is(Frame.RST_STREAM) && f.errorCode() == REFUSED_STREAM || f.is(Frame.WINDOW_UPDATE),
+                        "a stream opened after GOAWAY is refused or ignored, never served: " + f.describe());
+            }
+            List<Frame> all = r.frames();
+            assertTrue(all.indexOf(goaway) < all.indexOf(lastResponseFrame(r, ids)),
+                    "GOAWAY came before the answers\n" + r.describe());
+            awaitExit(child, triggered + TimeUnit.MILLISECONDS.toNanos(SLOW_MS + NETTY_QUIET_MS + 5000));
+            assertTrue(!child.isAlive(), "the app's shutdown completes (quiet period after the drain)");
+            System.err.println(app + " " + trigger + " with agent: connect→close "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms\n" + r.describe());
+            assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("apps")
+    void shutdownWithNoActiveStreamIsNotSlowedDown(String app) throws Exception {
+        long without = idleShutdownMillis(app, false);
+        long with = idleShutdownMillis(app, true);
+        System.err.println(app + ": shutdown with one idle connection took " + without + " ms without the agent, "
+                + with + " ms with it");
+        assertTrue(with < without + 500, "with the agent " + with + " ms, without " + without + " ms");
+        assertTrue(with < NETTY_QUIET_MS + 1000, "with the agent " + with + " ms");
+    }
+
+    // ----------------------------------------------------------------------------------------------------- idle
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("appsAndIdleHandlers")
+    void withoutAgentAQuietStreamIsCutByTheIdleHandler(String app, String idleOption) throws Exception {
+        try (ChildJvm child = ChildJvm.app(app).appArg(idleOption, String.valueOf(IDLE_MS)).start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            r.sendPreface();
+            int id = r.request(Request.get("/quiet-stream?ms=" + QUIET_MS));
+            r.awaitStreamEnd(id, Duration.ofMillis(QUIET_MS + 2000));
+            assertTrue(r.peerClosed(), "the idle handler closed the connection\n" + r.describe());
+            assertTrue(!endedWithData(r, id), "the quiet stream was cut\n" + r.describe());
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("appsAndIdleHandlers")
+    void withAgentAQuietStreamOutlivesTheIdleTimeout(String app, String idleOption) throws Exception {
+        try (ChildJvm child = ChildJvm.app(app).agent().appArg(idleOption, String.valueOf(IDLE_MS)).start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            r.sendPreface();
+            int id = r.request(Request.get("/quiet-stream?ms=" + QUIET_MS));
+            r.awaitStreamEnd(id, Duration.ofMillis(QUIET_MS + 2000));
+            assertTrue(endedWithData(r, id), "the quiet stream completes\n" + r.describe() + child.describeOutput());
+            // Once no stream is active the idle handler acts as before.
+            awaitClose(r, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3 * IDLE_MS + 1000));
+            assertTrue(r.peerClosed(), "the then idle connection is closed\n" + r.describe());
+            assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------------- helpers
+
+    private static List<Integer> startSlowStreams(FrameRecorder r) throws Exception {
+        r.sendPreface();
+        r.awaitServerSettings(Duration.ofSeconds(5));
+        List<Integer> ids = new ArrayList<>();
+        for (int i = 0; i < STREAMS; i++) {
+            ids.add(r.request(Request.get("/slow?ms=" + SLOW_MS)));
+        }
+        return ids;
+    }
+
+    private static void trigger(ChildJvm child, String how) throws Exception {
+        if ("sigterm".equals(how)) {
+            ProcessHandle.of(child.pid()).ifPresent(ProcessHandle::destroy);
+        } else {
+            Exchange x = FrameRecorder.exchange(child.port(), Request.get("/admin/shutdown"),
+                    Duration.ofSeconds(5), Duration.ZERO);
+            assertTrue(x.ended(), "admin request answered\n" + x.describe());
+        }
+    }
+
+    /** How long the app's event loops took to terminate after its shutdown calls, with one idle connection open. */
+    private static long idleShutdownMillis(String app, boolean agent) throws Exception {
+        ChildJvm.Builder builder = ChildJvm.app(app).appArg("--user-shutdown");
+        try (ChildJvm child = (agent ? builder.agent() : builder).start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            r.sendPreface();
+            int id = r.request(Request.get("/hello"));
+            r.awaitStreamEnd(id, Duration.ofSeconds(5));
+            assertTrue(r.streamEnded(id));
+            trigger(child, "admin");
+            // The app prints how long its event loops took to terminate after its shutdownGracefully() calls. (The
+            // JVM's exit is not compared: any -javaagent adds about 1 s there, from a lingering non-daemon Netty
+            // globalEventExecutor thread, whatever fixes are enabled.)
+            String line = child.awaitStderr(l -> l.startsWith(TERMINATED), Duration.ofSeconds(10));
+            assertNotNull(line, app + ": event loops did not terminate within 10 s" + child.describeOutput());
+            long took = Long.parseLong(line.substring(TERMINATED.length()).replace(" ms", "").trim());
+            if (agent) {
+                assertTrue(r.frames().stream().anyMatch(f -> f.is(Frame.GOAWAY) && f.errorCode() == NO_ERROR),
+                        "with the agent even an idle connection gets GOAWAY(NO_ERROR)\n" + r.describe());
+            }
+            return took;
+        }
+    }
+
+    private static int countOk(FrameRecorder r, List<Integer> ids) {
+        int ok = 0;
+        for (int id : ids) {
+            List<Frame> fs = r.streamFrames(id);
+            boolean status200 = fs.stream().anyMatch(f -> f.is(Frame.HEADERS) && "200".equals(f.header(":status")));
+            boolean ended = fs.stream().anyMatch(Frame::endStream) && fs.stream().noneMatch(f -> f.is(Frame.RST_STREAM));
+            if (status200 && ended) {
+                ok++;
+            }
+        }
+        return ok;
+    }
+
+    private static Frame lastResponseFrame(FrameRecorder r, List<Integer> ids) {
+        Frame last = null;
+        for (Frame f : r.frames()) {
+            if (ids.contains(f.streamId()) && (f.is(Frame.HEADERS) || f.is(Frame.DATA))) {
+                last = f;
+            }
+        }
+        return last;
+    }
+
+    private static boolean endedWithData(FrameRecorder r, int id) {
+        return r.streamFrames(id).stream().anyMatch(f -> f.is(Frame.DATA) && f.endStream()
+                && new String(f.payload(), StandardCharsets.UTF_8).contains("tick"));
+    }
+
+    private static int lastStreamId(Frame goaway) {
+        byte[] p = goaway.payload();
+        return ((p[0] & 0x7f) << 24) | ((p[1] & 0xff) << 16) | ((p[2] & 0xff) << 8) | (p[3] & 0xff);
+    }
+
+    private static void awaitClose(FrameRecorder r, long deadlineNanos) throws InterruptedException {
+        while (!r.peerClosed() && System.nanoTime() < deadlineNanos) {
+            Thread.sleep(20);
+        }
+    }
+
+    private static void awaitExit(ChildJvm child, long deadlineNanos) throws InterruptedException {
+        while (child.isAlive() && System.nanoTime() < deadlineNanos) {
+            Thread.sleep(20);
+        }
+    }
+}
