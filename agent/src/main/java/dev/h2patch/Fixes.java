@@ -4,7 +4,9 @@ import dev.h2patch.jetty10.Jetty10EndStreamFix;
 import dev.h2patch.jetty12.Jetty12EndStreamFix;
 import dev.h2patch.jetty9.Jetty9EndStreamFix;
 import dev.h2patch.netty.NettyConnectionStateFix;
+import dev.h2patch.netty.NettyEarlySettingsFix;
 import dev.h2patch.netty.NettyEndStreamFix;
+import dev.h2patch.netty.NettyPrefaceFlushFix;
 import dev.h2patch.netty.NettyProxySafeResetFix;
 import java.util.Arrays;
 import java.util.Collections;
@@ -28,7 +30,9 @@ public final class Fixes {
             new Jetty10EndStreamFix(),
             new Jetty12EndStreamFix(),
             new NettyProxySafeResetFix(),
-            new NettyConnectionStateFix()));
+            new NettyConnectionStateFix(),
+            new NettyEarlySettingsFix(),
+            new NettyPrefaceFlushFix()));
 
     private Fixes() {
     }

@@ -36,6 +36,16 @@ public final class Counters {
     public static final int CONNECTION_STATE_DRAIN_TIMEOUT = 11;
     /** connection-state: in report mode, a shutdown or idle close that would have been deferred. */
     public static final int CONNECTION_STATE_WOULD_CHANGE = 12;
+    /** early-settings: a server's preface SETTINGS were flushed as soon as they were written. */
+    public static final int EARLY_SETTINGS_FLUSHED = 13;
+    /** early-settings: in report mode, preface SETTINGS that would have been flushed at once. */
+    public static final int EARLY_SETTINGS_WOULD_FLUSH = 14;
+    /** early-settings: an empty SETTINGS frame sent for a connection a sniffer held after the client preface. */
+    public static final int EARLY_SETTINGS_SENT = 15;
+    /** early-settings: in report mode, a connection that would have been sent an empty SETTINGS frame. */
+    public static final int EARLY_SETTINGS_WOULD_SEND = 16;
+    /** early-settings: a client SETTINGS ACK for that empty SETTINGS, kept from Netty's settings accounting. */
+    public static final int EARLY_SETTINGS_ACK_ABSORBED = 17;
 
     private static final String[] NAMES = {
         "end-stream.folded",
@@ -51,6 +61,11 @@ public final class Counters {
         "connection-state.idle-deferred",
         "connection-state.drain-timeout",
         "connection-state.would-change",
+        "early-settings.flushed",
+        "early-settings.would-flush",
+        "early-settings.sent",
+        "early-settings.would-send",
+        "early-settings.ack-absorbed",
     };
 
     private static final AtomicLongArray VALUES = new AtomicLongArray(NAMES.length);

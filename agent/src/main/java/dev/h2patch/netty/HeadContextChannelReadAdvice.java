@@ -1,0 +1,108 @@
+package dev.h2patch.netty;
+
+import dev.h2patch.bootstrap.Counters;
+import dev.h2patch.bootstrap.EarlySettings;
+import dev.h2patch.bootstrap.H2patchRuntime;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ServerChannel;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import net.bytebuddy.asm.Advice;
+
+/**
+ * Inlined into {@code DefaultChannelPipeline.HeadContext.channelRead(ctx, msg)}: the head of every pipeline, through
+ * which every transport (NIO, epoll, kqueue, io_uring, local, embedded) hands received bytes to a channel's first
+ * handler ({@code pipeline.fireChannelRead}). It is the one place that sees a connection's raw inbound bytes before
+ * any application handler — a port sniffer included — without naming a transport class. (Not
+ * {@code DefaultChannelPipeline.fireChannelRead} itself: it has a bridge method of the same name and parameters, and
+ * in 4.2 it only queues the read when called off the event loop.)
+ *
+ * <p><b>The deadlock.</b> A sniffer that routes HTTP/1, HTTP/2 and gRPC on one port by looking at the client's first
+ * HEADERS (Go's cmux without {@code MatchWithWriters}) installs Netty's HTTP/2 codec only after that HEADERS arrived.
+ * grpc-go ≥ 1.18 (grpc-go#2406) sends no HEADERS before it has received the server's SETTINGS: both wait, and the
+ * client fails with "timed out waiting for server handshake". RFC 9113 §3.4 lets the server send its preface as soon
+ * as the connection is open, so the advice speaks for the server: when a read that starts with the full 24-byte client
+ * preface has been handled and the server connection still has no {@link Http2ConnectionHandler} and nothing waiting
+ * to be written, it writes an empty SETTINGS frame (length 0, type 4, flags 0, stream 0) straight to the transport
+ * (through the head of the pipeline, so no application handler sees it) and flushes it. An empty SETTINGS frame is a
+ * valid server preface that changes no setting: every value stays at its RFC default until Netty's own SETTINGS, sent
+ * when the sniffer installs the codec, say otherwise.
+ *
+ * <p><b>The ACK accounting.</b> The client acknowledges the empty frame like any other; that ACK, replayed by the
+ * sniffer, reaches Netty's decoder before the ACK of Netty's own SETTINGS. The connection is marked in
+ * {@link EarlySettings} so that {@link FrameReadListenerSettingsAckAdvice} takes that first ACK away from Netty:
+ * Netty's settings are applied on the client's second ACK, the one that really confirms them.
+ *
+ * <p><b>Cost.</b> The common path is a type check, a length check and one 4-byte compare ({@code "PRI "}) of bytes
+ * just read; only a read that starts with the client preface goes further, which happens once per HTTP/2 connection
+ * (the client preface is the first thing a client sends; a later read never begins with it in practice, and a
+ * connection whose codec is installed is let go at the pipeline check). The pipeline walk, the allocation of 9 bytes
+ * and the mark happen only for a connection that really is held by a sniffer. Nothing here blocks. The decision waits
+ * until the read was handled (method exit), so a handler that installs the codec on the preface alone (Netty's
+ * {@code CleartextHttp2ServerUpgradeHandler}) is left alone: its own SETTINGS go out at once (see
+ * {@link PrefaceDecoderSendPrefaceAdvice}).
+ */
+public final class HeadContextChannelReadAdvice {
+
+    private HeadContextChannelReadAdvice() {
+    }
+
+    /** Returns true when {@code msg} starts with the HTTP/2 client preface on an accepted (server) connection. */
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    static boolean onEnter(@Advice.Argument(0) ChannelHandlerContext head, @Advice.Argument(1) Object msg) {
+        if (!(msg instanceof ByteBuf)) {
+            return false;
+        }
+        ByteBuf in = (ByteBuf) msg;
+        int at = in.readerIndex();
+        if (in.writerIndex() - at < 24 || in.getInt(at) != 0x50524920) { // "PRI "
+            return false;
+        }
+        String preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+        for (int i = 4; i < 24; i++) {
+            if (in.getByte(at + i) != (byte) preface.charAt(i)) {
+                return false;
+            }
+        }
+        return head.channel().parent() instanceof ServerChannel;
+    }
+
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    static void onExit(@Advice.Enter boolean clientPreface, @Advice.Argument(0) ChannelHandlerContext head) {
+        if (!clientPreface) {
+            return;
+        }
+        Channel channel = head.channel();
+        if (!channel.isActive() || !channel.eventLoop().inEventLoop()) {
+            return; // closed, or the read was only queued to the event loop and has not been handled yet
+        }
+        ChannelPipeline pipeline = head.pipeline();
+        if (pipeline.get(Http2ConnectionHandler.class) != null) {
+            return; // Netty's codec is there: it sends (and accounts for) its own SETTINGS
+        }
+        ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+        if (pending == null || pending.totalPendingWriteBytes() != 0) {
+            return; // the application is writing something itself: it is not waiting for the client
+        }
+        if (EarlySettings.isMarked(channel)) {
+            return;
+        }
+        if (H2patchRuntime.reportOnly) {
+            Counters.increment(Counters.EARLY_SETTINGS_WOULD_SEND);
+            return;
+        }
+        ByteBuf settings = channel.alloc().buffer(9);
+        settings.writeMedium(0).writeByte(0x4).writeByte(0).writeInt(0);
+        EarlySettings.mark(channel);
+        ChannelHandlerContext first = pipeline.firstContext();
+        if (first != null) {
+            first.writeAndFlush(settings);
+        } else {
+            channel.writeAndFlush(settings);
+        }
+        Counters.increment(Counters.EARLY_SETTINGS_SENT);
+    }
+}

@@ -1,0 +1,81 @@
+package dev.h2patch.testapps.sniffer;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HTTP/1, HTTP/2 and gRPC on one port behind an in-process sniffer ({@link Sniffer}) that routes each connection by
+ * its first request: the shape of Go's cmux with {@code HTTP2MatchHeaderFieldPrefix("content-type",
+ * "application/grpc")} and no {@code MatchWithWriters} (seed 000). The server writes nothing until it has routed the
+ * connection, so a client that waits for the server's SETTINGS before sending HEADERS (grpc-go ≥ 1.18) never gets
+ * an answer.
+ *
+ * <p>Usage: {@code java -jar netty-sniffer-server.jar --port P [--header-table-size N]} (0 = ephemeral). Prints
+ * {@code READY <port>} on stdout once it listens on 127.0.0.1; logs go to stderr; runs until killed. With
+ * {@code --header-table-size} the HTTP/2 codec announces that HPACK table size in its SETTINGS; Netty's decoder
+ * applies it only when the client acknowledges them (and then insists on a table size update from the client), which
+ * makes the SETTINGS-ACK accounting visible on the wire.
+ */
+public final class SnifferServer {
+
+    private SnifferServer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = parsePort(args);
+        long headerTableSize = longOption(args, "--header-table-size", -1);
+        EventLoopGroup boss = new NioEventLoopGroup(1);
+        EventLoopGroup workers = new NioEventLoopGroup(1);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast("sniffer", new Sniffer(headerTableSize));
+                    }
+                });
+        Channel server = bootstrap.bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+        int actualPort = ((InetSocketAddress) server.localAddress()).getPort();
+
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        }, "sniffer-server-shutdown"));
+
+        System.out.println("READY " + actualPort);
+        System.out.flush();
+        System.err.println("netty-sniffer-server listening on 127.0.0.1:" + actualPort);
+        server.closeFuture().sync();
+    }
+
+    private static long longOption(String[] args, String name, long absent) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (name.equals(args[i])) {
+                return Long.parseLong(args[i + 1]);
+            }
+        }
+        return absent;
+    }
+
+    private static int parsePort(String[] args) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if ("--port".equals(args[i])) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        if (args.length == 1 && args[0].startsWith("--port=")) {
+            return Integer.parseInt(args[0].substring("--port=".length()));
+        }
+        throw new IllegalArgumentException("usage: --port P (0 = ephemeral)");
+    }
+}
