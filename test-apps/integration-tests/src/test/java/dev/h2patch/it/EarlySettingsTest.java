@@ -173,6 +173,10 @@ class EarlySettingsTest {
         try (ChildJvm child = ChildJvm.app(SNIFFER).agent().start();
              FrameRecorder r = FrameRecorder.connect(child.port())) {
             r.sendPreface();
+            // Like grpc-go: no request before the server's SETTINGS. Sent at once, the request could reach the
+            // sniffer in the same read as the preface; it would then route at once and need no early SETTINGS.
+            assertTrue(r.awaitServerSettings(FrameRecorder.DEFAULT_TIMEOUT) >= 0,
+                    "the server never sent SETTINGS after the preface\n" + r.describe() + child.describeOutput());
             int first = r.request(Request.get("/first"));
             r.awaitStreamEnd(first, FrameRecorder.DEFAULT_TIMEOUT);
             int second = r.request(Request.get("/second"));
