@@ -1,6 +1,8 @@
 package dev.h2patch;
 
+import dev.h2patch.jetty10.Jetty10EarlySettingsFix;
 import dev.h2patch.jetty10.Jetty10EndStreamFix;
+import dev.h2patch.jetty12.Jetty12EarlySettingsFix;
 import dev.h2patch.jetty12.Jetty12EndStreamFix;
 import dev.h2patch.jetty9.Jetty9EndStreamFix;
 import dev.h2patch.netty.NettyConnectionStateFix;
@@ -32,7 +34,9 @@ public final class Fixes {
             new NettyProxySafeResetFix(),
             new NettyConnectionStateFix(),
             new NettyEarlySettingsFix(),
-            new NettyPrefaceFlushFix()));
+            new NettyPrefaceFlushFix(),
+            new Jetty10EarlySettingsFix(),
+            new Jetty12EarlySettingsFix()));
 
     private Fixes() {
     }

@@ -1,0 +1,59 @@
+package dev.h2patch.jetty10;
+
+import dev.h2patch.bootstrap.Counters;
+import dev.h2patch.bootstrap.H2patchRuntime;
+import dev.h2patch.bootstrap.JettyEarlySettings;
+import java.nio.ByteBuffer;
+import net.bytebuddy.asm.Advice;
+import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.EndPoint;
+
+/**
+ * Inlined into Jetty 9.4, 10 and 11 {@code DetectorConnectionFactory.DetectorConnection.detectAndUpgrade()}, which asks
+ * every {@code ConnectionFactory.Detecting} about the bytes read so far and returns false while they all want more.
+ *
+ * <p>A detecting factory that routes on the client's first HEADERS (gRPC or not) keeps a connection whose bytes are
+ * only the client preface and SETTINGS waiting; grpc-go sends no HEADERS before the server's SETTINGS, so both wait
+ * ("timed out waiting for server handshake"). On exit, when the detection did not upgrade the connection and the
+ * buffered bytes start with the whole client preface, the advice writes an empty SETTINGS frame (a complete server
+ * preface that changes no setting) to the endpoint, once per connection, as Go's cmux {@code MatchWithWriters} does.
+ * The client's ACK of it needs no accounting: Jetty's {@code HTTP2Session.onSettings} returns at once on a SETTINGS
+ * ACK (Jetty applies its own settings when it sends them, not when they are acknowledged).
+ *
+ * <p>Cost: a boolean test on every detection; the 24-byte compare only while a detection is undecided.
+ * {@code EndPoint.flush} is non-blocking; 9 bytes on a connection that has written nothing go out at once.
+ */
+public final class DetectorEarlySettingsAdvice {
+
+    private DetectorEarlySettingsAdvice() {
+    }
+
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    static void onExit(@Advice.This Object self, @Advice.Return boolean upgraded,
+                       @Advice.FieldValue("_buffer") Object buffer) {
+        if (upgraded || buffer == null) {
+            return;
+        }
+        ByteBuffer bytes = (ByteBuffer) buffer;
+        if (!JettyEarlySettings.startsWithPreface(bytes)) {
+            return;
+        }
+        EndPoint endPoint = ((AbstractConnection) self).getEndPoint();
+        if (!endPoint.isOpen() || JettyEarlySettings.wasSent(self)) {
+            return;
+        }
+        if (H2patchRuntime.reportOnly) {
+            Counters.increment(Counters.EARLY_SETTINGS_WOULD_SEND);
+            return;
+        }
+        if (!JettyEarlySettings.markSent(self)) {
+            return;
+        }
+        try {
+            endPoint.flush(JettyEarlySettings.emptySettingsFrame());
+        } catch (java.io.IOException e) {
+            return; // the connection is failing; the detector finds out on its own
+        }
+        Counters.increment(Counters.EARLY_SETTINGS_SENT);
+    }
+}

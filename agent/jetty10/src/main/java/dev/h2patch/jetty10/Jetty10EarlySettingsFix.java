@@ -1,0 +1,41 @@
+package dev.h2patch.jetty10;
+
+import dev.h2patch.Fix;
+import dev.h2patch.FixNames;
+import dev.h2patch.LibraryVersions;
+import dev.h2patch.Relocation;
+import dev.h2patch.TypePatch;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * early-settings for Jetty 9.4, 10 and 11 (the methods, and the Jetty methods the advice calls, have the same descriptors in all three): the server's SETTINGS go out when the HTTP/2 connection opens
+ * ({@link EarlySettingsOpenAdvice}), and a {@code DetectorConnectionFactory} that holds a connection after the client
+ * preface sends an empty SETTINGS frame first ({@link DetectorEarlySettingsAdvice}).
+ */
+public final class Jetty10EarlySettingsFix extends Fix {
+
+    @Override
+    public String name() {
+        return FixNames.EARLY_SETTINGS;
+    }
+
+    @Override
+    public String library() {
+        return "Jetty 9.4/10/11";
+    }
+
+    @Override
+    public String libraryVersion(ClassLoader loader, Relocation relocation) {
+        return LibraryVersions.mavenVersion(loader, "org.eclipse.jetty.http2", "http2-server");
+    }
+
+    @Override
+    public List<TypePatch> patches() {
+        return Arrays.asList(
+                TypePatch.type("org.eclipse.jetty.http2.server.HTTP2ServerConnection")
+                        .advise(EarlySettingsOpenAdvice.class, "notifyAccept", "org.eclipse.jetty.http2.ISession"),
+                TypePatch.type("org.eclipse.jetty.server.DetectorConnectionFactory$DetectorConnection")
+                        .advise(DetectorEarlySettingsAdvice.class, "detectAndUpgrade"));
+    }
+}

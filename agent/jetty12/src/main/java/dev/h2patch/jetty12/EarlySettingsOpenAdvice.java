@@ -1,0 +1,50 @@
+package dev.h2patch.jetty12;
+
+import dev.h2patch.bootstrap.Counters;
+import dev.h2patch.bootstrap.H2patchRuntime;
+import dev.h2patch.bootstrap.JettyEarlySettings;
+import net.bytebuddy.asm.Advice;
+import org.eclipse.jetty.http2.parser.ServerParser;
+import org.eclipse.jetty.http2.server.internal.HTTP2ServerSession;
+
+/**
+ * Inlined into Jetty 12.0/12.1 {@code HTTP2ServerConnection.notifyAccept(HTTP2Session)}, which
+ * {@code HTTP2ServerConnection.onOpen()} calls once per connection after it opened the session and before it replays
+ * the frames of an HTTP/1.1 upgrade and starts reading ({@code produce()}): the HTTP/2 server connection is open,
+ * the application's session listener has seen it, and nothing has been parsed yet.
+ *
+ * <p>Jetty sends its SETTINGS (and the session WINDOW_UPDATE) only from {@code HTTP2ServerSession.onPreface()}, which
+ * {@code ServerParser} calls once it has parsed the client's 24-byte preface. On a connector whose default protocol is
+ * h2c, and after a detector handed the connection over, the server therefore says nothing until the client writes.
+ * RFC 9113 §3.4 lets the server send its preface first, and grpc-go waits for it. On exit, when the parser still
+ * means to notify the preface ({@code notifyPreface}: not an {@code Upgrade: h2c}, whose SETTINGS Jetty already sent
+ * from the replayed frames), the advice first calls {@code ServerParser.standardUpgrade()} — Jetty's own switch that
+ * makes the parser check the client preface without notifying it, as after an h2c upgrade — and then
+ * {@code session.onPreface()}, so Jetty's SETTINGS and WINDOW_UPDATE go out now, exactly once: the client preface
+ * that follows no longer calls {@code onPreface()} a second time (which would grow the receive window twice and send
+ * WINDOW_UPDATE twice). {@code standardUpgrade()} throws if the parser has left its preface state; then nothing is
+ * sent (suppressed) and Jetty behaves as without the agent.
+ *
+ * <p>Once per connection; the write is Jetty's own non-blocking flusher, as on its upgrade path.
+ */
+public final class EarlySettingsOpenAdvice {
+
+    private EarlySettingsOpenAdvice() {
+    }
+
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    static void onExit(@Advice.Argument(0) Object serverSession) {
+        HTTP2ServerSession session = (HTTP2ServerSession) serverSession;
+        ServerParser parser = session.getParser();
+        if (!JettyEarlySettings.prefaceStillToNotify(parser)) {
+            return;
+        }
+        if (H2patchRuntime.reportOnly) {
+            Counters.increment(Counters.EARLY_SETTINGS_WOULD_FLUSH);
+            return;
+        }
+        parser.standardUpgrade();
+        session.onPreface();
+        Counters.increment(Counters.EARLY_SETTINGS_FLUSHED);
+    }
+}

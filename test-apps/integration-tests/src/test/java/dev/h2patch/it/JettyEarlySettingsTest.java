@@ -1,0 +1,194 @@
+package dev.h2patch.it;
+
+import static dev.h2patch.it.EarlySettingsTest.BUDGET;
+import static dev.h2patch.it.EarlySettingsTest.SILENCE;
+import static dev.h2patch.it.EarlySettingsTest.best;
+import static dev.h2patch.it.EarlySettingsTest.describe;
+import static dev.h2patch.it.EarlySettingsTest.report;
+import static dev.h2patch.it.EarlySettingsTest.settingsAfterPreface;
+import static dev.h2patch.it.EarlySettingsTest.settingsOnConnect;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * early-settings on Jetty (issue 4, Jetty part), measured on the wire with a raw client.
+ *
+ * <p>jetty12-sniffer-server (Jetty 12.0) has a detecting port ({@code READY}: a {@code DetectorConnectionFactory}
+ * that waits for the client's first HEADERS) and an h2c-only port ({@code READY-H2C}: default protocol h2c). The other
+ * Jetty apps (9.4, 10, 11, 12.0, 12.1) put HTTP/1.1 first, so only the preface can select HTTP/2 there: they are
+ * checked after the preface, and for "exactly one SETTINGS and one WINDOW_UPDATE".
+ */
+class JettyEarlySettingsTest {
+
+    static final String SNIFFER = "jetty12-sniffer-server";
+
+    static int h2cPort(ChildJvm child) {
+        for (String line : child.stdoutLines()) {
+            if (line.trim().startsWith("READY-H2C ")) {
+                return Integer.parseInt(line.trim().substring("READY-H2C ".length()));
+            }
+        }
+        throw new IllegalStateException("no READY-H2C line\n" + child.describeOutput());
+    }
+
+    // ------------------------------------------------------------------ h2c-only connector: SETTINGS on connect
+
+    @Test
+    void h2cOnlyConnectorSendsNothingOnConnectWithoutAgent() throws Exception {
+        try (ChildJvm child = ChildJvm.app(SNIFFER).start()) {
+            int port = h2cPort(child);
+            settingsAfterPreface(port, SILENCE); // warm-up
+            long nanos = settingsOnConnect(port, SILENCE);
+            report(SNIFFER + " h2c-only", "no agent", "connect", nanos);
+            assertEquals(-1, nanos, "Jetty should say nothing before the client preface: " + describe(nanos));
+        }
+    }
+
+    @Test
+    void h2cOnlyConnectorSendsSettingsOnConnectWithAgent() throws Exception {
+        try (ChildJvm child = ChildJvm.app(SNIFFER).agent().start()) {
+            int port = h2cPort(child);
+            settingsOnConnect(port, SILENCE); // warm-up: loads (and patches) the HTTP/2 classes
+            long nanos = best(() -> settingsOnConnect(port, SILENCE));
+            report(SNIFFER + " h2c-only", "agent", "connect", nanos);
+            assertTrue(nanos >= 0 && nanos <= BUDGET.toNanos(), "SETTINGS should arrive within " + BUDGET.toMillis()
+                    + " ms of connect with the agent, got " + describe(nanos) + "\n" + child.describeOutput());
+        }
+    }
+
+    /** Jetty's SETTINGS and session WINDOW_UPDATE go out once: at open, not again when the client preface arrives. */
+    @Test
+    void h2cOnlyConnectorSendsSettingsAndWindowUpdateOnceWithAgent() throws Exception {
+        try (ChildJvm child = ChildJvm.app(SNIFFER).agent().start();
+             FrameRecorder r = FrameRecorder.connect(h2cPort(child))) {
+            assertTrue(r.awaitServerSettings(Duration.ofSeconds(2)) >= 0, "no SETTINGS on connect");
+            r.sendPreface();
+            int stream = r.request(Request.get("/hello"));
+            r.awaitStreamEnd(stream, FrameRecorder.DEFAULT_TIMEOUT);
+            List<Frame> frames = r.readFor(Duration.ofMillis(300));
+            String ctx = "\nframes:\n" + r.describe() + "\n" + child.describeOutput();
+            assertEquals(1, frames.stream().filter(f -> f.is(Frame.SETTINGS) && !f.ack()).count(),
+                    "one server SETTINGS" + ctx);
+            assertEquals(1, frames.stream().filter(f -> f.is(Frame.SETTINGS) && f.ack()).count(),
+                    "one ACK of the client's SETTINGS" + ctx);
+            assertEquals(1, frames.stream().filter(f -> f.is(Frame.WINDOW_UPDATE) && f.streamId() == 0).count(),
+                    "one session WINDOW_UPDATE" + ctx);
+            assertTrue(frames.stream().noneMatch(f -> f.is(Frame.GOAWAY) || f.is(Frame.RST_STREAM)), ctx);
+            Frame headers = r.streamFrames(stream).stream().filter(f -> f.is(Frame.HEADERS)).findFirst()
+                    .orElse(null);
+            assertTrue(headers != null && "200".equals(headers.header(":status")), "GET /hello" + ctx);
+        }
+    }
+
+    // --------------------------------------------------------------- detecting connector: SETTINGS after preface
+
+    @Test
+    void detectorNeverSpeaksFirstWithoutAgent() throws Exception {
+        try (ChildJvm child = ChildJvm.app(SNIFFER).start()) {
+            long onConnect = settingsOnConnect(child.port(), SILENCE);
+            long afterPreface = settingsAfterPreface(child.port(), SILENCE);
+            report(SNIFFER, "no agent", "connect", onConnect);
+            report(SNIFFER, "no agent", "preface", afterPreface);
+            assertEquals(-1, onConnect, "the detector should not speak on connect: " + describe(onConnect));
+            assertEquals(-1, afterPreface, "the detector should wait for HEADERS: " + describe(afterPreface));
+        }
+    }
+
+    @Test
+    void detectorSendsSettingsAfterPrefaceWithAgent() throws Exception {
+        try (ChildJvm child = ChildJvm.app(SNIFFER).agent().start()) {
+            settingsAfterPreface(child.port(), SILENCE); // warm-up
+            long nanos = best(() -> settingsAfterPreface(child.port(), SILENCE));
+            report(SNIFFER, "agent", "preface", nanos);
+            assertTrue(nanos >= 0 && nanos <= BUDGET.toNanos(), "SETTINGS should arrive within " + BUDGET.toMillis()
+                    + " ms of the client preface with the agent, got " + describe(nanos) + "\n"
+                    + child.describeOutput());
+        }
+    }
+
+    /** Through the detector: the fix's empty SETTINGS, then Jetty's; two requests; one ACK per client SETTINGS. */
+    @Test
+    void detectorSettingsAccountingWithAgent() throws Exception {
+        try (ChildJvm child = ChildJvm.app(SNIFFER).agent().start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            r.sendPreface();
+            assertTrue(r.awaitServerSettings(Duration.ofSeconds(2)) >= 0, "no SETTINGS after the preface");
+            Thread.sleep(100); // the recorder ACKs the empty SETTINGS; the detector keeps that ACK with the rest
+            int first = r.request(Request.get("/hello"));
+            r.awaitStreamEnd(first, FrameRecorder.DEFAULT_TIMEOUT);
+            int second = r.request(Request.get("/hello"));
+            r.awaitStreamEnd(second, FrameRecorder.DEFAULT_TIMEOUT);
+            List<Frame> frames = r.readFor(Duration.ofMillis(300));
+            String ctx = "\nframes:\n" + r.describe() + "\n" + child.describeOutput();
+            List<Frame> serverSettings = frames.stream().filter(f -> f.is(Frame.SETTINGS) && !f.ack())
+                    .collect(Collectors.toList());
+            assertEquals(2, serverSettings.size(), "the fix's empty SETTINGS, then Jetty's" + ctx);
+            assertEquals(0, serverSettings.get(0).length(), "the first is the fix's empty SETTINGS" + ctx);
+            assertEquals(1, frames.stream().filter(f -> f.is(Frame.SETTINGS) && f.ack()).count(),
+                    "the client's SETTINGS acknowledged once" + ctx);
+            assertEquals(1, frames.stream().filter(f -> f.is(Frame.WINDOW_UPDATE) && f.streamId() == 0).count(),
+                    "one session WINDOW_UPDATE" + ctx);
+            assertTrue(frames.stream().noneMatch(f -> f.is(Frame.GOAWAY) || f.is(Frame.RST_STREAM)), ctx);
+            for (int id : new int[] {first, second}) {
+                Frame h = r.streamFrames(id).stream().filter(f -> f.is(Frame.HEADERS)).findFirst().orElse(null);
+                assertTrue(h != null && "200".equals(h.header(":status")), "stream " + id + ctx);
+            }
+        }
+    }
+
+    // --------------------------------------------------- HTTP/1.1-first Jetty apps: the preface, exactly once
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"jetty94-server", "jetty10-server", "jetty11-server", "jetty120-server",
+        "jetty121-server"})
+    void http1FirstAppsAnswerThePrefaceOnceWithAgent(String app) throws Exception {
+        try (ChildJvm child = ChildJvm.app(app).agent().start()) {
+            settingsAfterPreface(child.port(), SILENCE); // warm-up
+            long nanos = best(() -> settingsAfterPreface(child.port(), SILENCE));
+            report(app, "agent", "preface", nanos);
+            assertTrue(nanos >= 0 && nanos <= BUDGET.toNanos(), app + ": SETTINGS within " + BUDGET.toMillis()
+                    + " ms of the preface, got " + describe(nanos) + "\n" + child.describeOutput());
+            try (FrameRecorder r = FrameRecorder.connect(child.port())) {
+                r.sendRaw(FrameRecorder.CLIENT_PREFACE);
+                List<Frame> frames = r.readFor(Duration.ofMillis(500));
+                String ctx = "\nframes:\n" + r.describe();
+                assertEquals(1, frames.stream().filter(f -> f.is(Frame.SETTINGS) && !f.ack()).count(), app + ctx);
+                assertEquals(1, frames.stream().filter(f -> f.is(Frame.WINDOW_UPDATE)).count(), app + ctx);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- grpc-go
+
+    @Test
+    void grpcGoHealthCheckThroughTheJettyDetector() throws Exception {
+        Assumptions.assumeTrue(GrpcGoClient.isBuilt(), "grpc-go client not built (" + GrpcGoClient.binary()
+                + "); build it with " + GrpcGoClient.BUILD_HINT);
+        Duration handshake = Duration.ofSeconds(3);
+        try (ChildJvm child = ChildJvm.app(SNIFFER).start()) {
+            GrpcGoClient.Result r = GrpcGoClient.run(child.port(), "health", handshake);
+            System.err.println("[early-settings] jetty grpc-go health, no agent: " + r);
+            assertFalse(r.ok(), "grpc-go should time out against the Jetty detector without the agent: " + r);
+            assertTrue(r.output().contains("deadline exceeded") || r.output().contains("handshake"),
+                    "expected a handshake timeout, got " + r);
+        }
+        try (ChildJvm child = ChildJvm.app(SNIFFER).agent().start()) {
+            GrpcGoClient.Result r = GrpcGoClient.run(child.port(), "health", handshake);
+            System.err.println("[early-settings] jetty grpc-go health, agent: " + r);
+            assertTrue(r.ok() && r.output().contains("status=SERVING"), "grpc-go health check with the agent: " + r
+                    + "\n" + child.describeOutput());
+            GrpcGoClient.Result h2c = GrpcGoClient.run(h2cPort(child), "health", handshake);
+            assertTrue(h2c.ok() && h2c.output().contains("status=SERVING"), "grpc-go on the h2c-only port: " + h2c);
+            assertTrue(child.agentErrorLines().isEmpty(), ChildJvm.lines(child.agentErrorLines()));
+        }
+    }
+}
