@@ -1,8 +1,10 @@
 package dev.h2patch;
 
+import static net.bytebuddy.matcher.ElementMatchers.isBridge;
 import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
@@ -67,12 +69,16 @@ final class Installer {
         return variants;
     }
 
-    /** Matches exactly the method a {@link TypePatch.MethodAdvice} names, under a relocation. */
+    /**
+     * Matches exactly the method a {@link TypePatch.MethodAdvice} names, under a relocation. Bridge methods are left
+     * out: javac can emit one with the same name and erased parameters as the real method (Netty's
+     * {@code DefaultChannelPipeline.fireChannelRead}), and advice belongs on the method that does the work.
+     */
     static ElementMatcher.Junction<MethodDescription> methodMatcher(TypePatch.MethodAdvice advice,
                                                                    Relocation relocation) {
         List<String> parameters = advice.parameterTypes();
         ElementMatcher.Junction<MethodDescription> matcher =
-                named(advice.name()).and(takesArguments(parameters.size()));
+                named(advice.name()).and(not(isBridge())).and(takesArguments(parameters.size()));
         for (int i = 0; i < parameters.size(); i++) {
             matcher = matcher.and(takesArgument(i, named(relocation.apply(parameters.get(i)))));
         }
