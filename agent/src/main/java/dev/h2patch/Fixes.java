@@ -2,9 +2,12 @@ package dev.h2patch;
 
 import dev.h2patch.jetty10.Jetty10EarlySettingsFix;
 import dev.h2patch.jetty10.Jetty10EndStreamFix;
+import dev.h2patch.jetty10.Jetty10ProxySafeResetFix;
 import dev.h2patch.jetty12.Jetty12EarlySettingsFix;
 import dev.h2patch.jetty12.Jetty12EndStreamFix;
+import dev.h2patch.jetty12.Jetty12ProxySafeResetFix;
 import dev.h2patch.jetty9.Jetty9EndStreamFix;
+import dev.h2patch.jetty9.Jetty9ProxySafeResetFix;
 import dev.h2patch.netty.NettyConnectionStateFix;
 import dev.h2patch.netty.NettyEarlySettingsFix;
 import dev.h2patch.netty.NettyEndStreamFix;
@@ -32,6 +35,9 @@ public final class Fixes {
             new Jetty10EndStreamFix(),
             new Jetty12EndStreamFix(),
             new NettyProxySafeResetFix(),
+            new Jetty9ProxySafeResetFix(),
+            new Jetty10ProxySafeResetFix(),
+            new Jetty12ProxySafeResetFix(),
             new NettyConnectionStateFix(),
             new NettyEarlySettingsFix(),
             new NettyPrefaceFlushFix(),

@@ -44,6 +44,7 @@ public final class Jetty12Server {
         connector.setPort(port);
         server.addConnector(connector);
         server.setHandler(new AppHandler());
+        server.setHandler(new RejectUploadHandler(server.getHandler()));
         server.setStopAtShutdown(true);
         server.start();
 

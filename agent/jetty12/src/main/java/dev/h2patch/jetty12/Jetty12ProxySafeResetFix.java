@@ -1,0 +1,53 @@
+package dev.h2patch.jetty12;
+
+import dev.h2patch.Fix;
+import dev.h2patch.FixNames;
+import dev.h2patch.LibraryVersions;
+import dev.h2patch.Relocation;
+import dev.h2patch.TypePatch;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * proxy-safe-reset for Jetty 12.0 and 12.1: a reset Jetty sends after a complete response must not make a client
+ * behind a proxy lose that response (seed 004, RFC 9113 §8.1).
+ *
+ * <p>{@code HttpStreamOverHTTP2.succeeded()} resets every stream whose request is still open when the response
+ * completes (an early gRPC error on a client-streaming call) — with CANCEL in 12.1.1+, NO_ERROR in 12.0.5 … 12.1.0;
+ * HAProxy 2.6 forwards either as CANCEL. All pieces advise {@code HTTP2Stream}: {@link ProxySafeResetAdvice} on
+ * {@code reset(ResetFrame, Callback)} holds such a reset back (bounded by {@code reset-defer-ms},
+ * {@code reset-defer-bytes} and a per-connection count) and sends it, if at all, as NO_ERROR;
+ * {@link ProxySafeResetDataAdvice} on {@code process(Stream.Data)} counts the client's DATA and
+ * {@link ProxySafeResetProcessAdvice} on {@code process(Frame, Callback)} sees its trailers or reset.
+ * {@code process(Stream.Data)} exists only in 12, so this fix never matches the same-named {@code HTTP2Stream} of
+ * 9.4/10/11.
+ */
+public final class Jetty12ProxySafeResetFix extends Fix {
+
+    static final String STREAM = "org.eclipse.jetty.http2.HTTP2Stream";
+
+    @Override
+    public String name() {
+        return FixNames.PROXY_SAFE_RESET;
+    }
+
+    @Override
+    public String library() {
+        return "Jetty 12.0/12.1";
+    }
+
+    @Override
+    public String libraryVersion(ClassLoader loader, Relocation relocation) {
+        return LibraryVersions.mavenVersion(loader, "org.eclipse.jetty.http2", "jetty-http2-common");
+    }
+
+    @Override
+    public List<TypePatch> patches() {
+        return Collections.singletonList(TypePatch.type(STREAM)
+                .advise(ProxySafeResetAdvice.class, "reset",
+                        "org.eclipse.jetty.http2.frames.ResetFrame", "org.eclipse.jetty.util.Callback")
+                .advise(ProxySafeResetProcessAdvice.class, "process",
+                        "org.eclipse.jetty.http2.frames.Frame", "org.eclipse.jetty.util.Callback")
+                .advise(ProxySafeResetDataAdvice.class, "process", "org.eclipse.jetty.http2.api.Stream$Data"));
+    }
+}
