@@ -42,8 +42,9 @@ class AttachUnderLoadTest {
         try (ChildJvm child = ChildJvm.app("netty-server").start()) {
             Wire.assertUnfixed(FrameRecorder.exchange(child.port(), Request.grpc(FAIL_PATH)), child);
 
-            // 4 connections x 10 streams, 250 requests/s per connection, for 6 s; the attach comes after ~2 s.
-            Process load = new ProcessBuilder(H2LOAD.toString(), "-c", "4", "-m", "10", "--rps", "250", "-D", "6",
+            // 4 connections x 10 streams, 250 requests/s per connection, for 10 s; the attach comes after ~2 s, so
+            // even an attach at the 5 s budget leaves seconds of load for the fix to fold.
+            Process load = new ProcessBuilder(H2LOAD.toString(), "-c", "4", "-m", "10", "--rps", "250", "-D", "10",
                     "http://127.0.0.1:" + child.port() + FAIL_PATH).redirectErrorStream(true).start();
             CompletableFuture<String> report = CompletableFuture.supplyAsync(() -> {
                 try {

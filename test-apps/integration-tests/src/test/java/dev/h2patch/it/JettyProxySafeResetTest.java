@@ -190,33 +190,9 @@ class JettyProxySafeResetTest {
 
     // ------------------------------------------------------------------------------------------------- helpers
 
-    /** As in {@link ProxySafeResetTest}: HEADERS, messages every 50 ms for {@code streamFor}, END_STREAM. */
+    /** See {@link RejectUploadCall}: HEADERS, messages until the response and {@code streamFor} after it, END_STREAM. */
     private static Exchange call(int port, Duration streamFor) throws IOException, InterruptedException {
-        Request request = Request.grpc(PATH);
-        byte[] message = Request.grpcFrame(new byte[0]);
-        try (FrameRecorder r = FrameRecorder.connect(port)) {
-            r.sendPreface();
-            int id = r.openStream(request.withBody((byte[]) null));
-            if (streamFor.isZero()) {
-                Thread.sleep(UNARY_GAP_MS);
-            } else {
-                long end = System.nanoTime() + streamFor.toNanos();
-                while (System.nanoTime() < end && !hasReset(r, id)) {
-                    r.sendData(id, message, false);
-                    Thread.sleep(50);
-                }
-            }
-            if (!hasReset(r, id)) {
-                r.sendData(id, message, true);
-            }
-            r.awaitStreamEnd(id, Duration.ofSeconds(5));
-            r.readFor(Duration.ofMillis(500));
-            return new Exchange(request, id, r.frames(), r.streamEnded(id), r.firstServerSettingsNanos());
-        }
-    }
-
-    private static boolean hasReset(FrameRecorder r, int id) {
-        return r.streamFrames(id).stream().anyMatch(f -> f.is(Frame.RST_STREAM));
+        return RejectUploadCall.call(port, PATH, streamFor, UNARY_GAP_MS);
     }
 
     private static String describe(Duration streamFor) {

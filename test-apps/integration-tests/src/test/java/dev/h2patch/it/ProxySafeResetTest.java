@@ -150,36 +150,13 @@ class ProxySafeResetTest {
     // ------------------------------------------------------------------------------------------------- helpers
 
     /**
-     * One RejectUpload call with the raw recorder: HEADERS, then 5-byte messages every 50 ms for {@code streamFor},
+     * One RejectUpload call with the raw recorder (see {@link RejectUploadCall}): HEADERS, then 5-byte messages every
+     * 50 ms until the complete response and for {@code streamFor} after it,
      * then one with END_STREAM ({@code streamFor} zero: one message with END_STREAM {@value #UNARY_GAP_MS} ms after
      * the HEADERS); then reads 500 ms more to catch a late reset.
      */
     private static Exchange call(int port, Duration streamFor) throws IOException, InterruptedException {
-        Request request = Request.grpc(PATH);
-        byte[] message = Request.grpcFrame(new byte[0]);
-        try (FrameRecorder r = FrameRecorder.connect(port)) {
-            r.sendPreface();
-            int id = r.openStream(request.withBody((byte[]) null));
-            if (streamFor.isZero()) {
-                Thread.sleep(UNARY_GAP_MS);
-            } else {
-                long end = System.nanoTime() + streamFor.toNanos();
-                while (System.nanoTime() < end && !hasReset(r, id)) {
-                    r.sendData(id, message, false);
-                    Thread.sleep(50);
-                }
-            }
-            if (!hasReset(r, id)) {
-                r.sendData(id, message, true);
-            }
-            r.awaitStreamEnd(id, Duration.ofSeconds(5));
-            r.readFor(Duration.ofMillis(500));
-            return new Exchange(request, id, r.frames(), r.streamEnded(id), r.firstServerSettingsNanos());
-        }
-    }
-
-    private static boolean hasReset(FrameRecorder r, int id) {
-        return r.streamFrames(id).stream().anyMatch(f -> f.is(Frame.RST_STREAM));
+        return RejectUploadCall.call(port, PATH, streamFor, UNARY_GAP_MS);
     }
 
     private static String describe(Duration streamFor) {
