@@ -3,9 +3,7 @@ package dev.h2patch.netty;
 import static dev.h2patch.netty.NettyFixes.CONTEXT;
 import static dev.h2patch.netty.NettyFixes.HTTP2;
 
-import dev.h2patch.Fix;
 import dev.h2patch.Fixes;
-import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
 import java.util.Arrays;
 import java.util.List;
@@ -27,26 +25,11 @@ import java.util.List;
  *       connection has active streams.</li>
  * </ul>
  */
-public final class NettyConnectionStateFix extends Fix {
+public final class NettyConnectionStateFix extends NettyFix {
 
     @Override
     public String name() {
         return Fixes.CONNECTION_STATE;
-    }
-
-    @Override
-    public String library() {
-        return NettyFixes.LIBRARY;
-    }
-
-    @Override
-    public List<Relocation> relocations() {
-        return NettyFixes.RELOCATIONS;
-    }
-
-    @Override
-    public String libraryVersion(ClassLoader loader, Relocation relocation) {
-        return NettyFixes.version(loader, relocation);
     }
 
     @Override

@@ -3,9 +3,7 @@ package dev.h2patch.netty;
 import static dev.h2patch.netty.NettyFixes.CONTEXT;
 import static dev.h2patch.netty.NettyFixes.HTTP2;
 
-import dev.h2patch.Fix;
 import dev.h2patch.Fixes;
-import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
 import java.util.Arrays;
 import java.util.List;
@@ -29,26 +27,11 @@ import java.util.List;
  * Netty's own preface flushed as soon as it is written, is {@link NettyPrefaceFlushFix}: its method exists only in the
  * versions that need it.
  */
-public final class NettyEarlySettingsFix extends Fix {
+public final class NettyEarlySettingsFix extends NettyFix {
 
     @Override
     public String name() {
         return Fixes.EARLY_SETTINGS;
-    }
-
-    @Override
-    public String library() {
-        return NettyFixes.LIBRARY;
-    }
-
-    @Override
-    public List<Relocation> relocations() {
-        return NettyFixes.RELOCATIONS;
-    }
-
-    @Override
-    public String libraryVersion(ClassLoader loader, Relocation relocation) {
-        return NettyFixes.version(loader, relocation);
     }
 
     @Override

@@ -6,9 +6,7 @@ import static dev.h2patch.netty.NettyFixes.HEADERS;
 import static dev.h2patch.netty.NettyFixes.HTTP2;
 import static dev.h2patch.netty.NettyFixes.PROMISE;
 
-import dev.h2patch.Fix;
 import dev.h2patch.Fixes;
-import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
 import java.util.Arrays;
 import java.util.List;
@@ -27,26 +25,11 @@ import java.util.List;
  *       stream's HEADERS, before they were flushed, becomes the END_STREAM flag of those HEADERS.</li>
  * </ul>
  */
-public final class NettyEndStreamFix extends Fix {
+public final class NettyEndStreamFix extends NettyFix {
 
     @Override
     public String name() {
         return Fixes.END_STREAM;
-    }
-
-    @Override
-    public String library() {
-        return NettyFixes.LIBRARY;
-    }
-
-    @Override
-    public List<Relocation> relocations() {
-        return NettyFixes.RELOCATIONS;
-    }
-
-    @Override
-    public String libraryVersion(ClassLoader loader, Relocation relocation) {
-        return NettyFixes.version(loader, relocation);
     }
 
     @Override

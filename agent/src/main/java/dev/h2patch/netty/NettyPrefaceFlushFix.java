@@ -5,7 +5,6 @@ import static dev.h2patch.netty.NettyFixes.HTTP2;
 
 import dev.h2patch.Fix;
 import dev.h2patch.Fixes;
-import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
 import java.util.Collections;
 import java.util.List;
@@ -23,7 +22,7 @@ import java.util.List;
  * compatibility check ("has no method sendPreface"), which is right: nothing is left to repair. It is a separate
  * {@link Fix} from {@link NettyEarlySettingsFix} so that the sniffer part still applies to those releases.
  */
-public final class NettyPrefaceFlushFix extends Fix {
+public final class NettyPrefaceFlushFix extends NettyFix {
 
     @Override
     public String name() {
@@ -33,16 +32,6 @@ public final class NettyPrefaceFlushFix extends Fix {
     @Override
     public String library() {
         return "Netty releases that leave the preface unflushed";
-    }
-
-    @Override
-    public List<Relocation> relocations() {
-        return NettyFixes.RELOCATIONS;
-    }
-
-    @Override
-    public String libraryVersion(ClassLoader loader, Relocation relocation) {
-        return NettyFixes.version(loader, relocation);
     }
 
     @Override

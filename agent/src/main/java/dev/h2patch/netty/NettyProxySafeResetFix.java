@@ -5,9 +5,7 @@ import static dev.h2patch.netty.NettyFixes.CONTEXT;
 import static dev.h2patch.netty.NettyFixes.HTTP2;
 import static dev.h2patch.netty.NettyFixes.PROMISE;
 
-import dev.h2patch.Fix;
 import dev.h2patch.Fixes;
-import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
 import java.util.Arrays;
 import java.util.List;
@@ -27,26 +25,11 @@ import java.util.List;
  *       the client's END_STREAM closes the stream without any reset.</li>
  * </ul>
  */
-public final class NettyProxySafeResetFix extends Fix {
+public final class NettyProxySafeResetFix extends NettyFix {
 
     @Override
     public String name() {
         return Fixes.PROXY_SAFE_RESET;
-    }
-
-    @Override
-    public String library() {
-        return NettyFixes.LIBRARY;
-    }
-
-    @Override
-    public List<Relocation> relocations() {
-        return NettyFixes.RELOCATIONS;
-    }
-
-    @Override
-    public String libraryVersion(ClassLoader loader, Relocation relocation) {
-        return NettyFixes.version(loader, relocation);
     }
 
     @Override
