@@ -3,6 +3,13 @@ package dev.h2patch.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static dev.h2patch.it.RejectUploadCall.assertCompleteResponse;
+import static dev.h2patch.it.RejectUploadCall.assertServerStatus;
+import static dev.h2patch.it.RejectUploadCall.clientStream;
+import static dev.h2patch.it.RejectUploadCall.describe;
+import static dev.h2patch.it.RejectUploadCall.firstResetCode;
+import static dev.h2patch.it.RejectUploadCall.node;
+import static dev.h2patch.it.RejectUploadCall.resetCodes;
 
 import io.grpc.Status;
 
@@ -61,9 +68,9 @@ class ProxySafeResetTest {
                             + " call through HAProxy: the client gets RST_STREAM(CANCEL) after the complete response"
                             + Wire.context(x, child) + "\nhaproxy:\n" + proxy.log());
                 }
-                NodeResult node = node(proxy.port(), 500);
+                RejectUploadCall.NodeResult node = node(proxy.port(), 500);
                 if (node != null) {
-                    assertTrue(node.json.contains("\"rstCode\":8"), "Node through HAProxy: " + node);
+                    assertTrue(node.json().contains("\"rstCode\":8"), "Node through HAProxy: " + node);
                 }
                 System.err.println(app + " without agent, grpc-java through HAProxy: unary "
                         + GrpcCalls.unary("127.0.0.1", proxy.port(), METHOD, new byte[0], Duration.ofSeconds(5))
@@ -96,9 +103,9 @@ class ProxySafeResetTest {
                 assertServerStatus(unary, "grpc-java unary through HAProxy", child, proxy);
                 assertServerStatus(clientStream(proxy.port(), 500), "grpc-java client stream through HAProxy",
                         child, proxy);
-                NodeResult node = node(proxy.port(), 500);
+                RejectUploadCall.NodeResult node = node(proxy.port(), 500);
                 if (node != null) {
-                    assertTrue(node.json.contains("\"rstCode\":0") && node.json.contains("\"grpcStatus\":\"7\""),
+                    assertTrue(node.json().contains("\"rstCode\":0") && node.json().contains("\"grpcStatus\":\"7\""),
                             "Node through HAProxy: " + node + "\nhaproxy:\n" + proxy.log());
                 }
                 assertTrue(!proxy.log().contains(" SD-- "), "HAProxy saw a server abort:\n" + proxy.log());
@@ -157,66 +164,5 @@ class ProxySafeResetTest {
      */
     private static Exchange call(int port, Duration streamFor) throws IOException, InterruptedException {
         return RejectUploadCall.call(port, PATH, streamFor, UNARY_GAP_MS);
-    }
-
-    private static String describe(Duration streamFor) {
-        return streamFor.isZero() ? "unary" : "client stream of " + streamFor.toMillis() + " ms";
-    }
-
-    /** The code of the first RST_STREAM on the stream, -1 if none. */
-    private static long firstResetCode(Exchange x) {
-        List<Long> codes = resetCodes(x);
-        return codes.isEmpty() ? -1 : codes.get(0);
-    }
-
-    private static List<Long> resetCodes(Exchange x) {
-        return x.responseFrames(Frame.RST_STREAM).stream().map(Frame::errorCode).collect(Collectors.toList());
-    }
-
-    /** The response is one HEADERS with END_STREAM carrying grpc-status 7, first on the stream. */
-    private static void assertCompleteResponse(Exchange x, ChildJvm child) {
-        List<Frame> fs = x.responseFrames();
-        String ctx = Wire.context(x, child);
-        assertTrue(!fs.isEmpty() && fs.get(0).is(Frame.HEADERS) && fs.get(0).endStream(),
-                "the response should be one HEADERS with END_STREAM" + ctx);
-        assertEquals("7", fs.get(0).header("grpc-status"), "grpc-status" + ctx);
-        assertEquals("upload rejected", fs.get(0).header("grpc-message"), "grpc-message" + ctx);
-    }
-
-    private static GrpcCalls.Outcome clientStream(int port, long millis) {
-        return GrpcCalls.clientStream("127.0.0.1", port, METHOD, new byte[0], Duration.ofMillis(millis),
-                Duration.ofMillis(50), Duration.ofSeconds(5));
-    }
-
-    private static void assertServerStatus(GrpcCalls.Outcome outcome, String what, ChildJvm child, Haproxy proxy) {
-        assertEquals(Status.Code.PERMISSION_DENIED, outcome.code(), what + ": " + outcome
-                + child.describeOutput() + "\nhaproxy:\n" + proxy.log());
-        assertEquals("upload rejected", outcome.description(), what);
-    }
-
-    /** What test-apps/interop/node/reject-upload.js printed, or null when node is not installed. */
-    private record NodeResult(String json, String stderr) {
-        @Override
-        public String toString() {
-            return json + (stderr.isEmpty() ? "" : " (stderr: " + stderr + ")");
-        }
-    }
-
-    private static NodeResult node(int port, long streamMs) throws IOException, InterruptedException {
-        Path script = Repo.root().resolve("test-apps/interop/node/reject-upload.js");
-        Path nodeExe = Stream.of("/usr/bin/node", "/usr/local/bin/node").map(Path::of)
-                .filter(Files::isExecutable).findFirst().orElse(null);
-        if (nodeExe == null) {
-            System.err.println("node is not installed: skipping the Node http2 client checks");
-            return null;
-        }
-        Process p = new ProcessBuilder(nodeExe.toString(), script.toString(), "--port", String.valueOf(port),
-                "--stream-ms", String.valueOf(streamMs)).start();
-        if (!p.waitFor(15, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        return new NodeResult(out, err);
     }
 }

@@ -1,7 +1,18 @@
 package dev.h2patch.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * One call to the test apps' {@code /h2patch.Test/RejectUpload} route (seed 004): the server answers the request
@@ -13,6 +24,9 @@ import java.time.Duration;
  * take over a second.
  */
 final class RejectUploadCall {
+
+    /** The gRPC method name of the route, for grpc-java. */
+    static final String METHOD = "h2patch.Test/RejectUpload";
 
     /** How long a streaming client waits, sending, for the server's complete response. */
     static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(10);
@@ -56,6 +70,67 @@ final class RejectUploadCall {
             r.readFor(Duration.ofMillis(500));
             return new Exchange(request, id, r.frames(), r.streamEnded(id), r.firstServerSettingsNanos());
         }
+    }
+
+    static String describe(Duration streamFor) {
+        return streamFor.isZero() ? "unary" : "client stream of " + streamFor.toMillis() + " ms";
+    }
+
+    /** The code of the first RST_STREAM on the stream, -1 if none. */
+    static long firstResetCode(Exchange x) {
+        List<Long> codes = resetCodes(x);
+        return codes.isEmpty() ? -1 : codes.get(0);
+    }
+
+    static List<Long> resetCodes(Exchange x) {
+        return x.responseFrames(Frame.RST_STREAM).stream().map(Frame::errorCode).collect(Collectors.toList());
+    }
+
+    /** The response is one HEADERS with END_STREAM carrying grpc-status 7, first on the stream. */
+    static void assertCompleteResponse(Exchange x, ChildJvm child) {
+        List<Frame> fs = x.responseFrames();
+        String ctx = Wire.context(x, child);
+        assertTrue(!fs.isEmpty() && fs.get(0).is(Frame.HEADERS) && fs.get(0).endStream(),
+                "the response should be one HEADERS with END_STREAM" + ctx);
+        assertEquals("7", fs.get(0).header("grpc-status"), "grpc-status" + ctx);
+        assertEquals("upload rejected", fs.get(0).header("grpc-message"), "grpc-message" + ctx);
+    }
+
+    static GrpcCalls.Outcome clientStream(int port, long millis) {
+        return GrpcCalls.clientStream("127.0.0.1", port, METHOD, new byte[0], Duration.ofMillis(millis),
+                Duration.ofMillis(50), Duration.ofSeconds(5));
+    }
+
+    static void assertServerStatus(GrpcCalls.Outcome outcome, String what, ChildJvm child, Haproxy proxy) {
+        assertEquals(Status.Code.PERMISSION_DENIED, outcome.code(), what + ": " + outcome
+                + child.describeOutput() + "\nhaproxy:\n" + proxy.log());
+        assertEquals("upload rejected", outcome.description(), what);
+    }
+
+    /** What test-apps/interop/node/reject-upload.js printed, or null when node is not installed. */
+    record NodeResult(String json, String stderr) {
+        @Override
+        public String toString() {
+            return json + (stderr.isEmpty() ? "" : " (stderr: " + stderr + ")");
+        }
+    }
+
+    static NodeResult node(int port, long streamMs) throws IOException, InterruptedException {
+        Path script = Repo.root().resolve("test-apps/interop/node/reject-upload.js");
+        Path nodeExe = Stream.of("/usr/bin/node", "/usr/local/bin/node").map(Path::of)
+                .filter(Files::isExecutable).findFirst().orElse(null);
+        if (nodeExe == null) {
+            System.err.println("node is not installed: skipping the Node http2 client checks");
+            return null;
+        }
+        Process p = new ProcessBuilder(nodeExe.toString(), script.toString(), "--port", String.valueOf(port),
+                "--stream-ms", String.valueOf(streamMs)).start();
+        if (!p.waitFor(15, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        return new NodeResult(out, err);
     }
 
     static boolean hasReset(FrameRecorder r, int id) {
