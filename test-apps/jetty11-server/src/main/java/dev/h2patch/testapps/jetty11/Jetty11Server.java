@@ -48,6 +48,7 @@ public final class Jetty11Server {
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
         context.addServlet(new ServletHolder(new AppServlet()), "/*");
+        ConnectionStateServlet.install(context, server);
         context.addServlet(new ServletHolder(new RejectUploadServlet()), RejectUploadServlet.PATH);
         server.setHandler(context);
         server.setStopAtShutdown(true);

@@ -44,6 +44,7 @@ public final class Jetty12Server {
         connector.setPort(port);
         server.addConnector(connector);
         server.setHandler(new AppHandler());
+        ConnectionStateHandler.install(server);
         server.setHandler(new RejectUploadHandler(server.getHandler()));
         server.setStopAtShutdown(true);
         server.start();

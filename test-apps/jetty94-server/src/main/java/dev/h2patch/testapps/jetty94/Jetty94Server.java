@@ -49,6 +49,7 @@ public final class Jetty94Server {
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
         context.addServlet(new ServletHolder(new AppServlet()), "/*");
+        ConnectionStateServlet.install(context, server);
         context.addServlet(new ServletHolder(new RejectUploadServlet()), RejectUploadServlet.PATH);
         server.setHandler(context);
         server.setStopAtShutdown(true);
