@@ -7,14 +7,14 @@ import dev.h2patch.jetty12.Jetty12EarlySettingsFix;
 import dev.h2patch.jetty12.Jetty12EndStreamFix;
 import dev.h2patch.jetty12.Jetty12ProxySafeResetFix;
 import dev.h2patch.jetty9.Jetty9EndStreamFix;
-import dev.h2patch.jetty9.Jetty9ProxySafeResetFix;
 import dev.h2patch.jetty9.Jetty9GracefulStopFix;
+import dev.h2patch.jetty9.Jetty9ProxySafeResetFix;
 import dev.h2patch.jetty9.JettyConnectionStateFix;
 import dev.h2patch.netty.NettyConnectionStateFix;
 import dev.h2patch.netty.NettyEarlySettingsFix;
 import dev.h2patch.netty.NettyEndStreamFix;
-import dev.h2patch.netty.NettyProxySafeResetFix;
 import dev.h2patch.netty.NettyPrefaceFlushFix;
+import dev.h2patch.netty.NettyProxySafeResetFix;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -33,20 +33,23 @@ public final class Fixes {
     /** Every fix implementation, for every library line. */
     static final List<Fix> ALL = Collections.unmodifiableList(Arrays.<Fix>asList(
             new NettyEndStreamFix(),
-            new NettyProxySafeResetFix(),
             new Jetty9EndStreamFix(),
             new Jetty10EndStreamFix(),
             new Jetty12EndStreamFix(),
-            new Jetty9ProxySafeResetFix(),
-            new Jetty10ProxySafeResetFix(),
-            new Jetty12ProxySafeResetFix(),
+
+            new NettyConnectionStateFix(),
+            new JettyConnectionStateFix(),
+            new Jetty9GracefulStopFix(),
+
             new NettyEarlySettingsFix(),
             new NettyPrefaceFlushFix(),
             new Jetty10EarlySettingsFix(),
             new Jetty12EarlySettingsFix(),
-            new NettyConnectionStateFix(),
-            new JettyConnectionStateFix(),
-            new Jetty9GracefulStopFix()));
+
+            new NettyProxySafeResetFix(),
+            new Jetty9ProxySafeResetFix(),
+            new Jetty10ProxySafeResetFix(),
+            new Jetty12ProxySafeResetFix()));
 
     private Fixes() {
     }
