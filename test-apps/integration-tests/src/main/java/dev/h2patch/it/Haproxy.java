@@ -37,8 +37,12 @@ public final class Haproxy implements AutoCloseable {
         this.port = port;
         this.config = config;
         Thread pump = new Thread(() -> {
-            try (var in = process.getInputStream()) {
-                new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().forEach(output::add);
+            // Line by line, as HAProxy writes them: log() must see a request's httplog line while HAProxy runs.
+            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    output.add(line);
+                }
             } catch (IOException ignored) {
                 // process gone
             }

@@ -1,0 +1,370 @@
+package dev.h2patch.it.interop;
+
+import dev.h2patch.it.ChildJvm;
+import dev.h2patch.it.Exchange;
+import dev.h2patch.it.Frame;
+import dev.h2patch.it.FrameRecorder;
+import dev.h2patch.it.Repo;
+import dev.h2patch.it.Request;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The version matrix (issue 8): each fix's scenario against each library version, without and with the agent, on
+ * the wire (the project's raw frame recorder), recorded as fixed / not needed (the bug is absent without the agent) /
+ * skipped (with the reason the agent logged) / NOT fixed. Writes docs/compatibility.md; exits 1 when a fix the README
+ * claims for a version did not work there.
+ *
+ * <p>Versions other than the apps' own are built from the same sources into test-apps/interop/target/variants/ with
+ * {@code mvn package -pl test-apps/APP -D<version property>=V -Dh2patch.buildDirectory=DIR} (downloads from Maven
+ * Central on first use). Arguments: {@code --only LABEL_SUBSTRING}, {@code --out PATH}, {@code --command "..."}.
+ */
+public final class CompatibilityMatrix {
+
+    /** One library version: the app jar that runs on it and, for variants, how to build that jar. */
+    record Variant(String line, String label, String app, String buildModule, List<String> buildProps) {
+        Path jar() {
+            if (buildModule == null) {
+                return Repo.appJar(app);
+            }
+            return Peers.target("variants/" + dirName()).resolve(app + ".jar");
+        }
+
+        String dirName() {
+            String first = buildProps.get(0); // e.g. -Dnetty41.version=4.1.100.Final -> netty-4.1.100.Final
+            return app + "-" + first.substring(2, first.indexOf('.')).replaceAll("\\d+$", "") + "-"
+                    + first.substring(first.indexOf('=') + 1);
+        }
+    }
+
+    static final List<Variant> VARIANTS = List.of(
+            new Variant("Netty", "Netty 4.1.77.Final", "netty4177-server", null, List.of()),
+            new Variant("Netty", "Netty 4.1.100.Final", "netty-server", "test-apps/netty-server",
+                    List.of("-Dnetty41.version=4.1.100.Final")),
+            new Variant("Netty", "Netty 4.1 newest (pom: netty41.version)", "netty-server", null, List.of()),
+            new Variant("Netty", "Netty 4.2 newest (pom: netty42.version)", "netty42-server", null, List.of()),
+            new Variant("grpc-java", "grpc-java 1.48.0 grpc-netty-shaded (Netty 4.1.77 inside)",
+                    "grpc-shaded-netty-server", "test-apps/grpc-shaded-netty-server",
+                    List.of("-Dgrpc.version=1.48.0", "-Dgrpc.netty.version=4.1.77.Final")),
+            new Variant("grpc-java", "grpc-java newest grpc-netty-shaded (pom: grpc.version)",
+                    "grpc-shaded-netty-server", null, List.of()),
+            new Variant("grpc-java", "grpc-java 1.48.0, a real grpc-java server (grpc-server)", "grpc-server",
+                    "test-apps/grpc-server", List.of("-Dgrpc.version=1.48.0")),
+            new Variant("grpc-java", "grpc-java newest, a real grpc-java server (grpc-server)", "grpc-server", null,
+                    List.of()),
+            new Variant("Jetty", "Jetty 9.4.58.v20250814", "jetty94-server", null, List.of()),
+            new Variant("Jetty", "Jetty 10.0.26", "jetty10-server", null, List.of()),
+            new Variant("Jetty", "Jetty 11.0.26", "jetty11-server", null, List.of()),
+            new Variant("Jetty", "Jetty 12.0 newest (pom: jetty120.version)", "jetty120-server", null, List.of()),
+            new Variant("Jetty", "Jetty 12.1 newest (pom: jetty121.version)", "jetty121-server", null, List.of()));
+
+    static final List<String> FIXES = List.of("end-stream", "connection-state", "early-settings",
+            "proxy-safe-reset");
+
+    /** The README's claims for the library the variant runs on, read from README.md (see {@link Claims}). */
+    static boolean claimed(String fix, Variant v) {
+        return Claims.claimed(fix, v.app());
+    }
+
+    /**
+     * What a scenario saw on one run: the bug or not, or — {@code inconclusive} non-null — that the scenario could not
+     * be exercised (a missing route, no response at all), with the reason.
+     */
+    record Seen(boolean bug, String inconclusive, String evidence) {
+        Seen(boolean bug, String evidence) {
+            this(bug, null, evidence);
+        }
+    }
+
+    record Result(Variant variant, String fix, String verdict, String without, String with, String agentLine,
+                  boolean regression) {}
+
+    public static void main(String[] args) throws Exception {
+        Path out = Repo.root().resolve("docs/compatibility.md");
+        String command = "bash test-apps/interop/run-interop.sh --matrix";
+        String only = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--out" -> out = Path.of(args[++i]);
+                case "--command" -> command = args[++i];
+                case "--only" -> only = args[++i];
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        String agentStale = Freshness.agentStale();
+        if (agentStale != null) {
+            throw new IllegalStateException("the agent jar is stale or missing: " + agentStale
+                    + " (mvn -B -q -DskipTests package, or run test-apps/interop/run-interop.sh, which does)");
+        }
+        long start = System.nanoTime();
+        List<Result> results = new ArrayList<>();
+        for (Variant v : VARIANTS) {
+            if (only != null && !v.label().contains(only) && !v.app().contains(only)) {
+                for (String fix : FIXES) {
+                    results.add(new Result(v, fix, "not run: excluded by --only " + only, "", "", "", false));
+                }
+                continue;
+            }
+            System.out.println("matrix: " + v.label());
+            String buildProblem = ensureBuilt(v);
+            for (String fix : FIXES) {
+                results.add(buildProblem != null
+                        ? new Result(v, fix, "not run: " + buildProblem, "", "", "", false)
+                        : run(v, fix));
+            }
+        }
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        Files.writeString(out, render(results, command, seconds));
+        System.out.println("matrix: wrote " + out + " (" + seconds + " s)");
+        List<Result> bad = results.stream().filter(Result::regression).toList();
+        if (!bad.isEmpty()) {
+            bad.forEach(r -> System.out.println("matrix: REGRESSION " + r.variant().label() + " " + r.fix() + ": "
+                    + r.without() + " -> " + r.with()));
+            System.exit(1);
+        }
+    }
+
+    static String ensureBuilt(Variant v) throws Exception {
+        String module = v.buildModule() == null ? v.app() : v.buildModule().replaceFirst("^test-apps/", "");
+        String stale = Freshness.staleBecause(v.jar(), Freshness.appSources(module));
+        if (stale == null) {
+            return null;
+        }
+        if (v.buildModule() == null) {
+            // run-interop.sh builds the apps before the matrix; a stale jar here would test old routes.
+            return "app jar stale or missing: " + stale + " (mvn -B -q -DskipTests package at the root)";
+        }
+        System.out.println("matrix: rebuilding " + v.label() + ": " + stale);
+        Path dir = v.jar().getParent();
+        List<String> cmd = new ArrayList<>(List.of("mvn", "-B", "-q", "package", "-DskipTests", "-pl",
+                v.buildModule(), "-Dh2patch.buildDirectory=" + dir));
+        cmd.addAll(v.buildProps());
+        System.out.println("matrix: building " + String.join(" ", cmd));
+        Peers.Run r = Peers.run(cmd, Duration.ofMinutes(10));
+        if (r.exit() != 0 || !Files.isRegularFile(v.jar())
+                || Freshness.staleBecause(v.jar(), Freshness.appSources(module)) != null) {
+            String tail = r.output().lines().filter(l -> l.contains("ERROR")).limit(2).collect(Collectors.joining(" "));
+            return "could not build (" + String.join(" ", v.buildProps()) + "): " + tail;
+        }
+        return null;
+    }
+
+    /** A claimed fix that looks broken is run once more before it is called a regression (a loaded machine). */
+    static Result run(Variant v, String fix) {
+        Result first = runOnce(v, fix);
+        if (!first.regression()) {
+            return first;
+        }
+        System.out.println("matrix: " + v.label() + " " + fix + ": " + first.verdict() + ", running it again");
+        Result second = runOnce(v, fix);
+        return second.regression() ? second : new Result(v, fix, second.verdict() + " (second attempt; the first "
+                + "saw: " + first.without() + " → " + first.with() + ")", second.without(), second.with(),
+                second.agentLine(), false);
+    }
+
+    static Result runOnce(Variant v, String fix) {
+        String[] runs = new String[2];
+        Seen[] seen = new Seen[2];
+        String agentLine = "";
+        for (int i = 0; i < 2; i++) {
+            ChildJvm.Builder b = ChildJvm.jar(v.jar());
+            if (fix.equals("connection-state")) {
+                b.appArg("--user-shutdown");
+            }
+            if (i == 1) {
+                b.agent();
+            }
+            try (ChildJvm child = b.start()) {
+                seen[i] = scenario(fix, child);
+                if (i == 1) {
+                    Thread.sleep(100);
+                    agentLine = child.stderrLines().stream()
+                            .filter(l -> l.contains(fix + ": active for") || l.contains(fix + ": skipped for"))
+                            .map(l -> l.replaceAll("^.*?" + fix + ": ", "").replaceAll(" in \\S*ClassLoader\\S*", ""))
+                            .distinct().collect(Collectors.joining("; "));
+                }
+            } catch (Exception e) {
+                return new Result(v, fix, "not run: " + e.getMessage().lines().findFirst().orElse(""), "", "", "",
+                        false);
+            }
+        }
+        runs[0] = seen[0].evidence();
+        runs[1] = seen[1].evidence();
+        String verdict;
+        boolean regression = false;
+        boolean onlySkipped = !agentLine.isEmpty() && !agentLine.contains("active for");
+        String skipReason = onlySkipped ? "; agent: " + agentLine : "";
+        if (Claims.notApplicable(fix, v.app())) {
+            verdict = "not applicable (HTTP/1.1-first connector)";
+        } else if (seen[0].inconclusive() != null || seen[1].inconclusive() != null) {
+            verdict = "inconclusive: " + (seen[0].inconclusive() != null ? seen[0].inconclusive() + " (without agent)"
+                    : seen[1].inconclusive() + " (with agent)");
+        } else if (!seen[0].bug()) {
+            verdict = seen[1].bug() ? "**WORSE with the agent**" : "not needed";
+            regression = seen[1].bug();
+        } else if (!seen[1].bug()) {
+            verdict = "**fixed**";
+        } else if (onlySkipped) {
+            verdict = "skipped: " + agentLine.replaceFirst("^skipped for ", "");
+            regression = claimed(fix, v);
+        } else {
+            verdict = claimed(fix, v) ? "**NOT FIXED (regression)**"
+                    : "not fixed: the README does not claim `" + fix + "` for " + v.line() + skipReason;
+            regression = claimed(fix, v);
+        }
+        return new Result(v, fix, verdict, runs[0], runs[1], agentLine.isEmpty() ? "no line for this fix" : agentLine,
+                regression);
+    }
+
+    static Seen scenario(String fix, ChildJvm child) throws Exception {
+        int port = child.port();
+        switch (fix) {
+            case "end-stream": {
+                Exchange e = FrameRecorder.exchange(port, Request.grpc("/h2patch.Test/Fail"));
+                List<Frame> resp = e.responseFrames();
+                boolean trailersEnd = resp.stream().anyMatch(f -> f.is(Frame.HEADERS) && f.endStream());
+                boolean emptyDataEnd = resp.stream().anyMatch(f -> f.is(Frame.DATA) && f.endStream()
+                        && f.length() == 0);
+                boolean reached = resp.stream().anyMatch(f -> f.is(Frame.HEADERS) && f.header("grpc-status") != null);
+                return new Seen(!trailersEnd && emptyDataEnd, reached ? null : "no grpc-status from /h2patch.Test/Fail",
+                        shape(resp));
+            }
+            case "early-settings": {
+                try (FrameRecorder r = FrameRecorder.connect(port)) {
+                    // 3 s: the bug is "silent until the client speaks", forever; a loaded machine can take >1 s.
+                    long at = r.awaitServerSettings(Duration.ofMillis(3000));
+                    return new Seen(at < 0, at < 0 ? "no SETTINGS within 3 s of connect (client silent)"
+                            : "SETTINGS " + (at / 1_000_000) + " ms after connect, before the client spoke");
+                }
+            }
+            case "connection-state": {
+                try (FrameRecorder r = FrameRecorder.connect(port)) {
+                    r.sendPreface();
+                    List<Integer> ids = new ArrayList<>();
+                    for (int i = 0; i < 5; i++) {
+                        ids.add(r.request(Request.get("/slow?ms=3000")));
+                    }
+                    Thread.sleep(1000);
+                    String shutdownStatus = null;
+                    try {
+                        shutdownStatus = FrameRecorder.exchange(port, Request.get("/admin/shutdown"),
+                                Duration.ofSeconds(3), Duration.ofMillis(50)).header(":status");
+                    } catch (Exception ignored) {
+                        // the app may close at once
+                    }
+                    r.readUntil(f -> false, Duration.ofMillis(5000));
+                    long ok = ids.stream().filter(id -> r.streamFrames(id).stream().anyMatch(
+                            f -> f.is(Frame.HEADERS) && "200".equals(f.header(":status")))
+                            && r.streamFrames(id).stream().anyMatch(Frame::endStream)).count();
+                    boolean goaway = r.frames().stream().anyMatch(f -> f.is(Frame.GOAWAY));
+                    List<String> other = ids.stream().flatMap(id -> r.streamFrames(id).stream())
+                            .filter(f -> f.is(Frame.HEADERS) && f.header(":status") != null
+                                    && !"200".equals(f.header(":status")))
+                            .map(f -> f.header(":status")).distinct().toList();
+                    String inconclusive = !other.isEmpty() ? "/slow answered :status " + String.join(", ", other)
+                            : shutdownStatus != null && !shutdownStatus.equals("200")
+                            ? "/admin/shutdown answered :status " + shutdownStatus
+                            : ok < 5 && !goaway && !r.peerClosed() ? "the app neither answered nor shut down" : null;
+                    return new Seen(ok < 5, inconclusive, ok + "/5 in-flight /slow streams answered"
+                            + (goaway ? ", GOAWAY" : ", no GOAWAY") + (r.peerClosed() ? ", closed" : "")
+                            + (other.isEmpty() ? "" : ", :status " + String.join(", ", other))
+                            + (shutdownStatus == null ? "" : "; /admin/shutdown :status " + shutdownStatus));
+                }
+            }
+            case "proxy-safe-reset": {
+                try (FrameRecorder r = FrameRecorder.connect(port)) {
+                    r.sendPreface();
+                    int id = r.openStream(Request.grpc("/h2patch.Test/RejectUpload"));
+                    r.sendData(id, Request.grpcFrame(new byte[0]), false);
+                    r.readFor(Duration.ofMillis(1500));
+                    List<Frame> resp = r.streamFrames(id);
+                    boolean complete = resp.stream().anyMatch(f -> f.is(Frame.HEADERS) && f.endStream());
+                    boolean reset = resp.stream().anyMatch(f -> f.is(Frame.RST_STREAM));
+                    boolean rejected = resp.stream().anyMatch(f -> f.is(Frame.HEADERS) && f.header("grpc-status") != null);
+                    return new Seen(complete && reset, complete && rejected ? null
+                            : "no complete gRPC response from /h2patch.Test/RejectUpload", shape(resp)
+                            + " (client still sending)");
+                }
+            }
+            default:
+                throw new IllegalArgumentException(fix);
+        }
+    }
+
+    static String shape(List<Frame> frames) {
+        List<String> s = new ArrayList<>();
+        for (Frame f : frames) {
+            if (f.is(Frame.WINDOW_UPDATE)) {
+                continue;
+            }
+            String t = f.type();
+            if (f.is(Frame.DATA)) {
+                t += "[" + f.length() + "]";
+            }
+            if (f.is(Frame.HEADERS) && f.header("grpc-status") != null) {
+                t += "(grpc-status " + f.header("grpc-status") + ")";
+            }
+            if (f.is(Frame.RST_STREAM)) {
+                t += "(" + Frame.errorName(f.errorCode()) + ")";
+            }
+            if ((f.is(Frame.DATA) || f.is(Frame.HEADERS)) && f.endStream()) {
+                t += "+ES";
+            }
+            s.add(t);
+        }
+        return s.isEmpty() ? "no frames on the stream" : String.join(", ", s);
+    }
+
+    static String render(List<Result> results, String command, long seconds) {
+        StringBuilder sb = new StringBuilder(Peers.header("Compatibility: each fix against each library version",
+                command, "Each fix's scenario run on the wire (the project's raw HTTP/2 frame recorder) against a "
+                        + "test app built on that version, once without and once with the agent (all fixes, "
+                        + "defaults). **fixed**: the bug shows without the agent and not with it; **not needed**: "
+                        + "the scenario ran and the bug does not show without the agent; **inconclusive**: the "
+                        + "scenario could not be exercised (reason given, e.g. a missing route), nothing is "
+                        + "concluded; **not applicable**: the scenario cannot happen there (an HTTP/1.1-first "
+                        + "connector waits for the client by design); **skipped**: the agent logged that the fix "
+                        + "does not fit this version (its reason is quoted); **not fixed**: the bug shows either way "
+                        + "and the README does not claim this fix for this library. The last column is the agent's "
+                        + "own log line for the fix. " + Claims.summary() + " The run took " + seconds + " s.\n\nScenarios: end-stream — "
+                        + "`/h2patch.Test/Fail`, the frames of the response; early-settings — does the server send "
+                        + "SETTINGS within 3 s while the client says nothing; connection-state — 5 in-flight "
+                        + "`/slow?ms=3000` streams, `/admin/shutdown` 1 s later (app started with "
+                        + "`--user-shutdown`); proxy-safe-reset — `/h2patch.Test/RejectUpload` while the client "
+                        + "is still sending: is there a RST_STREAM after the complete response. Versions beyond the "
+                        + "apps' own are built from the same sources into `test-apps/interop/target/variants/`."));
+        for (String fix : FIXES) {
+            sb.append("\n## `").append(fix).append("`\n\n| version | result | without agent | with agent | agent log |\n"
+                    + "|---|---|---|---|---|\n");
+            for (Result r : results) {
+                if (r.fix().equals(fix)) {
+                    sb.append("| ").append(Peers.cell(r.variant().label())).append(" | ")
+                            .append(Peers.cell(r.verdict())).append(" | ").append(Peers.cell(r.without()))
+                            .append(" | ").append(Peers.cell(r.with())).append(" | ")
+                            .append(Peers.cell(r.agentLine())).append(" |\n");
+                }
+            }
+        }
+        sb.append("\n## Summary\n\n");
+        java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (Result r : results) {
+            counts.merge(r.verdict().replaceAll(":.*", "").replace("*", ""), 1, Integer::sum);
+        }
+        counts.forEach((k, n) -> sb.append("- ").append(k).append(": ").append(n).append("\n"));
+        for (Result r : results) {
+            if (r.verdict().startsWith("inconclusive") || r.verdict().contains("NOT FIXED")
+                    || r.verdict().startsWith("not run") || r.verdict().startsWith("skipped")) {
+                sb.append("- ").append(Peers.cell(r.variant().label())).append(" / ").append(r.fix()).append(": ")
+                        .append(Peers.cell(r.verdict())).append("\n");
+            }
+        }
+        long reg = results.stream().filter(Result::regression).count();
+        sb.append("\n## Regressions\n\n").append(reg == 0 ? "None.\n" : reg + ", marked above.\n");
+        return sb.toString();
+    }
+}
