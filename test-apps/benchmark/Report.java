@@ -1,0 +1,461 @@
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Writes docs/performance.md from the raw results of test-apps/benchmark/run-benchmark.sh:
+ * {@code java test-apps/benchmark/Report.java RESULTS_DIR OUTPUT.md}. Every figure in the output comes from the files
+ * in RESULTS_DIR; nothing is typed by hand.
+ */
+public class Report {
+
+    static final String COMMAND = "bash test-apps/benchmark/run-benchmark.sh";
+
+    // Targets of issue 9.
+    static final double THROUGHPUT_MIN = 0.99;
+    static final double P99_MAX = 1.02;
+    static final double STARTUP_MS_MAX = 300;
+    static final double ATTACH_MS_MAX = 1000;
+    static final double PAUSE_MS_MAX = 50;
+    static final double ALLOC_B_MAX = 0.5; // "zero bytes": JMH's B/op is an average with a little noise
+    static final double MEMORY_MB_MAX = 16;
+
+    record Row(Map<String, String> f) {
+        String s(String k) { return f.getOrDefault(k, "NA"); }
+        double d(String k) {
+            try { return Double.parseDouble(s(k)); } catch (NumberFormatException e) { return Double.NaN; }
+        }
+    }
+
+    static List<Row> tsv(Path file) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        if (!Files.exists(file)) return rows;
+        List<String> lines = Files.readAllLines(file);
+        if (lines.isEmpty()) return rows;
+        String[] head = lines.get(0).split("\t");
+        for (String line : lines.subList(1, lines.size())) {
+            if (line.isBlank()) continue;
+            String[] v = line.split("\t", -1);
+            Map<String, String> m = new LinkedHashMap<>();
+            for (int i = 0; i < head.length && i < v.length; i++) m.put(head[i], v[i].trim());
+            rows.add(new Row(m));
+        }
+        return rows;
+    }
+
+    static Map<String, String> keyValues(Path file) throws IOException {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (!Files.exists(file)) return m;
+        for (String line : Files.readAllLines(file)) {
+            int tab = line.indexOf('\t');
+            if (tab > 0) m.put(line.substring(0, tab), line.substring(tab + 1).trim());
+        }
+        return m;
+    }
+
+    /** JMH CSV: benchmark name (short) -> {score, error} for ns/op and B/op. */
+    static Map<String, double[]> jmh(Path file) throws IOException {
+        Map<String, double[]> m = new LinkedHashMap<>();
+        if (!Files.exists(file)) return m;
+        for (String line : Files.readAllLines(file)) {
+            if (line.startsWith("\"Benchmark\"")) continue;
+            List<String> c = csv(line);
+            if (c.size() < 7) continue;
+            String full = c.get(0);
+            int colon = full.indexOf(':');
+            String base = colon < 0 ? full : full.substring(0, colon);
+            String name = base.substring(base.lastIndexOf('.') + 1);
+            String secondary = colon < 0 ? "" : full.substring(colon + 1);
+            String unit = c.get(6);
+            double score = Double.parseDouble(c.get(4));
+            double err = c.get(5).equals("NaN") ? Double.NaN : Double.parseDouble(c.get(5));
+            double[] v = m.computeIfAbsent(name, k -> new double[] {NaN, NaN, NaN, NaN});
+            if (secondary.isEmpty() && unit.equals("ns/op")) { v[0] = score; v[1] = err; }
+            if (secondary.equals("gc.alloc.rate.norm")) { v[2] = score; v[3] = err; }
+        }
+        return m;
+    }
+
+    static final double NaN = Double.NaN;
+
+    static List<String> csv(String line) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean q = false;
+        for (char ch : line.toCharArray()) {
+            if (ch == '"') q = !q;
+            else if (ch == ',' && !q) { out.add(cur.toString()); cur.setLength(0); }
+            else cur.append(ch);
+        }
+        out.add(cur.toString());
+        return out;
+    }
+
+    static double median(List<Double> xs) {
+        double[] v = xs.stream().filter(x -> !x.isNaN()).mapToDouble(Double::doubleValue).sorted().toArray();
+        if (v.length == 0) return NaN;
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    static double min(List<Double> xs) { return xs.stream().filter(x -> !x.isNaN()).mapToDouble(Double::doubleValue).min().orElse(NaN); }
+    static double max(List<Double> xs) { return xs.stream().filter(x -> !x.isNaN()).mapToDouble(Double::doubleValue).max().orElse(NaN); }
+
+    static String f(double v, int decimals) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%." + decimals + "f", v);
+    }
+
+    static String spread(List<Double> xs, int decimals) {
+        return f(median(xs), decimals) + " (" + f(min(xs), decimals) + "–" + f(max(xs), decimals) + ")";
+    }
+
+    static String spreadB(List<Double> xs, int decimals) {
+        return "**" + f(median(xs), decimals) + "** (" + f(min(xs), decimals) + "–" + f(max(xs), decimals) + ")";
+    }
+
+    /** Verdict of a median against a target, and whether the spread says more than the median. */
+    static String verdict(boolean met, List<Double> xs, double neutral, boolean higherIsBetter) {
+        double lo = min(xs), hi = max(xs);
+        if (xs.isEmpty() || Double.isNaN(median(xs))) return "not measured";
+        boolean neutralInside = lo <= neutral && neutral <= hi;
+        if (met) return neutralInside ? "met (the spread includes no change)" : "met";
+        return neutralInside
+                ? "missed by the median, but the spread includes no change: the noise is larger than the effect"
+                : "**missed**";
+    }
+
+    static final Map<String, String> APP_NAMES = Map.of(
+            "netty-server", "Netty 4.1 (netty-server)",
+            "grpc-server", "grpc-java (grpc-server)",
+            "jetty121-server", "Jetty 12.1 (jetty121-server)",
+            "jetty120-server", "Jetty 12.0 (jetty120-server)",
+            "jetty94-server", "Jetty 9.4 (jetty94-server)");
+
+    static String minutes(Map<String, String> env) {
+        try {
+            long s = Long.parseLong(env.get("end_epoch")) - Long.parseLong(env.get("start_epoch"));
+            return String.format(Locale.ROOT, "%.1f minutes", s / 60.0);
+        } catch (RuntimeException e) {
+            return "?";
+        }
+    }
+
+    static String appName(String app) { return APP_NAMES.getOrDefault(app, app); }
+
+    public static void main(String[] args) throws IOException {
+        Path dir = Path.of(args[0]);
+        Path outFile = Path.of(args[1]);
+        Map<String, String> env = keyValues(dir.resolve("env.tsv"));
+        List<Row> pairs = tsv(dir.resolve("pairs.tsv"));
+        List<Row> memory = tsv(dir.resolve("memory.tsv"));
+        List<Row> startup = tsv(dir.resolve("startup.tsv"));
+        List<Row> attach = tsv(dir.resolve("attach.tsv"));
+        Map<String, double[]> jmhWithout = jmh(dir.resolve("jmh-without.csv"));
+        Map<String, double[]> jmhWith = jmh(dir.resolve("jmh-with.csv"));
+        Map<String, String> jmhLoad = new LinkedHashMap<>();
+        if (Files.exists(dir.resolve("jmh-load.tsv"))) {
+            for (String l : Files.readAllLines(dir.resolve("jmh-load.tsv"))) {
+                String[] v = l.split("\t");
+                if (v.length >= 3) jmhLoad.put(v[0], v[1] + " → " + v[2]);
+            }
+        }
+        String jmhActive = Files.exists(dir.resolve("jmh-agent-active.txt"))
+                ? Files.readString(dir.resolve("jmh-agent-active.txt")).trim() : "n/a";
+
+        StringBuilder md = new StringBuilder();
+        List<String[]> summary = new ArrayList<>(); // target, scope, measured, verdict
+
+        md.append("# Performance: what the agent costs\n\n");
+        md.append("> Generated by `").append(COMMAND).append("` (test-apps/benchmark/Report.java) from the raw results in\n")
+                .append("> `test-apps/benchmark/target/results/`, on ").append(env.getOrDefault("date", "?"))
+                .append(". Do not edit the figures by hand: run the command again.\n");
+        if ("1".equals(env.get("quick"))) {
+            md.append(">\n> **Quick (smoke) run**: 2 pairs and short runs. These figures only show that the benchmark works.\n");
+        }
+        md.append("\n");
+
+        // ---------------------------------------------------------------- pairs: collect ratios
+        Set<String> apps = new LinkedHashSet<>();
+        Set<String> workloads = new LinkedHashSet<>();
+        for (Row r : pairs) { apps.add(r.s("app")); workloads.add(r.s("workload")); }
+        Map<String, Map<String, Row>> byKey = new LinkedHashMap<>(); // app|workload|pair -> side -> row
+        for (Row r : pairs) {
+            byKey.computeIfAbsent(r.s("app") + "|" + r.s("workload") + "|" + r.s("pair"), k -> new LinkedHashMap<>())
+                    .put(r.s("side"), r);
+        }
+        Map<String, List<Double>> rpsRatio = new LinkedHashMap<>(), p50Ratio = new LinkedHashMap<>(),
+                p99Ratio = new LinkedHashMap<>(), cpuRatio = new LinkedHashMap<>();
+        StringBuilder pairTables = new StringBuilder();
+        StringBuilder medianTable = new StringBuilder();
+        medianTable.append("| app | workload | req/s with ÷ without | p50 latency ratio | p99 latency ratio | CPU per request ratio |\n")
+                .append("|---|---|---|---|---|---|\n");
+        for (String app : apps) {
+            for (String wl : workloads) {
+                String key = app + "|" + wl;
+                List<Double> rr = new ArrayList<>(), r50 = new ArrayList<>(), r99 = new ArrayList<>(), rc = new ArrayList<>();
+                StringBuilder t = new StringBuilder();
+                t.append("\n**").append(appName(app)).append(", ").append(wl).append("**\n\n")
+                        .append("| pair | req/s A | req/s B | B÷A | p50 A ms | p50 B ms | B÷A | p99 A ms | p99 B ms | B÷A | CPU µs/req A | CPU µs/req B | B÷A | failed A/B | load1 A / B |\n")
+                        .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                for (Map.Entry<String, Map<String, Row>> e : byKey.entrySet()) {
+                    if (!e.getKey().startsWith(key + "|")) continue;
+                    Row a = e.getValue().get("A"), b = e.getValue().get("B");
+                    if (a == null || b == null) continue;
+                    double q = b.d("req_s") / a.d("req_s"), q50 = b.d("p50_us") / a.d("p50_us"),
+                            q99 = b.d("p99_us") / a.d("p99_us"), qc = b.d("cpu_us_per_req") / a.d("cpu_us_per_req");
+                    rr.add(q); r50.add(q50); r99.add(q99); rc.add(qc);
+                    t.append("| ").append(a.s("pair"))
+                            .append(" | ").append(f(a.d("req_s"), 0)).append(" | ").append(f(b.d("req_s"), 0)).append(" | ").append(f(q, 3))
+                            .append(" | ").append(f(a.d("p50_us") / 1000, 2)).append(" | ").append(f(b.d("p50_us") / 1000, 2)).append(" | ").append(f(q50, 3))
+                            .append(" | ").append(f(a.d("p99_us") / 1000, 2)).append(" | ").append(f(b.d("p99_us") / 1000, 2)).append(" | ").append(f(q99, 3))
+                            .append(" | ").append(f(a.d("cpu_us_per_req"), 1)).append(" | ").append(f(b.d("cpu_us_per_req"), 1)).append(" | ").append(f(qc, 3))
+                            .append(" | ").append(a.s("failed")).append("/").append(b.s("failed"))
+                            .append(" | ").append(a.s("load1_before")).append(" / ").append(b.s("load1_before")).append(" |\n");
+                }
+                t.append("| **median (min–max)** | | | ").append(spreadB(rr, 3)).append(" | | | ").append(spreadB(r50, 3))
+                        .append(" | | | ").append(spreadB(r99, 3)).append(" | | | ").append(spreadB(rc, 3)).append(" | | |\n");
+                pairTables.append(t);
+                rpsRatio.put(key, rr); p50Ratio.put(key, r50); p99Ratio.put(key, r99); cpuRatio.put(key, rc);
+                medianTable.append("| ").append(appName(app)).append(" | ").append(wl).append(" | ").append(spread(rr, 3))
+                        .append(" | ").append(spread(r50, 3)).append(" | ").append(spread(r99, 3)).append(" | ")
+                        .append(spread(rc, 3)).append(" |\n");
+                boolean needsFix = wl.equals("trailers-only") && !app.equals("grpc-server");
+                String scope = appName(app) + ", " + wl + (needsFix ? " (the fixed path vs. the unfixed one)" : " (no fix needed)");
+                summary.add(new String[] {"throughput ratio ≥ " + THROUGHPUT_MIN + (needsFix ? " (fixed path no slower)" : ""), scope,
+                        spread(rr, 3), verdict(median(rr) >= THROUGHPUT_MIN, rr, 1.0, true)});
+                summary.add(new String[] {"p99 latency ratio ≤ " + P99_MAX + (needsFix ? " (fixed path no slower)" : ""), scope,
+                        spread(r99, 3), verdict(median(r99) <= P99_MAX, r99, 1.0, false)});
+            }
+        }
+
+        // ---------------------------------------------------------------- memory
+        StringBuilder memTable = new StringBuilder();
+        Map<String, List<Double>> memDiff = new LinkedHashMap<>(), rssDiff = new LinkedHashMap<>();
+        Map<String, Map<String, Map<String, Row>>> mem = new LinkedHashMap<>();
+        for (Row r : memory) {
+            mem.computeIfAbsent(r.s("app"), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(r.s("pair"), k -> new LinkedHashMap<>()).put(r.s("side"), r);
+        }
+        StringBuilder memMedian = new StringBuilder();
+        memMedian.append("| app | RSS B − A, MB | heap after full GC B − A, MB | metaspace B − A, MB | heap + metaspace B − A, MB |\n|---|---|---|---|---|\n");
+        for (var e : mem.entrySet()) {
+            String app = e.getKey();
+            List<Double> dr = new ArrayList<>(), dh = new ArrayList<>(), dm = new ArrayList<>(), dt = new ArrayList<>();
+            memTable.append("\n**").append(appName(app)).append("**\n\n")
+                    .append("| pair | RSS A MB | RSS B MB | B − A | heap A MB | heap B MB | metaspace A MB | metaspace B MB | heap + metaspace B − A MB |\n")
+                    .append("|---|---|---|---|---|---|---|---|---|\n");
+            for (var p : e.getValue().entrySet()) {
+                Row a = p.getValue().get("A"), b = p.getValue().get("B");
+                if (a == null || b == null) continue;
+                double r = (b.d("rss_kb") - a.d("rss_kb")) / 1024, h = (b.d("heap_used_kb") - a.d("heap_used_kb")) / 1024,
+                        m = (b.d("metaspace_used_kb") - a.d("metaspace_used_kb")) / 1024;
+                dr.add(r); dh.add(h); dm.add(m); dt.add(h + m);
+                memTable.append("| ").append(p.getKey()).append(" | ").append(f(a.d("rss_kb") / 1024, 1)).append(" | ")
+                        .append(f(b.d("rss_kb") / 1024, 1)).append(" | ").append(f(r, 1)).append(" | ")
+                        .append(f(a.d("heap_used_kb") / 1024, 1)).append(" | ").append(f(b.d("heap_used_kb") / 1024, 1)).append(" | ")
+                        .append(f(a.d("metaspace_used_kb") / 1024, 1)).append(" | ").append(f(b.d("metaspace_used_kb") / 1024, 1))
+                        .append(" | ").append(f(h + m, 1)).append(" |\n");
+            }
+            memTable.append("| **median (min–max)** | | | ").append(spreadB(dr, 1)).append(" | | | | | ").append(spreadB(dt, 1)).append(" |\n");
+            memMedian.append("| ").append(appName(app)).append(" | ").append(spread(dr, 1)).append(" | ").append(spread(dh, 1))
+                    .append(" | ").append(spread(dm, 1)).append(" | ").append(spread(dt, 1)).append(" |\n");
+            memDiff.put(app, dt); rssDiff.put(app, dr);
+            summary.add(new String[] {"heap + metaspace overhead ≤ " + (int) MEMORY_MB_MAX + " MB", appName(app),
+                    spread(dt, 1) + " MB (RSS: " + spread(dr, 1) + " MB)", median(dt) <= MEMORY_MB_MAX ? "met" : "**missed**"});
+        }
+
+        // ---------------------------------------------------------------- startup
+        StringBuilder startTable = new StringBuilder();
+        if (!startup.isEmpty()) {
+            startTable.append("| app | without agent, ms | with -javaagent, ms | paired difference B − A, ms | runs | load1 during |\n|---|---|---|---|---|---|\n");
+            Map<String, List<Row>> byApp = startup.stream().collect(Collectors.groupingBy(r -> r.s("app"), LinkedHashMap::new, Collectors.toList()));
+            for (var e : byApp.entrySet()) {
+                Map<String, Map<String, Row>> runs = new LinkedHashMap<>();
+                for (Row r : e.getValue()) runs.computeIfAbsent(r.s("run"), k -> new LinkedHashMap<>()).put(r.s("side"), r);
+                List<Double> a = new ArrayList<>(), b = new ArrayList<>(), d = new ArrayList<>(), load = new ArrayList<>();
+                for (var run : runs.values()) {
+                    Row ra = run.get("A"), rb = run.get("B");
+                    if (ra != null) { a.add(ra.d("ms_to_first_200")); load.add(ra.d("load1")); }
+                    if (rb != null) { b.add(rb.d("ms_to_first_200")); load.add(rb.d("load1")); }
+                    if (ra != null && rb != null) d.add(rb.d("ms_to_first_200") - ra.d("ms_to_first_200"));
+                }
+                startTable.append("| ").append(appName(e.getKey())).append(" | ").append(spread(a, 0)).append(" | ").append(spread(b, 0))
+                        .append(" | ").append(spread(d, 0)).append(" | ").append(runs.size()).append(" | ")
+                        .append(f(min(load), 2)).append("–").append(f(max(load), 2)).append(" |\n");
+                summary.add(new String[] {"start-up overhead ≤ " + (int) STARTUP_MS_MAX + " ms", appName(e.getKey()),
+                        spread(d, 0) + " ms", median(d) <= STARTUP_MS_MAX ? "met" : "**missed**"});
+            }
+        }
+
+        // ---------------------------------------------------------------- attach
+        StringBuilder attachTable = new StringBuilder();
+        if (!attach.isEmpty()) {
+            attachTable.append("| app | bug on the wire before | attach command, ms | fix active on the wire, ms after the command started | inside the target, ms | exit | longest gap between completions: baseline / attach window, ms | slowest request: baseline / attach window, ms | requests (failed) | load1 before → after |\n")
+                    .append("|---|---|---|---|---|---|---|---|---|---|\n");
+            for (Row r : attach) {
+                attachTable.append("| ").append(appName(r.s("app"))).append(" | ").append(r.s("bug_before")).append(" | ")
+                        .append(r.s("cmd_ms")).append(" | ").append(r.s("active_ms").equals("NA") ? "n/a (no bug to see: the command's return)" : r.s("active_ms"))
+                        .append(" | ").append(r.s("in_target_ms")).append(" | ").append(r.s("attach_exit")).append(" | ")
+                        .append(r.s("baseline_max_gap_ms")).append(" / ").append(r.s("attach_max_gap_ms")).append(" | ")
+                        .append(r.s("baseline_max_latency_ms")).append(" / ").append(r.s("attach_max_latency_ms")).append(" | ")
+                        .append(r.s("requests")).append(" (").append(r.s("failed")).append(") | ")
+                        .append(r.s("load1_before")).append(" → ").append(r.s("load1_after")).append(" |\n");
+                double active = r.s("active_ms").equals("NA") ? r.d("cmd_ms") : r.d("active_ms");
+                summary.add(new String[] {"attach to active ≤ " + (int) ATTACH_MS_MAX + " ms", appName(r.s("app")),
+                        f(active, 0) + " ms" + (r.s("active_ms").equals("NA") ? " (command return)" : " (on the wire)")
+                                + "; in the target " + r.s("in_target_ms") + " ms",
+                        active <= ATTACH_MS_MAX ? "met" : "**missed**"});
+                double gap = r.d("attach_max_gap_ms"), base = r.d("baseline_max_gap_ms");
+                summary.add(new String[] {"no client-visible pause > " + (int) PAUSE_MS_MAX + " ms during attach", appName(r.s("app")),
+                        "longest gap " + f(gap, 1) + " ms (baseline " + f(base, 1) + " ms); slowest request "
+                                + r.s("attach_max_latency_ms") + " ms (baseline " + r.s("baseline_max_latency_ms") + " ms)",
+                        gap <= PAUSE_MS_MAX && r.d("attach_max_latency_ms") <= PAUSE_MS_MAX ? "met"
+                                : (base > PAUSE_MS_MAX || r.d("baseline_max_latency_ms") > PAUSE_MS_MAX
+                                        ? "**missed** (the baseline already shows pauses this long: the machine's load)" : "**missed**")});
+            }
+        }
+
+        // ---------------------------------------------------------------- jmh
+        StringBuilder jmhTable = new StringBuilder();
+        if (!jmhWithout.isEmpty() || !jmhWith.isEmpty()) {
+            jmhTable.append("| benchmark | ns/op without | ns/op with | added ns/op | B/op without | B/op with | added B/op |\n|---|---|---|---|---|---|---|\n");
+            Set<String> names = new LinkedHashSet<>(jmhWithout.keySet());
+            names.addAll(jmhWith.keySet());
+            for (String n : names) {
+                double[] a = jmhWithout.getOrDefault(n, new double[] {NaN, NaN, NaN, NaN});
+                double[] b = jmhWith.getOrDefault(n, new double[] {NaN, NaN, NaN, NaN});
+                jmhTable.append("| `").append(n).append("` | ").append(f(a[0], 1)).append(" ± ").append(f(a[1], 1))
+                        .append(" | ").append(f(b[0], 1)).append(" ± ").append(f(b[1], 1)).append(" | ").append(f(b[0] - a[0], 1))
+                        .append(" | ").append(f(a[2], 2)).append(" ± ").append(f(a[3], 2)).append(" | ").append(f(b[2], 2)).append(" ± ")
+                        .append(f(b[3], 2)).append(" | ").append(f(b[2] - a[2], 2)).append(" |\n");
+                double dAlloc = b[2] - a[2];
+                double allocNoise = (Double.isNaN(a[3]) ? 0 : a[3]) + (Double.isNaN(b[3]) ? 0 : b[3]);
+                String allocVerdict;
+                if (Double.isNaN(dAlloc)) allocVerdict = "not measured";
+                else if (Math.abs(dAlloc) <= ALLOC_B_MAX) allocVerdict = "met";
+                else if (dAlloc < 0) allocVerdict = "met: less with the agent than without, i.e. Netty's own allocation varies"
+                        + " between forks (B/op errors ± " + f(a[3], 1) + " / ± " + f(b[3], 1) + "); the agent adds none";
+                else if (dAlloc <= allocNoise) allocVerdict = "not shown: the difference is within the B/op errors (± "
+                        + f(a[3], 1) + " / ± " + f(b[3], 1) + ")";
+                else allocVerdict = "**missed**";
+                String nsNote = Math.abs(b[0] - a[0]) <= (Double.isNaN(a[1]) ? 0 : a[1]) + (Double.isNaN(b[1]) ? 0 : b[1])
+                        ? " (within the errors ± " + f(a[1], 1) + " / ± " + f(b[1], 1) + ")"
+                        : " (errors ± " + f(a[1], 1) + " / ± " + f(b[1], 1) + ")";
+                summary.add(new String[] {"zero bytes allocated per frame (no change needed); ns added", "JMH `" + n + "`",
+                        f(dAlloc, 2) + " B/op added; " + f(b[0] - a[0], 1) + " ns/op added" + nsNote, allocVerdict});
+            }
+        }
+
+        // ---------------------------------------------------------------- write
+        md.append("## Summary against the targets\n\n")
+                .append("Ratios are *with the agent ÷ without*, per pair, then the median of the pairs with the min–max spread in\n")
+                .append("parentheses. A target is judged on the median; where the spread reaches across \"no change\" (1.00) the\n")
+                .append("verdict says so, because then the difference is smaller than what this machine can resolve.\n\n")
+                .append("| target | scope | measured: median (min–max) | verdict |\n|---|---|---|---|\n");
+        for (String[] s : summary) md.append("| ").append(String.join(" | ", s)).append(" |\n");
+
+        md.append("\n## Machine\n\n")
+                .append("| | |\n|---|---|\n")
+                .append("| CPUs (`nproc`) | ").append(env.getOrDefault("nproc", "?")).append(" |\n")
+                .append("| CPU model | ").append(env.getOrDefault("cpu", "?")).append(" |\n")
+                .append("| memory | ").append(env.getOrDefault("mem", "?")).append(" |\n")
+                .append("| kernel | ").append(env.getOrDefault("kernel", "?")).append(" |\n")
+                .append("| JDK (apps, agent, JMH) | ").append(env.getOrDefault("java", "?")).append(" |\n")
+                .append("| load client | ").append(env.getOrDefault("h2load", "?")).append(" |\n")
+                .append("| `/proc/loadavg` at start | ").append(env.getOrDefault("load_start", "?")).append(" |\n")
+                .append("| `/proc/loadavg` at end | ").append(env.getOrDefault("load_end", "?")).append(" |\n")
+                .append("| 1-minute load average before each measured run: median (min–max) | ")
+                .append(pairs.isEmpty() ? "n/a" : spread(pairs.stream().map(r -> r.d("load1_before")).collect(Collectors.toList()), 2))
+                .append(" (paired runs); ")
+                .append(startup.isEmpty() ? "n/a" : spread(startup.stream().map(r -> r.d("load1")).collect(Collectors.toList()), 2))
+                .append(" (start-up runs) |\n")
+                .append("| sections run, wall time | ").append(env.getOrDefault("sections", "?")).append(", ")
+                .append(minutes(env)).append(" |\n")
+                .append("| agent jar (sha256 prefix, built) | ").append(env.getOrDefault("agent_jar", "?")).append(" |\n")
+                .append("| source | ").append(env.getOrDefault("commit", "?")).append(" |\n\n")
+                .append("The machine is **shared** (a virtual machine; other builds and test runs may run at the same time). Each\n")
+                .append("measured run records the 1-minute load average before it (tables below). Client (h2load) and server share\n")
+                .append("the same ").append(env.getOrDefault("nproc", "?")).append(" CPUs, so absolute req/s are far below what the servers\n")
+                .append("do on real hardware; the *ratios* of runs made next to each other are what this benchmark is for.\n");
+
+        md.append("\n## Method\n\n")
+                .append("One command runs everything and writes this file: `").append(COMMAND).append("` (`--pairs N`, default 5;\n")
+                .append("`--quick` is a smoke run). It builds what is missing (`mvn -DskipTests package` of the agent, the apps and\n")
+                .append("`test-apps/benchmark/jmh`), then:\n\n")
+                .append("1. **Paired runs.** For each pair and each app, the app is started without the agent (A), measured and\n")
+                .append("   stopped, then started with `-javaagent:agent/target/h2patch-agent.jar` (B), measured and stopped: A B A B …,\n")
+                .append("   ").append(env.getOrDefault("pairs", "?")).append(" pairs. JVM flags, both sides: `").append(env.getOrDefault("jvm_flags", "?"))
+                .append("`. In each run, for each workload, h2load\n")
+                .append("   warms the server up for ").append(env.getOrDefault("warm_s", "?")).append(" s and then measures for ")
+                .append(env.getOrDefault("measure_s", "?")).append(" s with `-c ").append(env.getOrDefault("conns", "?"))
+                .append(" -m ").append(env.getOrDefault("streams", "?")).append("` (").append(env.getOrDefault("conns", "?"))
+                .append(" h2c connections, up to ").append(env.getOrDefault("streams", "?")).append(" concurrent streams each).\n")
+                .append("   Workloads: `plain` = `GET /hello` (200 with a body: HEADERS + DATA(END_STREAM), nothing for the agent to\n")
+                .append("   change; grpc-server has no `/hello`, so there it is a unary gRPC `Echo` of a 5-byte message: HEADERS, DATA,\n")
+                .append("   trailers with END_STREAM, also nothing to change); `trailers-only` = `POST /h2patch.Test/Fail` with `content-type: application/grpc`, `te: trailers`\n")
+                .append("   and a 5-byte gRPC message: the gRPC Trailers-Only error. On the Netty and Jetty apps that answer is the\n")
+                .append("   end-stream bug (HEADERS, then an empty DATA(END_STREAM)) without the agent and one HEADERS(END_STREAM) with\n")
+                .append("   it, so B measures the fixed path against the unfixed one; grpc-java answers it correctly, so there B is a\n")
+                .append("   path that needs no change. Figures: req/s from h2load's summary; p50/p99 from h2load's per-request\n")
+                .append("   `--log-file` (h2load itself prints only min/max/mean/sd); server CPU per request = the server process's\n")
+                .append("   utime + stime (`/proc/PID/stat`) over the measured window ÷ requests completed; after both workloads\n")
+                .append("   `VmRSS` (`/proc/PID/status`), then `jcmd PID GC.run` and `jcmd PID GC.heap_info`: heap used after a full\n")
+                .append("   GC and metaspace used.\n")
+                .append("2. **Start-up.** Time from just before `java -jar app.jar` is launched (the script's clock) to the first 200\n")
+                .append("   on `/hello` (grpc-server: `Echo`), polled with `curl --http2-prior-knowledge` every ~5 ms (so the resolution is ~10 ms),\n")
+                .append("   without and with `-javaagent`, alternating, ").append(env.getOrDefault("startups", "?")).append(" each.\n")
+                .append("3. **Attach.** The app runs without the agent; h2load drives the `plain` workload at a fixed rate (`-c 4 -m 10 --rps ")
+                .append(env.getOrDefault("attach_rps", "?")).append("`,\n")
+                .append("   i.e. ").append(4 * Integer.parseInt(env.getOrDefault("attach_rps", "0"))).append(" req/s) with `--log-file`. After a baseline window, `java -jar h2patch-agent.jar attach PID` runs while\n")
+                .append("   a poller calls `/h2patch.Test/Fail` with `nghttp -v` until the answer is a single HEADERS frame with\n")
+                .append("   flags=0x05 (END_STREAM | END_HEADERS): that is \"fix active on the wire\", measured from the command's start.\n")
+                .append("   (grpc-java has no bug to see, so there the command's return is reported.) From the per-request log: the\n")
+                .append("   longest gap between two consecutive completed requests and the slowest request, in the baseline window\n")
+                .append("   (1 s after the load started until the command) and in the attach window (command start until 1 s after it\n")
+                .append("   returned). The attach command is itself a JVM competing for the same CPUs; that is part of the cost.\n")
+                .append("4. **JMH** (`test-apps/benchmark/jmh`, `Http2WritePathBenchmark`): Netty 4.1's real HTTP/2 codec\n")
+                .append("   (`Http2ConnectionHandler` → `DefaultHttp2ConnectionEncoder` → `DefaultHttp2FrameWriter`) in server mode on\n")
+                .append("   an `EmbeddedChannel` whose head discards what reaches it; responses that need no change: `plainResponse`\n")
+                .append("   (HEADERS + DATA(END_STREAM) + flush), `grpcResponse` (HEADERS + DATA + trailers with END_STREAM, as\n")
+                .append("   grpc-java writes them), the frame writer alone (`frameWriterData`: DATA with a body;\n")
+                .append("   `frameWriterEmptyEndStream`: empty DATA(END_STREAM) — on an EmbeddedChannel, which has no parent channel, the\n")
+                .append("   fold advice stops at its \"not an accepted connection\" check, as on client connections; on a real accepted\n")
+                .append("   connection such a frame goes on to look at the unflushed tail) and `headChannelRead` (a read through the\n")
+                .append("   pipeline head: `HeadContextChannelReadAdvice`). Run twice, plain and with\n")
+                .append("   `-jvmArgsAppend -javaagent:agent/target/h2patch-agent.jar`, each `").append(env.getOrDefault("jmh_args", "?"))
+                .append(" -prof gc`. B/op is JMH's `gc.alloc.rate.norm`. The agent's\n")
+                .append("   start-up line in the forked JVMs confirms it patched Netty there: ").append(jmhActive).append(".\n");
+
+        md.append("\n## Throughput, latency, CPU: medians\n\n").append(medianTable);
+        md.append("\n### Per pair\n\nA = without the agent, B = with it. Latencies in ms. `load1` = the 1-minute load average before the run.\n")
+                .append(pairTables);
+        md.append("\n## Memory\n\nAfter the measured runs; heap = used after `jcmd GC.run`. The agent's own classes live in metaspace.\n\n")
+                .append(memMedian).append("\n### Per pair\n").append(memTable);
+        md.append("\n## Start-up: JVM start to first served response\n\nmedian (min–max)\n\n").append(startTable);
+        md.append("\n## Attach under load\n\n").append(attachTable);
+        md.append("\n## JMH: hot advice paths that change nothing\n\n")
+                .append("Score ± JMH's 99.9% error. Load average before → after: without ").append(jmhLoad.getOrDefault("without", "?"))
+                .append(", with ").append(jmhLoad.getOrDefault("with", "?")).append(". The B/op of the baseline is Netty's own\n")
+                .append("(promises, stream objects, buffer duplicates); the agent's share is the difference.\n\n")
+                .append(jmhTable);
+        md.append("\n## Reproduce\n\n```\n").append(COMMAND).append("            # full: ")
+                .append("5 pairs (this run: see \"wall time\" above)\n")
+                .append(COMMAND).append(" --pairs 7  # more pairs\n")
+                .append(COMMAND).append(" --quick    # smoke run (2 pairs, short runs); writes test-apps/benchmark/target/performance-quick.md\n```\n\n")
+                .append("Needs a JDK 17+, Maven, `h2load` and `nghttp` (Debian: `nghttp2-client`) and `curl`. Raw results:\n")
+                .append("`test-apps/benchmark/target/results/` (`pairs.tsv`, `memory.tsv`, `startup.tsv`, `attach.tsv`, `jmh-*.csv`,\n")
+                .append("`env.tsv`, and every h2load output under `raw/`). For quiet figures, run it when `cat /proc/loadavg` shows a\n")
+                .append("load well below the number of CPUs.\n");
+
+        Files.writeString(outFile, md.toString());
+    }
+}
