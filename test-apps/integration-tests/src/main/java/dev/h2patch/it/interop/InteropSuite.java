@@ -340,6 +340,26 @@ public final class InteropSuite {
                 }
             }
         }
+        // Some h2spec cases fail now and then whatever the agent does (seen: http2/6.1/2 on netty-server and
+        // http2/5.1/11 on jetty121-server, each failing alone without the agent on some runs and passing on others).
+        // A case counts against the agent only if it failed in every run with the agent and passed in every run
+        // without it: while a difference remains, both sides run again, up to three runs each.
+        for (int extra = 0; extra < 2 && withH2spec && h2Without != null && h2With != null
+                && !newFailures(h2Without, h2With).isEmpty(); extra++) {
+            try (ChildJvm child = start(app, false)) {
+                h2Without = withFailuresOf(h2Without, h2spec(child.port()));
+            } catch (Exception e) {
+                System.out.println("interop: " + app + ": another h2spec run without the agent did not run: " + e);
+            }
+            if (newFailures(h2Without, h2With).isEmpty()) {
+                break;
+            }
+            try (ChildJvm child = start(app, true)) {
+                h2With = failingInBoth(h2With, h2spec(child.port()));
+            } catch (Exception e) {
+                System.out.println("interop: " + app + ": another h2spec run with the agent did not run: " + e);
+            }
+        }
         for (Peer p : peers) {
             addRow(p, app, without.get(p.name()), with.get(p.name()));
         }
@@ -509,6 +529,46 @@ public final class InteropSuite {
         } catch (Exception e) {
             return "peer unavailable: " + e + "|";
         }
+    }
+
+    /**
+     * h2spec result {@code first} (counts|ids) with the failing cases of {@code second} added: a case that failed in
+     * either run without the agent is not held against it. The counts stay the first run's; the note says so.
+     */
+    static String withFailuresOf(String first, String second) {
+        String[] a = first.split("\\|", -1);
+        String[] b = second.split("\\|", -1);
+        if (a.length < 2 || b.length < 2) {
+            return first;
+        }
+        Set<String> failing = new TreeSet<>(a[1].isEmpty() ? List.of() : List.of(a[1].split(" ")));
+        Set<String> added = new TreeSet<>(b[1].isEmpty() ? List.of() : List.of(b[1].split(" ")));
+        added.removeAll(failing);
+        if (added.isEmpty()) {
+            return first;
+        }
+        failing.addAll(added);
+        return a[0] + " (a second run also failed " + String.join(" ", added) + ")|" + String.join(" ", failing);
+    }
+
+    /**
+     * h2spec result {@code first} (counts|ids) keeping only the cases that failed in {@code second} too: a case that
+     * passed in any run with the agent is not held against it. The counts stay the first run's; the note says so.
+     */
+    static String failingInBoth(String first, String second) {
+        String[] a = first.split("\\|", -1);
+        String[] b = second.split("\\|", -1);
+        if (a.length < 2 || b.length < 2) {
+            return first;
+        }
+        Set<String> failing = new TreeSet<>(a[1].isEmpty() ? List.of() : List.of(a[1].split(" ")));
+        Set<String> passedAgain = new TreeSet<>(failing);
+        passedAgain.removeAll(b[1].isEmpty() ? List.of() : List.of(b[1].split(" ")));
+        if (passedAgain.isEmpty()) {
+            return first;
+        }
+        failing.removeAll(passedAgain);
+        return a[0] + " (another run passed " + String.join(" ", passedAgain) + ")|" + String.join(" ", failing);
     }
 
     /** Cases failing in h2spec result {@code with} (counts|ids) but not in {@code without}. */
