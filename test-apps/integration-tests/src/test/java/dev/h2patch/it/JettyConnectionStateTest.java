@@ -24,14 +24,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Jetty 10 to 12.1 reset every stream 1 s after their graceful GOAWAY (the idle timeout in LOCALLY_CLOSED) and 9.4
  * cuts them with no graceful GOAWAY; with it the client gets GOAWAY(NO_ERROR) first, all five answers, and the close
  * right after the last one. Quiet stream: {@code /quiet-stream?ms=2500} (headers, then nothing for 2.5 s) in flight
- * during the stop outlives the 1 s shutdown idle timeout. Every wait has a deadline a few seconds past the moment the
- * behaviour under test is due.
+ * during the stop outlives the 1 s shutdown idle timeout; with the server running and a 1 s connector idle timeout it
+ * completes with or without the agent (Jetty's own check), and the connection then idles out. Every wait has a
+ * deadline a few seconds past the moment the behaviour under test is due.
  */
 @Timeout(120)
 class JettyConnectionStateTest {
     private static final int STREAMS = 5;
     private static final long SLOW_MS = 3000;
     private static final long QUIET_MS = 2500;
+    private static final long IDLE_MS = 1000;
     private static final long NO_ERROR = 0x0;
     private static final String STOPPED = "admin: server stopped after ";
 
@@ -135,6 +137,37 @@ class JettyConnectionStateTest {
             } else {
                 assertTrue(!completed, "without the agent the quiet stream is cut\n" + r.describe());
             }
+        }
+    }
+
+    /**
+     * Server running, connector idle timeout 1 s: Jetty's own idle path (session NOT_CLOSED) already asks whether
+     * every stream is idle before it closes, so the quiet stream completes without the agent too. The test holds
+     * both sides to the same outcome: the agent must not change that path, and the connection, once it has no
+     * stream, is still closed by the idle timeout.
+     */
+    @ParameterizedTest(name = "{0} agent={1}")
+    @MethodSource("appsWithAndWithout")
+    void whileRunningAQuietStreamOutlivesTheIdleTimeoutAndTheIdleConnectionStillCloses(String app, boolean agent)
+            throws Exception {
+        ChildJvm.Builder builder = ChildJvm.app(app).appArg("--idle-timeout-ms", String.valueOf(IDLE_MS));
+        try (ChildJvm child = (agent ? builder.agent() : builder).start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            r.sendPreface();
+            r.awaitServerSettings(Duration.ofSeconds(5));
+            int id = r.request(Request.get("/quiet-stream?ms=" + QUIET_MS));
+            r.awaitStreamEnd(id, Duration.ofMillis(QUIET_MS + 3000));
+            long ended = System.nanoTime();
+            boolean completed = r.streamFrames(id).stream().anyMatch(f -> f.is(Frame.DATA) && f.endStream()
+                    && new String(f.payload(), StandardCharsets.UTF_8).contains("tick"));
+            assertTrue(completed && r.streamFrames(id).stream().noneMatch(f -> f.is(Frame.RST_STREAM)),
+                    "the quiet stream completes while the server runs, agent=" + agent + "\n" + r.describe()
+                            + child.describeOutput());
+            awaitClose(r, ended + TimeUnit.MILLISECONDS.toNanos(IDLE_MS + 3000));
+            System.err.println(app + " running, quiet stream, agent=" + agent + "\n" + r.describe());
+            assertTrue(r.peerClosed(), "the idle connection is closed after the stream ends, agent=" + agent + "\n"
+                    + r.describe());
+            assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
         }
     }
 

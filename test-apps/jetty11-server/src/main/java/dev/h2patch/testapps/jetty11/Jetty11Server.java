@@ -25,8 +25,9 @@ import org.eclipse.jetty.servlet.ServletHolder;
  * trailers {@code grpc-status: 0}), {@code /hello} (200 {@code hello\n}), {@code /empty-later} (a text/plain response
  * committed empty with {@code flushBuffer()}, then completed: the non-gRPC shape of the same frames).
  *
- * <p>Usage: {@code java -jar jetty11-server.jar --port P} (0 = ephemeral). Prints {@code READY <port>} on stdout once
- * it listens on 127.0.0.1; logs go to stderr; runs until killed.
+ * <p>Usage: {@code java -jar jetty11-server.jar --port P [--idle-timeout-ms N]} (port 0 = ephemeral; N = the
+ * connector's idle timeout, Jetty's 30 s when absent). Prints {@code READY <port>} on stdout once it listens
+ * on 127.0.0.1; logs go to stderr; runs until killed.
  */
 public final class Jetty11Server {
 
@@ -43,6 +44,10 @@ public final class Jetty11Server {
                 new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config));
         connector.setHost("127.0.0.1");
         connector.setPort(port);
+        long idleTimeoutMillis = idleTimeoutMillis(args);
+        if (idleTimeoutMillis > 0) {
+            connector.setIdleTimeout(idleTimeoutMillis);
+        }
         server.addConnector(connector);
 
         ServletContextHandler context = new ServletContextHandler();
@@ -58,6 +63,16 @@ public final class Jetty11Server {
         System.out.flush();
         System.err.println("jetty11-server listening on 127.0.0.1:" + connector.getLocalPort());
         server.join();
+    }
+
+    /** {@code --idle-timeout-ms N}: the connector's idle timeout (Jetty's default, 30 s, when absent). */
+    static long idleTimeoutMillis(String[] args) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if ("--idle-timeout-ms".equals(args[i])) {
+                return Long.parseLong(args[i + 1]);
+            }
+        }
+        return 0;
     }
 
     static int parsePort(String[] args) {
