@@ -4,8 +4,6 @@ import dev.h2patch.bootstrap.H2patchRuntime;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 
 /**
  * Entry points: {@code -javaagent} ({@link #premain}) and dynamic attach ({@link #agentmain}).
@@ -29,8 +27,7 @@ public final class Agent {
     /** Control argument: register the {@code h2patch:type=Agent} MBean now if it is not yet (used by status). */
     public static final String MBEAN_COMMAND = "command=mbean";
 
-    private static ResettableClassFileTransformer transformer;
-    private static Instrumentation installedOn;
+    private static Installer installer;
 
     private Agent() {
     }
@@ -79,8 +76,7 @@ public final class Agent {
             Switches.apply(options);
             List<Fix> fixes = Fixes.enabled(options);
             Log.info(banner(options, fixes, how));
-            transformer = Installer.install(instrumentation, fixes);
-            installedOn = instrumentation;
+            installer = Installer.install(instrumentation, fixes);
             AgentState.installed(options, how);
             System.setProperty("h2patch.fixes", Options.join(options.fixes()));
             System.setProperty("h2patch.mode", options.mode().name().toLowerCase(java.util.Locale.ROOT));
@@ -93,23 +89,22 @@ public final class Agent {
     /**
      * Restores the original bytecode of every class the agent changed, clears the state properties and unregisters
      * the MBean. Methods running at that moment keep the patched code until they return. A later attach installs a
-     * new transformer; the reset one is never reused.
+     * new transformer; the removed one is never reused.
      */
     private static synchronized void detach() {
         try {
-            if (transformer == null || System.getProperty(VERSION_PROPERTY) == null) {
+            if (installer == null || System.getProperty(VERSION_PROPERTY) == null) {
                 Log.info("h2patch is not active in this JVM; nothing to detach");
                 return;
             }
-            boolean reset = transformer.reset(installedOn, AgentBuilder.RedefinitionStrategy.RETRANSFORMATION);
-            transformer = null;
-            installedOn = null;
+            boolean reset = installer.uninstall();
+            installer = null;
             AgentState.uninstalled();
             System.clearProperty("h2patch.fixes");
             System.clearProperty("h2patch.mode");
             System.clearProperty(VERSION_PROPERTY);
             Log.info("h2patch " + version() + " detached: " + (reset ? "original bytecode restored"
-                    : "nothing was installed") + "; methods running now keep the patched code until they return");
+                    : "no loaded class was patched") + "; methods running now keep the patched code until they return");
         } catch (Throwable t) {
             Log.error("failed to detach (" + t + ")");
         }

@@ -68,7 +68,7 @@ final class Compatibility {
             TypeDescription type = resolution.resolve();
             for (TypePatch.MethodAdvice method : patch.advice()) {
                 int matches = type.getDeclaredMethods()
-                        .filter(Installer.methodMatcher(method, relocation)).size();
+                        .filter(AdviceWeaver.methodMatcher(method, relocation)).size();
                 if (matches != 1) {
                     return typeName + " has no method " + method.signature(relocation);
                 }

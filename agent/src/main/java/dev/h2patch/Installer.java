@@ -1,65 +1,77 @@
 package dev.h2patch;
 
-import static net.bytebuddy.matcher.ElementMatchers.isBridge;
-import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
-import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.not;
-import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
-
+import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import net.bytebuddy.ByteBuddy;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
-import net.bytebuddy.description.method.MethodDescription;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.dynamic.ClassFileLocator;
-import net.bytebuddy.dynamic.DynamicType;
-import net.bytebuddy.dynamic.scaffold.TypeValidation;
-import net.bytebuddy.matcher.ElementMatcher;
-import net.bytebuddy.utility.JavaModule;
+import java.util.Map;
 
 /**
- * The one place that turns the enabled {@link Fix fixes} into a Byte Buddy {@link AgentBuilder} and installs it.
+ * The one place that turns the enabled {@link Fix fixes} into a class file transformer and installs it.
  *
- * <p>Every advised type is matched by exact name (cheap on every class load). When one is loaded, the
- * {@link Compatibility} check confirms that the whole fix fits the library version in that class loader; only then is
- * the advice inlined. Classes already loaded (dynamic attach) are retransformed in batches. No fields or methods are
- * ever added, so the original bytecode can be restored on detach.
+ * <p>Every advised type is matched by its exact name, which is all this class ever looks at: a class the application
+ * loads that no fix names costs one hash lookup, and Byte Buddy is not even loaded until the first advised type
+ * appears ({@link AdviceWeaver} holds every use of it). When one does, the {@link Compatibility} check confirms that
+ * the whole fix fits the library version in that class loader; only then is the advice inlined. Classes already
+ * loaded (dynamic attach) are retransformed in batches. No fields or methods are ever added, so {@link #uninstall}
+ * can restore the original bytecode.
+ *
+ * <p>Why not Byte Buddy's {@code AgentBuilder}: on Java 9+ it generates a subclass of its transformer at first use
+ * (with Byte Buddy itself), and it asks its matchers about every class the JVM loads. Measured on netty-server
+ * (docs/performance.md): that was about 150 ms and 400 classes of every start, for nothing these fixes need.
  */
-final class Installer {
+final class Installer implements ClassFileTransformer {
 
     /** Retransforming is a stop-the-world pause per batch: keep batches small (the Elastic agent's choice). */
     private static final int RETRANSFORM_BATCH = 100;
 
-    private Installer() {
-    }
+    private final Instrumentation instrumentation;
 
-    static ResettableClassFileTransformer install(Instrumentation instrumentation, List<Fix> fixes) {
-        AgentBuilder builder = new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
-                .disableClassFormatChanges()
-                .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-                .with(AgentBuilder.RedefinitionStrategy.BatchAllocator.ForFixedSize.ofSize(RETRANSFORM_BATCH))
-                .with(AgentBuilder.TypeStrategy.Default.DECORATE)
-                .with(new TransformationLog())
-                .ignore(nameStartsWith("dev.h2patch.").or(isSynthetic()));
-        Compatibility compatibility = new Compatibility(instrumentation);
+    /** Internal name ({@code io/netty/...}) of every advised type → what to inline into it. */
+    private final Map<String, List<AdviceWeaver.Target>> targets;
+
+    private final Compatibility compatibility;
+
+    /** Set while this thread transforms a class: a class loaded meanwhile is not transformed (no recursion). */
+    private final ThreadLocal<Boolean> transforming = new ThreadLocal<Boolean>();
+
+    private Installer(Instrumentation instrumentation, List<Fix> fixes) {
+        this.instrumentation = instrumentation;
+        this.compatibility = new Compatibility(instrumentation);
+        Map<String, List<AdviceWeaver.Target>> byName = new HashMap<String, List<AdviceWeaver.Target>>();
         for (Fix fix : fixes) {
             for (Relocation relocation : variants(fix)) {
-                ClassFileLocator adviceLocator = relocation.isNone()
-                        ? ClassFileLocator.ForClassLoader.of(Installer.class.getClassLoader())
-                        : new RelocatingClassFileLocator(Installer.class.getClassLoader(), relocation);
                 for (TypePatch patch : fix.patches()) {
-                    builder = builder.type(named(relocation.apply(patch.typeName())))
-                            .transform(new FixTransformer(fix, relocation, patch, adviceLocator, compatibility));
+                    String internalName = relocation.apply(patch.typeName()).replace('.', '/');
+                    List<AdviceWeaver.Target> forType = byName.get(internalName);
+                    if (forType == null) {
+                        forType = new ArrayList<AdviceWeaver.Target>();
+                        byName.put(internalName, forType);
+                    }
+                    forType.add(new AdviceWeaver.Target(fix, relocation, patch));
                 }
             }
         }
-        return builder.installOn(instrumentation);
+        this.targets = byName;
+    }
+
+    /** Registers the transformer and patches the advised classes already loaded. */
+    static Installer install(Instrumentation instrumentation, List<Fix> fixes) {
+        Installer installer = new Installer(instrumentation, fixes);
+        instrumentation.addTransformer(installer, true);
+        installer.retransformLoadedTargets();
+        return installer;
+    }
+
+    /**
+     * Removes the transformer and retransforms the advised classes, which then get their original bytecode back.
+     * Returns whether any loaded class was restored.
+     */
+    boolean uninstall() {
+        instrumentation.removeTransformer(this);
+        return retransformLoadedTargets() > 0;
     }
 
     static List<Relocation> variants(Fix fix) {
@@ -69,67 +81,69 @@ final class Installer {
         return variants;
     }
 
-    /**
-     * Matches exactly the method a {@link TypePatch.MethodAdvice} names, under a relocation. Bridge methods are left
-     * out: javac can emit one with the same name and erased parameters as the real method (Netty's
-     * {@code DefaultChannelPipeline.fireChannelRead}), and advice belongs on the method that does the work.
-     */
-    static ElementMatcher.Junction<MethodDescription> methodMatcher(TypePatch.MethodAdvice advice,
-                                                                   Relocation relocation) {
-        List<String> parameters = advice.parameterTypes();
-        ElementMatcher.Junction<MethodDescription> matcher =
-                named(advice.name()).and(not(isBridge())).and(takesArguments(parameters.size()));
-        for (int i = 0; i < parameters.size(); i++) {
-            matcher = matcher.and(takesArgument(i, named(relocation.apply(parameters.get(i)))));
+    @Override
+    public byte[] transform(ClassLoader loader, String className, Class<?> classBeingRedefined,
+                            ProtectionDomain protectionDomain, byte[] classfileBuffer) {
+        if (className == null) {
+            return null;
         }
-        return matcher;
-    }
-
-    /** Applies one fix's advice to one type, once the fix is known to fit the class loader. */
-    private static final class FixTransformer implements AgentBuilder.Transformer {
-        private final Fix fix;
-        private final Relocation relocation;
-        private final AgentBuilder.Transformer.ForAdvice advice;
-        private final Compatibility compatibility;
-
-        FixTransformer(Fix fix, Relocation relocation, TypePatch patch, ClassFileLocator adviceLocator,
-                       Compatibility compatibility) {
-            this.fix = fix;
-            this.relocation = relocation;
-            this.compatibility = compatibility;
-            AgentBuilder.Transformer.ForAdvice forAdvice = new AgentBuilder.Transformer.ForAdvice()
-                    .include(adviceLocator);
-            for (TypePatch.MethodAdvice method : patch.advice()) {
-                forAdvice = forAdvice.advice(methodMatcher(method, relocation), method.adviceClass().getName());
+        List<AdviceWeaver.Target> forType = targets.get(className);
+        if (forType == null || transforming.get() != null) {
+            return null;
+        }
+        String typeName = className.replace('/', '.');
+        transforming.set(Boolean.TRUE);
+        try {
+            List<AdviceWeaver.Target> fitting = new ArrayList<AdviceWeaver.Target>(forType.size());
+            for (AdviceWeaver.Target target : forType) {
+                if (compatibility.fits(target.fix, target.relocation, loader)) {
+                    fitting.add(target);
+                }
             }
-            this.advice = forAdvice;
-        }
-
-        @Override
-        public DynamicType.Builder<?> transform(DynamicType.Builder<?> builder, TypeDescription type,
-                                                ClassLoader classLoader, JavaModule module,
-                                                ProtectionDomain protectionDomain) {
-            if (!compatibility.fits(fix, relocation, classLoader)) {
-                return builder;
+            if (fitting.isEmpty()) {
+                return null;
             }
-            return advice.transform(builder, type, classLoader, module, protectionDomain);
-        }
-    }
-
-    /** Logs what was transformed (debug) and any transformation that failed (warning: the class stays as it was). */
-    private static final class TransformationLog extends AgentBuilder.Listener.Adapter {
-        @Override
-        public void onTransformation(TypeDescription type, ClassLoader classLoader, JavaModule module, boolean loaded,
-                                     DynamicType dynamicType) {
+            byte[] patched = AdviceWeaver.weave(typeName, classfileBuffer, loader, fitting);
             if (Log.isDebug()) {
-                Log.debug("transformed " + type.getName() + (loaded ? " (retransformed)" : ""));
+                Log.debug("transformed " + typeName + (classBeingRedefined != null ? " (retransformed)" : ""));
+            }
+            return patched;
+        } catch (Throwable t) {
+            Log.warn("could not patch " + typeName + "; it keeps its original code: " + t);
+            return null;
+        } finally {
+            transforming.remove();
+        }
+    }
+
+    /** Retransforms the loaded classes some fix names, in batches; returns how many there were. */
+    private int retransformLoadedTargets() {
+        List<Class<?>> loaded = new ArrayList<Class<?>>();
+        for (Class<?> type : instrumentation.getAllLoadedClasses()) {
+            String name = type.getName();
+            if (targets.containsKey(name.replace('.', '/')) && instrumentation.isModifiableClass(type)) {
+                loaded.add(type);
             }
         }
+        for (int from = 0; from < loaded.size(); from += RETRANSFORM_BATCH) {
+            List<Class<?>> batch = loaded.subList(from, Math.min(loaded.size(), from + RETRANSFORM_BATCH));
+            try {
+                instrumentation.retransformClasses(batch.toArray(new Class<?>[0]));
+            } catch (Throwable batchFailure) {
+                // One class that cannot be retransformed must not keep the others from it.
+                for (Class<?> type : batch) {
+                    retransformOne(type);
+                }
+            }
+        }
+        return loaded.size();
+    }
 
-        @Override
-        public void onError(String typeName, ClassLoader classLoader, JavaModule module, boolean loaded,
-                            Throwable throwable) {
-            Log.warn("could not patch " + typeName + "; it keeps its original code: " + throwable);
+    private void retransformOne(Class<?> type) {
+        try {
+            instrumentation.retransformClasses(type);
+        } catch (Throwable t) {
+            Log.warn("could not retransform " + type.getName() + "; it keeps the code it has: " + t);
         }
     }
 }

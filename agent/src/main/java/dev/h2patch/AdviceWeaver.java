@@ -1,0 +1,98 @@
+package dev.h2patch;
+
+import static net.bytebuddy.matcher.ElementMatchers.isBridge;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.not;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import java.util.List;
+import net.bytebuddy.ByteBuddy;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.asm.AsmVisitorWrapper;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.ClassFileLocator;
+import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.dynamic.TypeResolutionStrategy;
+import net.bytebuddy.dynamic.scaffold.InstrumentedType;
+import net.bytebuddy.dynamic.scaffold.MethodGraph;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import net.bytebuddy.implementation.Implementation;
+import net.bytebuddy.matcher.ElementMatcher;
+import net.bytebuddy.pool.TypePool;
+
+/**
+ * Inlines the advice of the fixes that fit into one class file, with Byte Buddy's {@link Advice}: the only class of
+ * the installer that uses Byte Buddy, so that Byte Buddy is loaded when the first advised type is, not at start-up.
+ *
+ * <p>The class is decorated, never rebased: no field, method or type initializer is added (the class format does not
+ * change), which is what retransformation requires and what lets a detach restore the original bytecode.
+ */
+final class AdviceWeaver {
+
+    private static final ByteBuddy BYTE_BUDDY = new ByteBuddy()
+            .with(TypeValidation.DISABLED)
+            .with(Implementation.Context.Disabled.Factory.INSTANCE)
+            .with(MethodGraph.Compiler.ForDeclaredMethods.INSTANCE)
+            .with(InstrumentedType.Factory.Default.FROZEN);
+
+    private static final ClassLoader AGENT_LOADER = AdviceWeaver.class.getClassLoader();
+
+    private AdviceWeaver() {
+    }
+
+    /** One fix's patch of one type, under one relocation. */
+    static final class Target {
+        final Fix fix;
+        final Relocation relocation;
+        final TypePatch patch;
+
+        Target(Fix fix, Relocation relocation, TypePatch patch) {
+            this.fix = fix;
+            this.relocation = relocation;
+            this.patch = patch;
+        }
+    }
+
+    /** The class file of {@code typeName} with every target's advice inlined. */
+    static byte[] weave(String typeName, byte[] classFile, ClassLoader loader, List<Target> targets) {
+        ClassFileLocator typeLocator = new ClassFileLocator.Compound(
+                ClassFileLocator.Simple.of(typeName, classFile),
+                loader == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(loader));
+        TypePool typePool = TypePool.Default.WithLazyResolution.of(typeLocator);
+        DynamicType.Builder<?> builder = BYTE_BUDDY.decorate(typePool.describe(typeName).resolve(), typeLocator);
+        for (Target target : targets) {
+            // Advice classes come from the agent (relocated for a relocated library); the types they name, from the
+            // patched class's loader.
+            ClassFileLocator adviceLocator = new ClassFileLocator.Compound(target.relocation.isNone()
+                    ? ClassFileLocator.ForClassLoader.of(AGENT_LOADER)
+                    : new RelocatingClassFileLocator(AGENT_LOADER, target.relocation), typeLocator);
+            TypePool advicePool = TypePool.Default.WithLazyResolution.of(adviceLocator);
+            AsmVisitorWrapper.ForDeclaredMethods methods = new AsmVisitorWrapper.ForDeclaredMethods();
+            for (TypePatch.MethodAdvice method : target.patch.advice()) {
+                TypeDescription advice = advicePool.describe(method.adviceClass().getName()).resolve();
+                methods = methods.invokable(methodMatcher(method, target.relocation),
+                        Advice.to(advice, adviceLocator).withExceptionHandler(Advice.ExceptionHandler.Default.SUPPRESSING));
+            }
+            builder = builder.visit(methods);
+        }
+        return builder.make(TypeResolutionStrategy.Disabled.INSTANCE, typePool).getBytes();
+    }
+
+    /**
+     * Matches exactly the method a {@link TypePatch.MethodAdvice} names, under a relocation. Bridge methods are left
+     * out: javac can emit one with the same name and erased parameters as the real method (Netty's
+     * {@code DefaultChannelPipeline.fireChannelRead}), and advice belongs on the method that does the work.
+     */
+    static ElementMatcher.Junction<MethodDescription> methodMatcher(TypePatch.MethodAdvice advice,
+                                                                   Relocation relocation) {
+        List<String> parameters = advice.parameterTypes();
+        ElementMatcher.Junction<MethodDescription> matcher =
+                named(advice.name()).and(not(isBridge())).and(takesArguments(parameters.size()));
+        for (int i = 0; i < parameters.size(); i++) {
+            matcher = matcher.and(takesArgument(i, named(relocation.apply(parameters.get(i)))));
+        }
+        return matcher;
+    }
+}
