@@ -1,5 +1,7 @@
 package dev.h2patch.testapps.jetty94;
 
+import dev.h2patch.testapps.javaxroutes.ConnectionStateServlet;
+import dev.h2patch.testapps.javaxroutes.RejectUploadServlet;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

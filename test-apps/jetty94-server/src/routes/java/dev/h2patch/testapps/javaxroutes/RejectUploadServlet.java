@@ -1,4 +1,4 @@
-package dev.h2patch.testapps.jetty94;
+package dev.h2patch.testapps.javaxroutes;
 
 import java.io.IOException;
 import javax.servlet.http.HttpServlet;
