@@ -3,10 +3,16 @@ package dev.h2patch.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.h2patch.it.ConnectionStateScenario.awaitClose;
+import static dev.h2patch.it.ConnectionStateScenario.awaitExit;
+import static dev.h2patch.it.ConnectionStateScenario.countOk;
+import static dev.h2patch.it.ConnectionStateScenario.endedWithTick;
+import static dev.h2patch.it.ConnectionStateScenario.lastResponseFrame;
+import static dev.h2patch.it.ConnectionStateScenario.lastStreamId;
+import static dev.h2patch.it.ConnectionStateScenario.startSlowStreams;
+import static dev.h2patch.it.ConnectionStateScenario.trigger;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -62,7 +68,7 @@ class ConnectionStateTest {
     void withoutAgentShutdownCutsInFlightStreams(String app) throws Exception {
         try (ChildJvm child = ChildJvm.app(app).appArg("--user-shutdown").start();
              FrameRecorder r = FrameRecorder.connect(child.port())) {
-            List<Integer> ids = startSlowStreams(r);
+            List<Integer> ids = startSlowStreams(r, STREAMS, SLOW_MS);
             Thread.sleep(1000);
             trigger(child, "admin");
             r.readUntil(f -> false, Duration.ofMillis(SLOW_MS + 3000));
@@ -81,7 +87,7 @@ class ConnectionStateTest {
         try (ChildJvm child = ChildJvm.app(app).agent().appArg("--user-shutdown").start();
              FrameRecorder r = FrameRecorder.connect(child.port())) {
             long start = System.nanoTime();
-            List<Integer> ids = startSlowStreams(r);
+            List<Integer> ids = startSlowStreams(r, STREAMS, SLOW_MS);
             Thread.sleep(1000);
             long triggered = System.nanoTime();
             trigger(child, trigger);
@@ -142,7 +148,7 @@ class ConnectionStateTest {
             int id = r.request(Request.get("/quiet-stream?ms=" + QUIET_MS));
             r.awaitStreamEnd(id, Duration.ofMillis(QUIET_MS + 2000));
             assertTrue(r.peerClosed(), "the idle handler closed the connection\n" + r.describe());
-            assertTrue(!endedWithData(r, id), "the quiet stream was cut\n" + r.describe());
+            assertTrue(!endedWithTick(r, id), "the quiet stream was cut\n" + r.describe());
         }
     }
 
@@ -154,7 +160,7 @@ class ConnectionStateTest {
             r.sendPreface();
             int id = r.request(Request.get("/quiet-stream?ms=" + QUIET_MS));
             r.awaitStreamEnd(id, Duration.ofMillis(QUIET_MS + 2000));
-            assertTrue(endedWithData(r, id), "the quiet stream completes\n" + r.describe() + child.describeOutput());
+            assertTrue(endedWithTick(r, id), "the quiet stream completes\n" + r.describe() + child.describeOutput());
             // Once no stream is active the idle handler acts as before.
             awaitClose(r, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3 * IDLE_MS + 1000));
             assertTrue(r.peerClosed(), "the then idle connection is closed\n" + r.describe());
@@ -163,26 +169,6 @@ class ConnectionStateTest {
     }
 
     // -------------------------------------------------------------------------------------------------- helpers
-
-    private static List<Integer> startSlowStreams(FrameRecorder r) throws Exception {
-        r.sendPreface();
-        r.awaitServerSettings(Duration.ofSeconds(5));
-        List<Integer> ids = new ArrayList<>();
-        for (int i = 0; i < STREAMS; i++) {
-            ids.add(r.request(Request.get("/slow?ms=" + SLOW_MS)));
-        }
-        return ids;
-    }
-
-    private static void trigger(ChildJvm child, String how) throws Exception {
-        if ("sigterm".equals(how)) {
-            ProcessHandle.of(child.pid()).ifPresent(ProcessHandle::destroy);
-        } else {
-            Exchange x = FrameRecorder.exchange(child.port(), Request.get("/admin/shutdown"),
-                    Duration.ofSeconds(5), Duration.ZERO);
-            assertTrue(x.ended(), "admin request answered\n" + x.describe());
-        }
-    }
 
     /** How long the app's event loops took to terminate after its shutdown calls, with one idle connection open. */
     private static long idleShutdownMillis(String app, boolean agent) throws Exception {
@@ -195,8 +181,8 @@ class ConnectionStateTest {
             assertTrue(r.streamEnded(id));
             trigger(child, "admin");
             // The app prints how long its event loops took to terminate after its shutdownGracefully() calls. (The
-            // JVM's exit is not compared: any -javaagent adds about 1 s there, from a lingering non-daemon Netty
-            // globalEventExecutor thread, whatever fixes are enabled.)
+            // JVM's exit is not compared: Netty's non-daemon globalEventExecutor thread keeps it alive about 1 s
+            // longer, with and without the agent.)
             String line = child.awaitStderr(l -> l.startsWith(TERMINATED), Duration.ofSeconds(10));
             assertNotNull(line, app + ": event loops did not terminate within 10 s" + child.describeOutput());
             long took = Long.parseLong(line.substring(TERMINATED.length()).replace(" ms", "").trim());
@@ -205,51 +191,6 @@ class ConnectionStateTest {
                         "with the agent even an idle connection gets GOAWAY(NO_ERROR)\n" + r.describe());
             }
             return took;
-        }
-    }
-
-    private static int countOk(FrameRecorder r, List<Integer> ids) {
-        int ok = 0;
-        for (int id : ids) {
-            List<Frame> fs = r.streamFrames(id);
-            boolean status200 = fs.stream().anyMatch(f -> f.is(Frame.HEADERS) && "200".equals(f.header(":status")));
-            boolean ended = fs.stream().anyMatch(Frame::endStream) && fs.stream().noneMatch(f -> f.is(Frame.RST_STREAM));
-            if (status200 && ended) {
-                ok++;
-            }
-        }
-        return ok;
-    }
-
-    private static Frame lastResponseFrame(FrameRecorder r, List<Integer> ids) {
-        Frame last = null;
-        for (Frame f : r.frames()) {
-            if (ids.contains(f.streamId()) && (f.is(Frame.HEADERS) || f.is(Frame.DATA))) {
-                last = f;
-            }
-        }
-        return last;
-    }
-
-    private static boolean endedWithData(FrameRecorder r, int id) {
-        return r.streamFrames(id).stream().anyMatch(f -> f.is(Frame.DATA) && f.endStream()
-                && new String(f.payload(), StandardCharsets.UTF_8).contains("tick"));
-    }
-
-    private static int lastStreamId(Frame goaway) {
-        byte[] p = goaway.payload();
-        return ((p[0] & 0x7f) << 24) | ((p[1] & 0xff) << 16) | ((p[2] & 0xff) << 8) | (p[3] & 0xff);
-    }
-
-    private static void awaitClose(FrameRecorder r, long deadlineNanos) throws InterruptedException {
-        while (!r.peerClosed() && System.nanoTime() < deadlineNanos) {
-            Thread.sleep(20);
-        }
-    }
-
-    private static void awaitExit(ChildJvm child, long deadlineNanos) throws InterruptedException {
-        while (child.isAlive() && System.nanoTime() < deadlineNanos) {
-            Thread.sleep(20);
         }
     }
 }

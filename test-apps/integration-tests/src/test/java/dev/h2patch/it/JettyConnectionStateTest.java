@@ -3,10 +3,17 @@ package dev.h2patch.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.h2patch.it.ConnectionStateScenario.awaitClose;
+import static dev.h2patch.it.ConnectionStateScenario.awaitExit;
+import static dev.h2patch.it.ConnectionStateScenario.countOk;
+import static dev.h2patch.it.ConnectionStateScenario.endedWithTick;
+import static dev.h2patch.it.ConnectionStateScenario.lastResponseFrame;
+import static dev.h2patch.it.ConnectionStateScenario.lastStreamId;
+import static dev.h2patch.it.ConnectionStateScenario.startSlowStreams;
+import static dev.h2patch.it.ConnectionStateScenario.trigger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -54,7 +61,7 @@ class JettyConnectionStateTest {
     void withoutAgentShutdownCutsInFlightStreams(String app) throws Exception {
         try (ChildJvm child = ChildJvm.app(app).start();
              FrameRecorder r = FrameRecorder.connect(child.port())) {
-            List<Integer> ids = startSlowStreams(r);
+            List<Integer> ids = startSlowStreams(r, STREAMS, SLOW_MS);
             Thread.sleep(1000);
             trigger(child, "admin");
             r.readUntil(f -> false, Duration.ofMillis(SLOW_MS + 3000));
@@ -73,7 +80,7 @@ class JettyConnectionStateTest {
     void withAgentShutdownSendsGoawayAndLetsInFlightStreamsFinish(String app, String trigger) throws Exception {
         try (ChildJvm child = ChildJvm.app(app).agent().start();
              FrameRecorder r = FrameRecorder.connect(child.port())) {
-            List<Integer> ids = startSlowStreams(r);
+            List<Integer> ids = startSlowStreams(r, STREAMS, SLOW_MS);
             Thread.sleep(1000);
             long triggered = System.nanoTime();
             trigger(child, trigger);
@@ -158,8 +165,7 @@ class JettyConnectionStateTest {
             int id = r.request(Request.get("/quiet-stream?ms=" + QUIET_MS));
             r.awaitStreamEnd(id, Duration.ofMillis(QUIET_MS + 3000));
             long ended = System.nanoTime();
-            boolean completed = r.streamFrames(id).stream().anyMatch(f -> f.is(Frame.DATA) && f.endStream()
-                    && new String(f.payload(), StandardCharsets.UTF_8).contains("tick"));
+            boolean completed = endedWithTick(r, id);
             assertTrue(completed && r.streamFrames(id).stream().noneMatch(f -> f.is(Frame.RST_STREAM)),
                     "the quiet stream completes while the server runs, agent=" + agent + "\n" + r.describe()
                             + child.describeOutput());
@@ -200,66 +206,6 @@ class JettyConnectionStateTest {
             String line = child.awaitStderr(l -> l.startsWith(STOPPED), Duration.ofSeconds(15));
             assertNotNull(line, app + ": server did not stop within 15 s" + child.describeOutput());
             return Long.parseLong(line.substring(STOPPED.length()).replace(" ms", "").trim());
-        }
-    }
-
-    private static List<Integer> startSlowStreams(FrameRecorder r) throws Exception {
-        r.sendPreface();
-        r.awaitServerSettings(Duration.ofSeconds(5));
-        List<Integer> ids = new ArrayList<>();
-        for (int i = 0; i < STREAMS; i++) {
-            ids.add(r.request(Request.get("/slow?ms=" + SLOW_MS)));
-        }
-        return ids;
-    }
-
-    private static void trigger(ChildJvm child, String how) throws Exception {
-        if ("sigterm".equals(how)) {
-            ProcessHandle.of(child.pid()).ifPresent(ProcessHandle::destroy);
-        } else {
-            Exchange x = FrameRecorder.exchange(child.port(), Request.get("/admin/shutdown"),
-                    Duration.ofSeconds(5), Duration.ZERO);
-            assertTrue(x.ended(), "admin request answered\n" + x.describe());
-        }
-    }
-
-    private static int countOk(FrameRecorder r, List<Integer> ids) {
-        int ok = 0;
-        for (int id : ids) {
-            List<Frame> fs = r.streamFrames(id);
-            boolean status200 = fs.stream().anyMatch(f -> f.is(Frame.HEADERS) && "200".equals(f.header(":status")));
-            boolean ended = fs.stream().anyMatch(Frame::endStream) && fs.stream().noneMatch(f -> f.is(Frame.RST_STREAM));
-            if (status200 && ended) {
-                ok++;
-            }
-        }
-        return ok;
-    }
-
-    private static Frame lastResponseFrame(FrameRecorder r, List<Integer> ids) {
-        Frame last = null;
-        for (Frame f : r.frames()) {
-            if (ids.contains(f.streamId()) && (f.is(Frame.HEADERS) || f.is(Frame.DATA))) {
-                last = f;
-            }
-        }
-        return last;
-    }
-
-    private static int lastStreamId(Frame goaway) {
-        byte[] p = goaway.payload();
-        return ((p[0] & 0x7f) << 24) | ((p[1] & 0xff) << 16) | ((p[2] & 0xff) << 8) | (p[3] & 0xff);
-    }
-
-    private static void awaitClose(FrameRecorder r, long deadlineNanos) throws InterruptedException {
-        while (!r.peerClosed() && System.nanoTime() < deadlineNanos) {
-            Thread.sleep(20);
-        }
-    }
-
-    private static void awaitExit(ChildJvm child, long deadlineNanos) throws InterruptedException {
-        while (child.isAlive() && System.nanoTime() < deadlineNanos) {
-            Thread.sleep(20);
         }
     }
 }
