@@ -28,30 +28,48 @@ final class Compatibility {
         this.instrumentation = instrumentation;
     }
 
-    synchronized boolean fits(Fix fix, Relocation relocation, ClassLoader classLoader) {
+    /**
+     * Whether the fix fits in {@code classLoader}. Called from the transformer, i.e. while the JVM loads a class,
+     * possibly holding that class loader's lock: the look-ups into the loader ({@code Class.forName},
+     * {@code getResource}) run outside this object's lock, so a loader that is not parallel-capable can never wait on
+     * a thread that waits on us. Two threads may then compute the same verdict; the first one recorded wins and is
+     * the only one logged.
+     */
+    boolean fits(Fix fix, Relocation relocation, ClassLoader classLoader) {
         Object loaderKey = classLoader == null ? BOOTSTRAP : classLoader;
+        String variant = fix.name() + "|" + fix.library() + "|" + relocation.label();
+        Boolean known = recorded(loaderKey, variant);
+        if (known != null) {
+            return known;
+        }
+        String missing = findMissing(fix, relocation, classLoader);
+        if (missing == null && !BootstrapInjector.isVisibleFrom(classLoader)
+                && !(BootstrapInjector.inject(instrumentation) && BootstrapInjector.isVisibleFrom(classLoader))) {
+            missing = "its class loader cannot see the agent's helper classes";
+        }
+        boolean verdict = missing == null;
+        synchronized (this) {
+            Boolean raced = recorded(loaderKey, variant);
+            if (raced != null) {
+                return raced;
+            }
+            verdicts.get(loaderKey).put(variant, verdict);
+        }
+        String where = describe(fix, relocation, classLoader);
+        String line = verdict ? fix.name() + ": active for " + where
+                : fix.name() + ": skipped for " + where + ": " + missing;
+        Log.info(line);
+        AgentState.library(line);
+        return verdict;
+    }
+
+    private synchronized Boolean recorded(Object loaderKey, String variant) {
         Map<String, Boolean> forLoader = verdicts.get(loaderKey);
         if (forLoader == null) {
             forLoader = new HashMap<String, Boolean>();
             verdicts.put(loaderKey, forLoader);
         }
-        String variant = fix.name() + "|" + fix.library() + "|" + relocation.label();
-        Boolean verdict = forLoader.get(variant);
-        if (verdict == null) {
-            String missing = findMissing(fix, relocation, classLoader);
-            if (missing == null && !BootstrapInjector.isVisibleFrom(classLoader)
-                    && !(BootstrapInjector.inject(instrumentation) && BootstrapInjector.isVisibleFrom(classLoader))) {
-                missing = "its class loader cannot see the agent's helper classes";
-            }
-            verdict = missing == null;
-            forLoader.put(variant, verdict);
-            String where = describe(fix, relocation, classLoader);
-            String line = verdict ? fix.name() + ": active for " + where
-                    : fix.name() + ": skipped for " + where + ": " + missing;
-            Log.info(line);
-            AgentState.library(line);
-        }
-        return verdict;
+        return forLoader.get(variant);
     }
 
     /** What the fix needs and the loader lacks, or {@code null} when everything is there. */
