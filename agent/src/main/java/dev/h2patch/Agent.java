@@ -74,6 +74,7 @@ public final class Agent {
                 Log.warn(warning);
             }
             Switches.apply(options);
+            BootstrapInjector.syncSwitches();
             List<Fix> fixes = Fixes.enabled(options);
             Log.info(banner(options, fixes, how));
             installer = Installer.install(instrumentation, fixes);

@@ -8,6 +8,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import dev.h2patch.bootstrap.H2patchRuntime;
 import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.net.URL;
 import java.util.ArrayList;
 import java.util.Enumeration;
@@ -64,12 +66,43 @@ final class BootstrapInjector {
             for (String name : names) {
                 Class.forName(name, true, null);
             }
-            // The agent itself already uses the system loader's copy; the new bootstrap copy needs the same switches.
-            Class.forName(MARKER, true, null).getField("reportOnly").setBoolean(null, H2patchRuntime.reportOnly);
+            syncSwitches();
             return true;
         } catch (Throwable t) {
             Log.warn("could not put the agent's helper classes on the bootstrap class path (" + t + ")");
             return false;
+        }
+    }
+
+    /**
+     * Copies every switch (each public static field of {@link H2patchRuntime}: mode and bounds) from the copy the agent
+     * sets to the bootstrap copy, when there is one and it is another class. Called after injection and on every
+     * start, so a later attach with other options reaches advice in every class loader. Generic on purpose: a new
+     * option added to {@code H2patchRuntime} reaches every copy without a change here.
+     */
+    static synchronized void syncSwitches() throws IllegalAccessException {
+        Class<?> bootstrapCopy;
+        try {
+            bootstrapCopy = Class.forName(MARKER, true, null);
+        } catch (ClassNotFoundException notInjected) {
+            return;
+        }
+        copySwitches(H2patchRuntime.class, bootstrapCopy);
+    }
+
+    static void copySwitches(Class<?> from, Class<?> to) throws IllegalAccessException {
+        if (from == to) {
+            return;
+        }
+        for (Field field : from.getFields()) {
+            int modifiers = field.getModifiers();
+            if (Modifier.isStatic(modifiers) && !Modifier.isFinal(modifiers)) {
+                try {
+                    to.getField(field.getName()).set(null, field.get(null));
+                } catch (NoSuchFieldException cannotHappen) {
+                    // Both copies come from the same agent jar.
+                }
+            }
         }
     }
 
