@@ -55,7 +55,14 @@ class OptionsTest {
     void theVersionPropertyTheAgentSetsIsNotAnOption() throws Exception {
         Properties properties = new Properties();
         properties.setProperty("h2patch.version", "0.1.0");
-        Options.parse(null, properties, NO_ENVIRONMENT);
+        Options options = Options.parse(null, properties, NO_ENVIRONMENT);
+        // The state properties a running agent sets (h2patch.version) are neither options nor unknown keys.
+        assertTrue(options.warnings().isEmpty(), options.warnings().toString());
+        assertEquals(Options.parse(null, NO_PROPERTIES, NO_ENVIRONMENT).toString(), options.toString());
+        // ... while any other h2patch.* property is read as an option, so a misspelt one is refused.
+        Properties misspelt = new Properties();
+        misspelt.setProperty("h2patch.verison", "0.1.0");
+        assertThrows(Options.InvalidOptionException.class, () -> Options.parse(null, misspelt, NO_ENVIRONMENT));
     }
 
     @Test

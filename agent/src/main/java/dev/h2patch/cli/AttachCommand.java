@@ -63,6 +63,10 @@ final class AttachCommand {
         if (invalid != null) {
             throw new CliException(ExitCode.USAGE, "invalid option: " + invalid);
         }
+        // Usage errors first: a bad pid is the caller's mistake wherever the command runs from.
+        for (String pid : pids) {
+            Target.of(pid);
+        }
         File jar = agentJar();
         AttachApi api = AttachApi.load();
         if (all) {

@@ -43,11 +43,19 @@ class CliUnitTest {
         assertEquals(ExitCode.USAGE, unknown.exit());
         assertTrue(unknown.err().startsWith("h2patch: unknown command 'frobnicate'"), unknown.err());
         assertEquals(ExitCode.USAGE, run("attach").exit());
-        assertEquals(ExitCode.USAGE, run("attach", "12x").exit());
+        // The pid checks must be what refuses these, not the missing agent jar (unit tests run from classes).
+        Run notAPid = run("attach", "12x");
+        assertEquals(ExitCode.USAGE, notAPid.exit());
+        assertTrue(notAPid.err().contains("'12x' is not a process id"), notAPid.err());
         assertEquals(ExitCode.USAGE, run("attach", "1", "--all").exit());
         assertEquals(ExitCode.USAGE, run("status").exit());
         assertEquals(ExitCode.USAGE, run("detach", "1", "2").exit());
-        assertEquals(ExitCode.USAGE, run("attach", Target.selfPid()).exit(), "attaching to itself");
+        Run itself = run("attach", Target.selfPid());
+        assertEquals(ExitCode.USAGE, itself.exit(), "attaching to itself");
+        assertTrue(itself.err().contains("is this command itself"), itself.err());
+        Run detachItself = run("detach", Target.selfPid());
+        assertEquals(ExitCode.USAGE, detachItself.exit());
+        assertTrue(detachItself.err().contains("is this command itself"), detachItself.err());
         Run option = run("attach", "1", "mode=sometimes");
         assertEquals(ExitCode.USAGE, option.exit());
         assertTrue(option.err().contains("invalid value 'sometimes'") && option.err().contains("fix, report"),
