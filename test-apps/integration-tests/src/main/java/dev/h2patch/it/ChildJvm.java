@@ -124,11 +124,18 @@ public final class ChildJvm implements AutoCloseable {
         return all.stream().filter(l -> l.contains("LEAK:")).collect(Collectors.toList());
     }
 
-    /** Stderr lines that mention {@code h2patch} and {@code ERROR}: what the agent logs when something broke. */
+    /**
+     * What the agent prints when something went wrong, in every form it has: its logger's warnings and errors
+     * ({@code WARN h2patch - could not patch ...}) and the plain lines it prints before its logger exists or when it
+     * refuses to start ({@code h2patch: invalid option ...}). {@code AgentJarTest} makes the agent fail on purpose and
+     * checks that this catches it.
+     */
     public List<String> agentErrorLines() {
-        return stderrLines().stream()
-                .filter(l -> l.contains("h2patch") && l.contains("ERROR"))
-                .collect(Collectors.toList());
+        return stderrLines().stream().filter(ChildJvm::isAgentProblem).collect(Collectors.toList());
+    }
+
+    static boolean isAgentProblem(String line) {
+        return line.startsWith("h2patch: ") || line.contains("WARN h2patch") || line.contains("ERROR h2patch");
     }
 
     /** Waits up to {@code timeout} for a stderr line matching {@code p}; returns the first match, or null. */
