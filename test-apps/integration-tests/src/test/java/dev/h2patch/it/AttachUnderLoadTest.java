@@ -3,7 +3,6 @@ package dev.h2patch.it;
 import static dev.h2patch.it.Wire.FAIL_PATH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,7 +37,7 @@ class AttachUnderLoadTest {
 
     @Test
     void attachUnderLoadLosesNoRequestAndFixesWithinTwoSeconds() throws Exception {
-        assumeTrue(Files.isExecutable(H2LOAD), "needs h2load (Debian package nghttp2-client; .ci/run installs it)");
+        RequiredPeer.require(Files.isExecutable(H2LOAD), "needs h2load (Debian package nghttp2-client; .ci/run installs it)");
         try (ChildJvm child = ChildJvm.app("netty-server").start()) {
             Wire.assertUnfixed(FrameRecorder.exchange(child.port(), Request.grpc(FAIL_PATH)), child);
 

@@ -25,7 +25,6 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -114,7 +113,7 @@ class EarlySettingsTest {
 
     @Test
     void grpcGoHealthCheckThroughTheSniffer() throws Exception {
-        Assumptions.assumeTrue(GrpcGoClient.isBuilt(), "grpc-go client not built (" + GrpcGoClient.binary()
+        RequiredPeer.require(GrpcGoClient.isBuilt(), "grpc-go client not built (" + GrpcGoClient.binary()
                 + "); build it with " + GrpcGoClient.BUILD_HINT);
         Duration handshake = Duration.ofSeconds(3);
         try (ChildJvm child = ChildJvm.app(SNIFFER).start()) {

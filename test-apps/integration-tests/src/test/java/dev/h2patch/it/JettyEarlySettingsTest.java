@@ -14,7 +14,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -171,7 +170,7 @@ class JettyEarlySettingsTest {
 
     @Test
     void grpcGoHealthCheckThroughTheJettyDetector() throws Exception {
-        Assumptions.assumeTrue(GrpcGoClient.isBuilt(), "grpc-go client not built (" + GrpcGoClient.binary()
+        RequiredPeer.require(GrpcGoClient.isBuilt(), "grpc-go client not built (" + GrpcGoClient.binary()
                 + "); build it with " + GrpcGoClient.BUILD_HINT);
         Duration handshake = Duration.ofSeconds(3);
         try (ChildJvm child = ChildJvm.app(SNIFFER).start()) {

@@ -2,7 +2,6 @@ package dev.h2patch.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static dev.h2patch.it.RejectUploadCall.assertCompleteResponse;
 import static dev.h2patch.it.RejectUploadCall.assertServerStatus;
 import static dev.h2patch.it.RejectUploadCall.clientStream;
@@ -64,7 +63,7 @@ class JettyProxySafeResetTest {
             assertEquals(unpatchedCode(app), firstResetCode(direct),
                     "without the agent, Jetty resets the stream after the complete response" + Wire.context(direct, child));
 
-            assumeTrue(Haproxy.executable() != null, Haproxy.NOT_INSTALLED);
+            RequiredPeer.require(Haproxy.executable() != null, Haproxy.NOT_INSTALLED);
             try (Haproxy proxy = Haproxy.inFrontOf(child.port())) {
                 Exchange x = call(proxy.port(), Duration.ofMillis(500));
                 assertCompleteResponse(x, child);
@@ -91,7 +90,7 @@ class JettyProxySafeResetTest {
                 assertEquals(List.of(), resetCodes(x), "direct, " + describe(streamFor)
                         + ": no RST_STREAM may follow the complete response" + Wire.context(x, child));
             }
-            assumeTrue(Haproxy.executable() != null, Haproxy.NOT_INSTALLED);
+            RequiredPeer.require(Haproxy.executable() != null, Haproxy.NOT_INSTALLED);
             try (Haproxy proxy = Haproxy.inFrontOf(child.port())) {
                 for (Duration streamFor : List.of(Duration.ZERO, Duration.ofMillis(500))) {
                     Exchange x = call(proxy.port(), streamFor);

@@ -2,7 +2,6 @@ package dev.h2patch.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static dev.h2patch.it.RejectUploadCall.assertCompleteResponse;
 import static dev.h2patch.it.RejectUploadCall.assertServerStatus;
 import static dev.h2patch.it.RejectUploadCall.clientStream;
@@ -59,7 +58,7 @@ class ProxySafeResetTest {
                     "without the agent, Netty resets the stream with CANCEL after the complete response"
                             + Wire.context(direct, child));
 
-            assumeTrue(Haproxy.executable() != null, Haproxy.NOT_INSTALLED);
+            RequiredPeer.require(Haproxy.executable() != null, Haproxy.NOT_INSTALLED);
             try (Haproxy proxy = Haproxy.inFrontOf(child.port())) {
                 for (Duration streamFor : List.of(Duration.ZERO, Duration.ofMillis(500))) {
                     Exchange x = call(proxy.port(), streamFor);
@@ -89,7 +88,7 @@ class ProxySafeResetTest {
                 assertEquals(List.of(), resetCodes(x), "direct, " + describe(streamFor)
                         + ": no RST_STREAM may follow the complete response" + Wire.context(x, child));
             }
-            assumeTrue(Haproxy.executable() != null, Haproxy.NOT_INSTALLED);
+            RequiredPeer.require(Haproxy.executable() != null, Haproxy.NOT_INSTALLED);
             try (Haproxy proxy = Haproxy.inFrontOf(child.port())) {
                 for (Duration streamFor : List.of(Duration.ZERO, Duration.ofMillis(500))) {
                     Exchange x = call(proxy.port(), streamFor);
