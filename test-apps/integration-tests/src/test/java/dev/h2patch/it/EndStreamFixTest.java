@@ -124,4 +124,33 @@ class EndStreamFixTest {
             }
         }
     }
+
+    /**
+     * docs/fixes/end-stream.md: any content type, an empty DATA(END_STREAM) written right behind its HEADERS before one
+     * flush is folded into the HEADERS ({@code /empty-same-flush}); one written after the HEADERS were flushed cannot
+     * be, and goes out as the application wrote it ({@code /empty-later}).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(NETTY_APPS)
+    void nonGrpcEmptyEndIsFoldedOnlyWhenWrittenBeforeTheSameFlush(String app) throws Exception {
+        try (ChildJvm child = ChildJvm.app(app).start()) {
+            assertEquals("HEADERS, DATA(0, END_STREAM)", shape(FrameRecorder.exchange(child.port(),
+                    Request.get("/empty-same-flush"))), "without the agent" + child.describeOutput());
+        }
+        try (ChildJvm child = ChildJvm.app(app).agent().start()) {
+            Exchange sameFlush = FrameRecorder.exchange(child.port(), Request.get("/empty-same-flush"));
+            assertEquals("HEADERS(END_STREAM)", shape(sameFlush), "folded with the agent" + context(sameFlush, child));
+            assertEquals("200", sameFlush.header(":status"), context(sameFlush, child));
+            Exchange later = FrameRecorder.exchange(child.port(), Request.get("/empty-later"));
+            assertEquals("HEADERS, DATA(0, END_STREAM)", shape(later), "flushed apart: kept" + context(later, child));
+            Wire.assertCleanStderr(child, Request.get("/empty-same-flush"));
+        }
+    }
+
+    private static String shape(Exchange x) {
+        assertTrue(x.ended(), "stream " + x.streamId() + " did not end\n" + x.describe());
+        return x.responseFrames().stream().map(f -> f.is(Frame.HEADERS) ? "HEADERS" + (f.endStream() ? "(END_STREAM)" : "")
+                : f.is(Frame.DATA) ? "DATA(" + f.length() + (f.endStream() ? ", END_STREAM)" : ")") : f.describe())
+                .collect(Collectors.joining(", "));
+    }
 }

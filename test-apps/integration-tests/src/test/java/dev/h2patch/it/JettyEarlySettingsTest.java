@@ -144,6 +144,38 @@ class JettyEarlySettingsTest {
         }
     }
 
+    /**
+     * Every Jetty line with an h2c-only connector ({@code --h2c-only}): nothing before the client preface without the
+     * agent; with it, SETTINGS on connect, and still exactly one SETTINGS and one WINDOW_UPDATE once the preface
+     * comes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"jetty94-server", "jetty10-server", "jetty11-server", "jetty120-server",
+        "jetty121-server"})
+    void everyJettyLineSendsSettingsOnConnectOnAnH2cOnlyConnectorWithAgent(String app) throws Exception {
+        try (ChildJvm child = ChildJvm.app(app).appArg("--h2c-only").start()) {
+            settingsAfterPreface(child.port(), SILENCE); // warm-up
+            long nanos = settingsOnConnect(child.port(), SILENCE);
+            report(app + " h2c-only", "no agent", "connect", nanos);
+            assertEquals(-1, nanos, app + ": Jetty should say nothing before the client preface: " + describe(nanos));
+        }
+        try (ChildJvm child = ChildJvm.app(app).appArg("--h2c-only").agent().start()) {
+            settingsOnConnect(child.port(), SILENCE); // warm-up: loads (and patches) the HTTP/2 classes
+            long nanos = best(() -> settingsOnConnect(child.port(), SILENCE));
+            report(app + " h2c-only", "agent", "connect", nanos);
+            assertTrue(nanos >= 0 && nanos <= BUDGET.toNanos(), app + ": SETTINGS within " + BUDGET.toMillis()
+                    + " ms of connect with the agent, got " + describe(nanos) + "\n" + child.describeOutput());
+            try (FrameRecorder r = FrameRecorder.connect(child.port())) {
+                r.sendRaw(FrameRecorder.CLIENT_PREFACE);
+                List<Frame> frames = r.readFor(Duration.ofMillis(500));
+                String ctx = "\nframes:\n" + r.describe();
+                assertEquals(1, frames.stream().filter(f -> f.is(Frame.SETTINGS) && !f.ack()).count(), app + ctx);
+                assertEquals(1, frames.stream().filter(f -> f.is(Frame.WINDOW_UPDATE)).count(), app + ctx);
+            }
+            assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
+        }
+    }
+
     // --------------------------------------------------- HTTP/1.1-first Jetty apps: the preface, exactly once
 
     @ParameterizedTest(name = "{0}")

@@ -1,13 +1,14 @@
 package dev.h2patch.testapps.jetty11;
 
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Collections;
-import jakarta.servlet.http.HttpServlet;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -25,7 +26,7 @@ import org.eclipse.jetty.servlet.ServletHolder;
  * trailers {@code grpc-status: 0}), {@code /hello} (200 {@code hello\n}), {@code /empty-later} (a text/plain response
  * committed empty with {@code flushBuffer()}, then completed: the non-gRPC shape of the same frames).
  *
- * <p>Usage: {@code java -jar jetty11-server.jar --port P [--idle-timeout-ms N]} (port 0 = ephemeral; N = the
+ * <p>Usage: {@code java -jar jetty11-server.jar --port P [--idle-timeout-ms N] [--h2c-only]} (port 0 = ephemeral; N = the
  * connector's idle timeout, Jetty's 30 s when absent). Prints {@code READY <port>} on stdout once it listens
  * on 127.0.0.1; logs go to stderr; runs until killed.
  */
@@ -40,8 +41,11 @@ public final class Jetty11Server {
         HttpConfiguration config = new HttpConfiguration();
         config.setSendServerVersion(false);
         config.setSendDateHeader(false); // byte-identical responses from run to run
-        ServerConnector connector = new ServerConnector(server,
-                new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config));
+        // --h2c-only: h2c is the connector's only (so default) protocol, the set-up in which Jetty waits for the
+        // client's preface before its SETTINGS (docs/fixes/early-settings.md).
+        ServerConnector connector = Arrays.asList(args).contains("--h2c-only")
+                ? new ServerConnector(server, new HTTP2CServerConnectionFactory(config))
+                : new ServerConnector(server, new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config));
         connector.setHost("127.0.0.1");
         connector.setPort(port);
         long idleTimeoutMillis = idleTimeoutMillis(args);

@@ -1,6 +1,7 @@
 package dev.h2patch.testapps.jetty12;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -24,7 +25,7 @@ import org.eclipse.jetty.util.Callback;
  * request's bytes, trailers {@code grpc-status: 0}), {@code /hello} (200 {@code hello\n}), {@code /empty-later} (a
  * text/plain response committed empty, then completed: the non-gRPC shape of the same frames).
  *
- * <p>Usage: {@code java -jar jetty120-server.jar --port P [--idle-timeout-ms N]} (port 0 = ephemeral; N = the
+ * <p>Usage: {@code java -jar jetty120-server.jar --port P [--idle-timeout-ms N] [--h2c-only]} (port 0 = ephemeral; N = the
  * connector's idle timeout, Jetty's 30 s when absent). Prints {@code READY <port>} on stdout once it listens
  * on 127.0.0.1; logs go to stderr; runs until killed.
  */
@@ -39,8 +40,11 @@ public final class Jetty12Server {
         HttpConfiguration config = new HttpConfiguration();
         config.setSendServerVersion(false);
         config.setSendDateHeader(false); // byte-identical responses from run to run
-        ServerConnector connector = new ServerConnector(server,
-                new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config));
+        // --h2c-only: h2c is the connector's only (so default) protocol, the set-up in which Jetty waits for the
+        // client's preface before its SETTINGS (docs/fixes/early-settings.md).
+        ServerConnector connector = Arrays.asList(args).contains("--h2c-only")
+                ? new ServerConnector(server, new HTTP2CServerConnectionFactory(config))
+                : new ServerConnector(server, new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config));
         connector.setHost("127.0.0.1");
         connector.setPort(port);
         long idleTimeoutMillis = idleTimeoutMillis(args);
