@@ -66,6 +66,8 @@ final class BootstrapInjector {
             }
             // The agent itself already uses the system loader's copy; the new bootstrap copy needs the same switches.
             Class.forName(MARKER, true, null).getField("reportOnly").setBoolean(null, H2patchRuntime.reportOnly);
+            Class.forName(MARKER, true, null).getField("earlySettingsSniffers")
+                    .setBoolean(null, H2patchRuntime.earlySettingsSniffers);
             return true;
         } catch (Throwable t) {
             Log.warn("could not put the agent's helper classes on the bootstrap class path (" + t + ")");
