@@ -1,0 +1,41 @@
+package dev.h2patch.it;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Finding the real peers (node, curl, nghttp, h2load) a test drives. A missing peer skips the test on a developer's
+ * machine but fails it when {@code CI=true}: {@code .ci/run} installs every peer, so there a missing one must not pass
+ * for a passing test.
+ */
+final class Peers {
+
+    private Peers() {
+    }
+
+    /** The first executable among {@code candidates}, then on PATH as {@code name}; or skip / fail (see class). */
+    static Path require(String name, String install, String... candidates) {
+        Path found = Stream.of(candidates).map(Path::of).filter(Files::isExecutable).findFirst()
+                .orElseGet(() -> onPath(name));
+        String why = name + " is not installed (" + install + "; .ci/run installs it)";
+        if (found == null && "true".equalsIgnoreCase(System.getenv("CI"))) {
+            fail(why + ": CI=true, so this is a failure, not a skip");
+        }
+        Assumptions.assumeTrue(found != null, why + ": skipping");
+        return found;
+    }
+
+    /** An executable on PATH, or null. */
+    static Path onPath(String name) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .map(dir -> Path.of(dir, name)).filter(Files::isExecutable).findFirst().orElse(null);
+    }
+
+    static Path node() {
+        return require("node", "apt-get install -y nodejs", "/usr/bin/node", "/usr/local/bin/node");
+    }
+}
