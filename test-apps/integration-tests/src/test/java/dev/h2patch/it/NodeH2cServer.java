@@ -29,7 +29,7 @@ final class NodeH2cServer implements AutoCloseable {
 
     /** Starts the server on a free loopback port; every request is answered after {@code delayMillis}. */
     static NodeH2cServer start(long delayMillis) throws IOException, InterruptedException {
-        Path node = Peers.node();
+        Path node = TestPeers.node();
         Path script = Repo.root().resolve("test-apps/interop/node/h2c-server.js");
         Process p = new ProcessBuilder(node.toString(), script.toString(), "--port", "0",
                 "--delay-ms", Long.toString(delayMillis)).start();

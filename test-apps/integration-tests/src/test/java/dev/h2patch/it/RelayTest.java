@@ -93,9 +93,9 @@ class RelayTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"hexdump", "connect-on-first-read"})
     void curlNghttpAndH2loadGetEveryAnswerWithAgent(String mode) throws Exception {
-        Path curl = Peers.require("curl", "apt-get install -y curl", "/usr/bin/curl");
-        Path nghttp = Peers.require("nghttp", "apt-get install -y nghttp2-client", "/usr/bin/nghttp");
-        Path h2load = Peers.require("h2load", "apt-get install -y nghttp2-client", "/usr/bin/h2load");
+        Path curl = TestPeers.require("curl", "apt-get install -y curl", "/usr/bin/curl");
+        Path nghttp = TestPeers.require("nghttp", "apt-get install -y nghttp2-client", "/usr/bin/nghttp");
+        Path h2load = TestPeers.require("h2load", "apt-get install -y nghttp2-client", "/usr/bin/h2load");
         try (NodeH2cServer node = NodeH2cServer.start(BACKEND_DELAY_MS);
              ChildJvm child = relay(node.port(), mode)) {
             String base = "http://127.0.0.1:" + child.port();

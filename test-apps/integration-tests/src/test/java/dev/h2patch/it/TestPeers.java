@@ -10,11 +10,12 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * Finding the real peers (node, curl, nghttp, h2load) a test drives. A missing peer skips the test on a developer's
  * machine but fails it when {@code CI=true}: {@code .ci/run} installs every peer, so there a missing one must not pass
- * for a passing test.
+ * for a passing test. (The interop suite has its own {@code interop.Peers}, which records a missing peer as
+ * "peer unavailable" instead.)
  */
-final class Peers {
+final class TestPeers {
 
-    private Peers() {
+    private TestPeers() {
     }
 
     /** The first executable among {@code candidates}, then on PATH as {@code name}; or skip / fail (see class). */
