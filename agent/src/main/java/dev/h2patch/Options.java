@@ -45,6 +45,7 @@ public final class Options {
     static final String KEY_RESET_DEFER_MS = "reset-defer-ms";
     static final String KEY_RESET_DEFER_BYTES = "reset-defer-bytes";
     static final String KEY_SHUTDOWN_DRAIN_MS = "shutdown-drain-ms";
+    static final String KEY_EARLY_SETTINGS_SNIFFERS = "early-settings-sniffers";
 
     /** proxy-safe-reset: default and largest time bound, in milliseconds. */
     static final long DEFAULT_RESET_DEFER_MS = 2000;
@@ -58,7 +59,7 @@ public final class Options {
 
     /** Every key the agent understands, in the order the docs list them. */
     public static final List<String> KEYS = Collections.unmodifiableList(Arrays.asList(KEY_FIXES, KEY_MODE, KEY_LOG,
-            KEY_RESET_DEFER_MS, KEY_RESET_DEFER_BYTES, KEY_SHUTDOWN_DRAIN_MS));
+            KEY_RESET_DEFER_MS, KEY_RESET_DEFER_BYTES, KEY_SHUTDOWN_DRAIN_MS, KEY_EARLY_SETTINGS_SNIFFERS));
 
     /** System properties under {@code h2patch.} that the agent itself sets to show its state, not options. */
     static final Set<String> STATE_PROPERTIES = Collections.singleton("version");
@@ -70,6 +71,7 @@ public final class Options {
     private final long resetDeferMillis;
     private final long resetDeferBytes;
     private final long shutdownDrainMillis;
+    private boolean earlySettingsSniffers = true;
 
     private Options(Set<String> fixes, Mode mode, LogLevel log, List<String> warnings, long resetDeferMillis,
                     long resetDeferBytes, long shutdownDrainMillis) {
@@ -114,8 +116,12 @@ public final class Options {
                 ? parseLong(settings.get(KEY_RESET_DEFER_BYTES), 1, MAX_RESET_DEFER_BYTES) : defaults.resetDeferBytes;
         long shutdownDrainMillis = settings.containsKey(KEY_SHUTDOWN_DRAIN_MS)
                 ? parseLong(settings.get(KEY_SHUTDOWN_DRAIN_MS), 1, MAX_SHUTDOWN_DRAIN_MS) : defaults.shutdownDrainMillis;
-        return new Options(Collections.unmodifiableSet(fixes), mode, log, Collections.unmodifiableList(warnings),
-                resetDeferMillis, resetDeferBytes, shutdownDrainMillis);
+        Options options = new Options(Collections.unmodifiableSet(fixes), mode, log,
+                Collections.unmodifiableList(warnings), resetDeferMillis, resetDeferBytes, shutdownDrainMillis);
+        if (settings.containsKey(KEY_EARLY_SETTINGS_SNIFFERS)) {
+            options.earlySettingsSniffers = parseOnOff(settings.get(KEY_EARLY_SETTINGS_SNIFFERS));
+        }
+        return options;
     }
 
     /** Things worth telling the operator that did not stop the agent, such as an unknown environment variable. */
@@ -155,6 +161,14 @@ public final class Options {
      */
     public long shutdownDrainMillis() {
         return shutdownDrainMillis;
+    }
+
+    /**
+     * early-settings: whether the fix may write an empty SETTINGS frame for a port sniffer that holds the client
+     * preface (on by default); off leaves only the preface flush and Jetty's SETTINGS at connection open.
+     */
+    public boolean earlySettingsSniffers() {
+        return earlySettingsSniffers;
     }
 
     /** The options in agent-argument form, as the banner and the system properties show them. */
@@ -263,6 +277,17 @@ public final class Options {
                     + "; valid values: an integer from " + min + " to " + max);
         }
         return value;
+    }
+
+    private static boolean parseOnOff(Setting setting) throws InvalidOptionException {
+        if ("on".equals(setting.value)) {
+            return true;
+        }
+        if ("off".equals(setting.value)) {
+            return false;
+        }
+        throw new InvalidOptionException("invalid value '" + setting.value + "' in " + setting
+                + "; valid values: on, off");
     }
 
     private static <E extends Enum<E>> E parseEnum(Class<E> type, Setting setting) throws InvalidOptionException {

@@ -1,6 +1,7 @@
 package dev.h2patch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -161,5 +162,24 @@ class OptionsTest {
         Options.InvalidOptionException error = assertThrows(Options.InvalidOptionException.class,
                 () -> Options.parse("end-stream", NO_PROPERTIES, NO_ENVIRONMENT));
         assertTrue(error.getMessage().contains("not key=value"), error.getMessage());
+    }
+
+    @Test
+    void earlySettingsSniffersIsOnByDefaultAndTakesOnOrOff() throws Exception {
+        assertTrue(Options.parse(null, NO_PROPERTIES, NO_ENVIRONMENT).earlySettingsSniffers());
+        Map<String, String> environment = new HashMap<>();
+        environment.put("H2PATCH_EARLY_SETTINGS_SNIFFERS", "off");
+        assertFalse(Options.parse(null, NO_PROPERTIES, environment).earlySettingsSniffers());
+        assertTrue(Options.parse("early-settings-sniffers=on", NO_PROPERTIES, environment).earlySettingsSniffers(),
+                "agent argument wins");
+        Properties properties = new Properties();
+        properties.setProperty("h2patch.early-settings-sniffers", "off");
+        assertFalse(Options.parse(null, properties, NO_ENVIRONMENT).earlySettingsSniffers());
+        for (String bad : new String[] {"early-settings-sniffers=", "early-settings-sniffers=true",
+                "early-settings-sniffers=OFF", "early-settings-sniffers=0"}) {
+            Options.InvalidOptionException error = assertThrows(Options.InvalidOptionException.class,
+                    () -> Options.parse(bad, NO_PROPERTIES, NO_ENVIRONMENT), bad);
+            assertTrue(error.getMessage().contains("valid values: on, off"), error.getMessage());
+        }
     }
 }

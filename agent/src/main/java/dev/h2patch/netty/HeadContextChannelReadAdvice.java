@@ -3,13 +3,16 @@ package dev.h2patch.netty;
 import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.EarlySettings;
 import dev.h2patch.bootstrap.H2patchRuntime;
+import dev.h2patch.bootstrap.SnifferEvidence;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ServerChannel;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import java.util.Map;
 import net.bytebuddy.asm.Advice;
 
 /**
@@ -30,6 +33,17 @@ import net.bytebuddy.asm.Advice;
  * (through the head of the pipeline, so no application handler sees it) and flushes it. An empty SETTINGS frame is a
  * valid server preface that changes no setting: every value stays at its RFC default until Netty's own SETTINGS, sent
  * when the sniffer installs the codec, say otherwise.
+ *
+ * <p><b>Only for a sniffer of this process.</b> The same bytes also pass the head of a relay (a frontend that writes
+ * them to a backend connection: Netty's HexDumpProxy pattern), which has no HTTP/2 codec either; there the frame
+ * would be a second server preface in front of the backend's own, and the backend would receive an ACK for SETTINGS
+ * it never sent (nghttp2, in Node's http2, fails the connection: RFC 9113 §6.5.3). So the frame is written only with
+ * evidence that this process itself is deciding the protocol ({@link SnifferEvidence}): a handler of the pipeline
+ * still keeps the client preface in a buffer field of its own (a {@code ByteToMessageDecoder}'s cumulation, a
+ * sniffer's own buffer), readable from its start, in a class loader that sees this very {@link
+ * Http2ConnectionHandler}; and no handler refers to another connection (a relay's backend channel). Bytes that were
+ * passed on are never held, so a relay that forwards them is left alone; option {@code early-settings-sniffers=off}
+ * turns this part off.
  *
  * <p><b>The ACK accounting.</b> The client acknowledges the empty frame like any other; that ACK, replayed by the
  * sniffer, reaches Netty's decoder before the ACK of Netty's own SETTINGS. The connection is marked in
@@ -87,8 +101,40 @@ public final class HeadContextChannelReadAdvice {
         if (pending == null || pending.totalPendingWriteBytes() != 0) {
             return; // the application is writing something itself: it is not waiting for the client
         }
-        if (EarlySettings.isMarked(channel)) {
+        if (EarlySettings.isMarked(channel) || !H2patchRuntime.earlySettingsSniffers) {
             return;
+        }
+        // Evidence that this process holds the preface undecided (see the class comment and SnifferEvidence).
+        boolean held = false;
+        Object parent = channel.parent();
+        for (Map.Entry<String, ChannelHandler> entry : pipeline) {
+            ChannelHandler handler = entry.getValue();
+            if (SnifferEvidence.refersToOther(handler, Channel.class, channel, parent)) {
+                return; // a relay: its backend connection is not ours to speak for
+            }
+            if (held || !SnifferEvidence.canSee(handler.getClass(), Http2ConnectionHandler.class)) {
+                continue;
+            }
+            for (Object value : SnifferEvidence.values(handler, ByteBuf.class)) {
+                ByteBuf kept = (ByteBuf) value;
+                int from = kept.readerIndex();
+                // Writable: a buffer that accumulates what was read, not a read-only constant to compare against.
+                if (kept.refCnt() <= 0 || kept.isReadOnly() || kept.writerIndex() - from < 24) {
+                    continue;
+                }
+                String preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+                boolean same = true;
+                for (int i = 0; i < 24 && same; i++) {
+                    same = kept.getByte(from + i) == (byte) preface.charAt(i);
+                }
+                if (same) {
+                    held = true;
+                    break;
+                }
+            }
+        }
+        if (!held) {
+            return; // passed on, consumed, or kept where the fix cannot see it: not ours to answer
         }
         if (H2patchRuntime.reportOnly) {
             Counters.increment(Counters.EARLY_SETTINGS_WOULD_SEND);

@@ -30,6 +30,13 @@ public final class H2patchRuntime {
      */
     public static volatile long shutdownDrainMillis = 30000;
 
+    /**
+     * early-settings: whether the sniffer part (the empty SETTINGS frame written for a port sniffer that holds the
+     * client preface: Netty's pipeline head, Jetty's {@code DetectorConnectionFactory}) may write at all (option
+     * {@code early-settings-sniffers}); the preface flush and Jetty's SETTINGS at connection open do not depend on it.
+     */
+    public static volatile boolean earlySettingsSniffers = true;
+
     private H2patchRuntime() {
     }
 }

@@ -93,6 +93,30 @@ public final class JettyEarlySettings {
         }
     }
 
+    /** Jetty's base class of every HTTP/2 server connection factory, the same name on every line (9.4 to 12.1). */
+    static final String HTTP2_SERVER_FACTORY = "org.eclipse.jetty.http2.server.AbstractHTTP2ServerConnectionFactory";
+
+    /**
+     * Whether one of a connector's connection factories ({@code Connector.getConnectionFactories()}) is a Jetty HTTP/2
+     * server factory (h2c, h2 or raw HTTP/2; by class name, so that no Jetty type is needed here): only then can a
+     * detector hand a connection that starts with the client preface to an HTTP/2 server of this process. A
+     * connector without one would relay or refuse such a connection; an empty SETTINGS frame written into it would be
+     * a server preface this process never follows with its own (RFC 9113 §3.4, §6.5.3).
+     */
+    public static boolean servesHttp2(Iterable<?> connectionFactories) {
+        if (connectionFactories == null) {
+            return false;
+        }
+        for (Object factory : connectionFactories) {
+            for (Class<?> c = factory == null ? null : factory.getClass(); c != null; c = c.getSuperclass()) {
+                if (c.getName().equals(HTTP2_SERVER_FACTORY)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** Whether {@code connection} was already sent the empty SETTINGS frame. */
     public static boolean wasSent(Object connection) {
         synchronized (SENT) {

@@ -8,6 +8,7 @@ import net.bytebuddy.asm.Advice;
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.server.Connector;
 
 /**
  * Inlined into Jetty 12.0/12.1 {@code DetectorConnectionFactory.DetectorConnection.detectAndUpgrade()}, which asks
@@ -21,6 +22,12 @@ import org.eclipse.jetty.io.RetainableByteBuffer;
  * The client's ACK of it needs no accounting: Jetty's {@code HTTP2Session.onSettings} returns at once on a SETTINGS
  * ACK (Jetty applies its own settings when it sends them, not when they are acknowledged).
  *
+ * <p>Only when this process will serve the connection as HTTP/2: the detector's connector must have a Jetty HTTP/2
+ * server connection factory ({@link JettyEarlySettings#servesHttp2}). A detector on a connector without one hands an
+ * HTTP/2 connection to something else (a relay to another server, say), which must not receive a server preface of
+ * ours. The bytes it checks are the detector's own buffer: held undecided, never bytes passed on. Option
+ * {@code early-settings-sniffers=off} turns this advice off.
+ *
  * <p>Cost: a boolean test on every detection; the 24-byte compare only while a detection is undecided.
  * {@code EndPoint.flush} is non-blocking; 9 bytes on a connection that has written nothing go out at once.
  */
@@ -31,8 +38,9 @@ public final class DetectorEarlySettingsAdvice {
 
     @Advice.OnMethodExit(suppress = Throwable.class)
     static void onExit(@Advice.This Object self, @Advice.Return boolean upgraded,
-                       @Advice.FieldValue("_buffer") Object buffer) {
-        if (upgraded || buffer == null) {
+                       @Advice.FieldValue("_buffer") Object buffer,
+                       @Advice.FieldValue("_connector") Object connector) {
+        if (upgraded || buffer == null || !H2patchRuntime.earlySettingsSniffers) {
             return;
         }
         ByteBuffer bytes = ((RetainableByteBuffer) buffer).getByteBuffer();
@@ -40,7 +48,8 @@ public final class DetectorEarlySettingsAdvice {
             return;
         }
         EndPoint endPoint = ((AbstractConnection) self).getEndPoint();
-        if (!endPoint.isOpen() || JettyEarlySettings.wasSent(self)) {
+        if (!endPoint.isOpen() || JettyEarlySettings.wasSent(self)
+                || !JettyEarlySettings.servesHttp2(((Connector) connector).getConnectionFactories())) {
             return;
         }
         if (H2patchRuntime.reportOnly) {

@@ -252,6 +252,70 @@ class EarlySettingsTest {
         }
     }
 
+    /**
+     * The same sniffer written as a {@code ByteToMessageDecoder} ({@code --decoder}): the preface waits in the
+     * decoder's cumulation buffer, which is the evidence the fix looks for. A grpc-go-like client gets the empty
+     * SETTINGS after its preface, then Netty's, and its requests are answered.
+     */
+    @Test
+    void decoderSnifferIsAnsweredWithAgent() throws Exception {
+        try (ChildJvm child = ChildJvm.app(SNIFFER).agent().appArg("--decoder").start()) {
+            settingsAfterPreface(child.port(), SILENCE); // warm-up
+            long nanos = best(() -> settingsAfterPreface(child.port(), SILENCE));
+            report(SNIFFER + " --decoder", "agent", "preface", nanos);
+            assertTrue(nanos >= 0 && nanos <= BUDGET.toNanos(), "the decoder sniffer should get SETTINGS within "
+                    + BUDGET.toMillis() + " ms of the preface, got " + describe(nanos) + "\n" + child.describeOutput());
+            try (FrameRecorder r = FrameRecorder.connect(child.port())) {
+                r.sendPreface();
+                assertTrue(r.awaitServerSettings(FrameRecorder.DEFAULT_TIMEOUT) >= 0, "no SETTINGS after the preface\n"
+                        + r.describe() + child.describeOutput());
+                int first = r.request(Request.get("/first"));
+                r.awaitStreamEnd(first, FrameRecorder.DEFAULT_TIMEOUT);
+                int second = r.request(Request.get("/second"));
+                r.awaitStreamEnd(second, FrameRecorder.DEFAULT_TIMEOUT);
+                List<Frame> frames = r.readFor(Duration.ofMillis(300));
+                String ctx = "\nframes:\n" + r.describe() + "\n" + child.describeOutput();
+                assertEquals(2, frames.stream().filter(f -> f.is(Frame.SETTINGS) && !f.ack()).count(),
+                        "the fix's empty SETTINGS, then Netty's" + ctx);
+                assertEquals(1, frames.stream().filter(f -> f.is(Frame.SETTINGS) && f.ack()).count(), ctx);
+                assertTrue(frames.stream().noneMatch(f -> f.is(Frame.GOAWAY) || f.is(Frame.RST_STREAM)), ctx);
+                for (int id : new int[] {first, second}) {
+                    Frame h = r.streamFrames(id).stream().filter(f -> f.is(Frame.HEADERS)).findFirst().orElse(null);
+                    assertTrue(h != null && "200".equals(h.header(":status")), "stream " + id + ctx);
+                }
+            }
+            Wire.assertCleanStderr(child, Request.get("/clean"));
+        }
+    }
+
+    // ------------------------------------------------------------------ (f) option early-settings-sniffers=off
+
+    /**
+     * {@code early-settings-sniffers=off} turns off the sniffer part alone: the sniffer app is left as it is without
+     * the agent (a client that waits for the server's SETTINGS after its preface, as grpc-go does, gets none), while
+     * the preface flush still repairs Netty 4.1.77 (SETTINGS on connect, netty#12089).
+     */
+    @Test
+    void sniffersOffLeavesTheSnifferAloneButStillFlushesThePreface() throws Exception {
+        String off = "early-settings-sniffers=off";
+        try (ChildJvm child = ChildJvm.app(SNIFFER).agent(off).start()) {
+            settingsAfterPreface(child.port(), SILENCE); // warm-up
+            long afterPreface = settingsAfterPreface(child.port(), SILENCE);
+            report(SNIFFER, "agent, " + off, "preface", afterPreface);
+            assertEquals(-1, afterPreface, "with " + off + " the sniffer should get no SETTINGS from the agent: "
+                    + describe(afterPreface) + "\n" + child.describeOutput());
+            assertTrue(child.agentErrorLines().isEmpty(), ChildJvm.lines(child.agentErrorLines()));
+        }
+        try (ChildJvm child = ChildJvm.app("netty4177-server").agent(off).start()) {
+            settingsOnConnect(child.port(), SILENCE); // warm-up
+            long nanos = best(() -> settingsOnConnect(child.port(), SILENCE));
+            report("netty4177-server", "agent, " + off, "connect", nanos);
+            assertTrue(nanos >= 0 && nanos <= BUDGET.toNanos(), "with " + off + " the preface flush should still"
+                    + " send Netty 4.1.77's SETTINGS within " + BUDGET.toMillis() + " ms of connect, got "
+                    + describe(nanos) + "\n" + child.describeOutput());
+        }
+    }
+
     // ------------------------------------------------------------------------------------------- helpers
 
     interface Probe {

@@ -222,4 +222,72 @@ class JettyEarlySettingsTest {
             assertTrue(child.agentErrorLines().isEmpty(), ChildJvm.lines(child.agentErrorLines()));
         }
     }
+
+    /**
+     * {@code early-settings-sniffers=off}: the detector gets no empty SETTINGS (it waits for HEADERS, as without the
+     * agent), while the h2c-only connector still sends Jetty's SETTINGS at connection open.
+     */
+    @Test
+    void sniffersOffLeavesTheDetectorAloneButKeepsSettingsAtOpen() throws Exception {
+        String off = "early-settings-sniffers=off";
+        try (ChildJvm child = ChildJvm.app(SNIFFER).agent(off).start()) {
+            settingsAfterPreface(child.port(), SILENCE); // warm-up
+            long afterPreface = settingsAfterPreface(child.port(), SILENCE);
+            report(SNIFFER, "agent, " + off, "preface", afterPreface);
+            assertEquals(-1, afterPreface, "with " + off + " the detector should get no SETTINGS from the agent: "
+                    + describe(afterPreface) + "\n" + child.describeOutput());
+            int port = h2cPort(child);
+            settingsOnConnect(port, SILENCE); // warm-up
+            long nanos = best(() -> settingsOnConnect(port, SILENCE));
+            report(SNIFFER + " h2c-only", "agent, " + off, "connect", nanos);
+            assertTrue(nanos >= 0 && nanos <= BUDGET.toNanos(), "with " + off + " the h2c-only connector should still"
+                    + " send SETTINGS within " + BUDGET.toMillis() + " ms of connect, got " + describe(nanos) + "\n"
+                    + child.describeOutput());
+        }
+    }
+
+    /**
+     * A detector whose connector has no HTTP/2 factory relays HTTP/2 connections to another server (Node's http2,
+     * whose nghttp2 fails a session on an ACK of SETTINGS it never sent): the agent must not write into it. After the
+     * preface the client gets nothing (the detector waits for HEADERS, as without the agent); once the request is
+     * sent, the connection is relayed and the client sees exactly one SETTINGS, Node's, and its answer.
+     */
+    @Test
+    void detectorInFrontOfARelayIsLeftAloneWithAgent() throws Exception {
+        try (NodeH2cServer node = NodeH2cServer.start(100);
+             ChildJvm child = ChildJvm.app(SNIFFER).agent().appArg("--relay-backend", "127.0.0.1:" + node.port())
+                     .start()) {
+            int port = relayPort(child);
+            for (int connection = 0; connection < 2; connection++) { // the first one also loads the patched classes
+                try (FrameRecorder r = FrameRecorder.connect(port)) {
+                    r.sendPreface();
+                    long early = r.awaitServerSettings(SILENCE);
+                    String ctx = " (connection " + connection + ")\nframes:\n" + r.describe() + "\nnode:\n"
+                            + node.log() + "\n" + child.describeOutput();
+                    assertEquals(-1, early, "nothing may answer the preface on a relayed port" + ctx);
+                    int id = r.request(Request.get("/relayed"));
+                    r.awaitStreamEnd(id, FrameRecorder.DEFAULT_TIMEOUT);
+                    List<Frame> frames = r.readFor(Duration.ofMillis(300));
+                    ctx = " (connection " + connection + ")\nframes:\n" + r.describe() + "\nnode:\n" + node.log()
+                            + "\n" + child.describeOutput();
+                    assertEquals(1, frames.stream().filter(f -> f.is(Frame.SETTINGS) && !f.ack()).count(),
+                            "exactly one server SETTINGS, Node's" + ctx);
+                    Frame headers = r.streamFrames(id).stream().filter(f -> f.is(Frame.HEADERS)).findFirst()
+                            .orElse(null);
+                    assertTrue(headers != null && "200".equals(headers.header(":status")), "answered" + ctx);
+                    assertTrue(frames.stream().noneMatch(f -> f.is(Frame.GOAWAY) || f.is(Frame.RST_STREAM)), ctx);
+                    assertEquals(List.of(), node.sessionErrors(), "Node failed a session" + ctx);
+                }
+            }
+        }
+    }
+
+    static int relayPort(ChildJvm child) {
+        for (String line : child.stdoutLines()) {
+            if (line.trim().startsWith("READY-RELAY ")) {
+                return Integer.parseInt(line.trim().substring("READY-RELAY ".length()));
+            }
+        }
+        throw new IllegalStateException("no READY-RELAY line\n" + child.describeOutput());
+    }
 }

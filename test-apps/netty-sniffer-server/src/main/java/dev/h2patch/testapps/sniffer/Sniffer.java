@@ -48,7 +48,11 @@ final class Sniffer extends ChannelInboundHandlerAdapter {
         this.headerTableSize = headerTableSize;
     }
 
-    private Http2FrameCodec codec() {
+    Http2FrameCodec codec() {
+        return codec(headerTableSize);
+    }
+
+    static Http2FrameCodec codec(long headerTableSize) {
         Http2FrameCodecBuilder builder = Http2FrameCodecBuilder.forServer();
         if (headerTableSize >= 0) {
             builder.initialSettings(Http2Settings.defaultSettings().headerTableSize(headerTableSize));
@@ -69,7 +73,7 @@ final class Sniffer extends ChannelInboundHandlerAdapter {
         } finally {
             in.release();
         }
-        String route = route();
+        String route = route(buffered);
         if (route == null) {
             if (buffered.readableBytes() > MAX_BUFFERED) {
                 System.err.println("sniffer: no HEADERS in " + buffered.readableBytes() + " bytes, closing");
@@ -78,6 +82,16 @@ final class Sniffer extends ChannelInboundHandlerAdapter {
             return;
         }
         System.err.println("sniffer: " + ctx.channel().remoteAddress() + " -> " + route);
+        install(ctx, route, codec());
+        ByteBuf replay = buffered;
+        buffered = null;
+        ctx.pipeline().remove(this);
+        ctx.fireChannelRead(replay);
+        ctx.fireChannelReadComplete();
+    }
+
+    /** Installs the handlers of {@code route} right after {@code ctx}'s handler. */
+    static void install(ChannelHandlerContext ctx, String route, Http2FrameCodec codec) {
         ChannelPipeline p = ctx.pipeline();
         switch (route) {
             case "http1":
@@ -86,19 +100,14 @@ final class Sniffer extends ChannelInboundHandlerAdapter {
                 p.addAfter("http1-aggregator", "http1-handler", new Http1Handler());
                 break;
             case "grpc":
-                p.addAfter(ctx.name(), "h2-codec", codec());
+                p.addAfter(ctx.name(), "h2-codec", codec);
                 p.addAfter("h2-codec", "grpc-handler", new GrpcHandler());
                 break;
             default:
-                p.addAfter(ctx.name(), "h2-codec", codec());
+                p.addAfter(ctx.name(), "h2-codec", codec);
                 p.addAfter("h2-codec", "h2-handler", new Http2TextHandler());
                 break;
         }
-        ByteBuf replay = buffered;
-        buffered = null;
-        p.remove(this);
-        ctx.fireChannelRead(replay);
-        ctx.fireChannelReadComplete();
     }
 
     @Override
@@ -115,8 +124,8 @@ final class Sniffer extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    /** "http1", "grpc", "http2", or null while more bytes are needed. */
-    private String route() throws Http2Exception {
+    /** "http1", "grpc", "http2", or null while more bytes are needed; reads {@code buffered} without consuming. */
+    static String route(ByteBuf buffered) throws Http2Exception {
         int n = Math.min(buffered.readableBytes(), PREFACE.readableBytes());
         if (!buffered.slice(buffered.readerIndex(), n).equals(PREFACE.slice(0, n))) {
             return "http1";

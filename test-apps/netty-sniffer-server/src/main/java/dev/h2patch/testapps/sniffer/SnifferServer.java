@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
  * connection, so a client that waits for the server's SETTINGS before sending HEADERS (grpc-go ≥ 1.18) never gets
  * an answer.
  *
- * <p>Usage: {@code java -jar netty-sniffer-server.jar --port P [--header-table-size N]} (0 = ephemeral). Prints
+ * <p>Usage: {@code java -jar netty-sniffer-server.jar --port P [--header-table-size N] [--decoder]} (0 = ephemeral).
+ * With {@code --decoder} the sniffer is {@link DecoderSniffer}, the same logic written as a
+ * {@code ByteToMessageDecoder}. Prints
  * {@code READY <port>} on stdout once it listens on 127.0.0.1; logs go to stderr; runs until killed. With
  * {@code --header-table-size} the HTTP/2 codec announces that HPACK table size in its SETTINGS; Netty's decoder
  * applies it only when the client acknowledges them (and then insists on a table size update from the client), which
@@ -32,6 +34,7 @@ public final class SnifferServer {
     public static void main(String[] args) throws Exception {
         int port = parsePort(args);
         long headerTableSize = longOption(args, "--header-table-size", -1);
+        boolean decoder = java.util.Arrays.asList(args).contains("--decoder");
         EventLoopGroup boss = new NioEventLoopGroup(1);
         EventLoopGroup workers = new NioEventLoopGroup(1);
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -40,7 +43,8 @@ public final class SnifferServer {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast("sniffer", new Sniffer(headerTableSize));
+                        ch.pipeline().addLast("sniffer", decoder ? new DecoderSniffer(headerTableSize)
+                                : new Sniffer(headerTableSize));
                     }
                 });
         Channel server = bootstrap.bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
