@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -24,6 +26,7 @@ import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What the agent leaves in, and opens in, the JVM it runs in: after detach no h2patch system property, thread or
@@ -124,6 +127,30 @@ class LifecycleTest {
             assertEquals(statusFiles, statusFiles(), "the status file and its directory are deleted");
             assertEquals(List.of(), child.stderrLines().stream().filter(l -> l.contains("WARN h2patch"))
                     .collect(Collectors.toList()), child.describeOutput());
+        }
+    }
+
+    /**
+     * Run as root against another user's JVM (here nobody's), status hands the owner-only file to that user for the
+     * request, gets its answer, and leaves no status directory behind.
+     */
+    @Test
+    void statusAsRootAnswersForAnotherUsersJvm(@TempDir Path dir) throws Exception {
+        assumeTrue(CliTest.isRoot() && Files.isExecutable(Paths.get("/usr/bin/setpriv")),
+                "needs root and setpriv, to run the app as nobody");
+        Path java = dir.resolve("java");
+        Files.writeString(java, "#!/bin/sh\nexec /usr/bin/setpriv --reuid=nobody --regid=nogroup --clear-groups "
+                + Paths.get(System.getProperty("java.home"), "bin", "java") + " \"$@\"\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (ChildJvm child = ChildJvm.app("netty-server").java(java).agent().start()) {
+            String pid = Long.toString(child.pid());
+            assertEquals(65534, Files.getAttribute(Paths.get("/proc", pid), "unix:uid"), "the app runs as nobody");
+            Set<String> statusFiles = statusFiles();
+            Cli.Result json = Cli.run("status", pid, "--json");
+            assertEquals(0, json.exit(), json + "\n" + child.describeOutput());
+            assertTrue(json.out().contains("\"loadedBy\":\"premain\""), json.toString());
+            assertEquals(statusFiles, statusFiles(), "the status file and its directory are deleted");
         }
     }
 
