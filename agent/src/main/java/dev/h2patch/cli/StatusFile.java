@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -90,13 +91,27 @@ final class StatusFile {
         }
     }
 
-    /** What the agent wrote: empty when it wrote nothing. */
+    /**
+     * What the agent wrote: empty when it wrote nothing. Read only as the one regular file made here (no link, one
+     * name): for another user's JVM that user owns the directory meanwhile and could put something else there.
+     */
     Properties read() throws IOException {
         Properties state = new Properties();
-        try (InputStream in = Files.newInputStream(local)) {
+        if (!Files.isRegularFile(local, LinkOption.NOFOLLOW_LINKS) || links(local) > 1) {
+            throw new IOException(local + " is no longer the file this command created");
+        }
+        try (InputStream in = Files.newInputStream(local, LinkOption.NOFOLLOW_LINKS)) {
             state.load(in);
         }
         return state;
+    }
+
+    private static int links(Path path) {
+        try {
+            return (Integer) Files.getAttribute(path, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+        } catch (Exception e) {
+            return 1; // no unix view: nothing to check
+        }
     }
 
     void delete() {

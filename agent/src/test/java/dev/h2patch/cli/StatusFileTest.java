@@ -2,6 +2,7 @@ package dev.h2patch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -39,6 +40,18 @@ class StatusFileTest {
                 written.store(out, null);
             }
             assertEquals("true", file.read().getProperty("active"));
+
+            Path elsewhere = Files.createTempFile("h2patch-status-test", ".properties");
+            try {
+                Files.delete(seen);
+                Files.createSymbolicLink(seen, elsewhere);
+                assertThrows(java.io.IOException.class, file::read, "a link put in its place is not read");
+                Files.delete(seen);
+                Files.createLink(seen, elsewhere);
+                assertThrows(java.io.IOException.class, file::read, "nor a second name of another file");
+            } finally {
+                Files.delete(elsewhere);
+            }
             file.delete();
             assertFalse(Files.exists(seen.getParent()), "the command deletes the file and its directory");
         } finally {
