@@ -100,8 +100,9 @@ class LifecycleTest {
     }
 
     /**
-     * {@code status} (text and JSON) against an agent loaded with -javaagent: no new listening socket in the target,
-     * and its management agent stays off ({@code jcmd PID ManagementAgent.status}); the status file is gone.
+     * {@code status} (text and JSON) against an agent loaded with -javaagent: before it, the app's own port is the
+     * target's only listening socket; after it, no new listening socket in the target, and its management agent
+     * stays off ({@code jcmd PID ManagementAgent.status}); the status file is gone.
      */
     @Test
     void statusOpensNothingInTheTarget() throws Exception {
@@ -109,6 +110,9 @@ class LifecycleTest {
             String pid = Long.toString(child.pid());
             GrpcCalls.unary(child.port(), Wire.FAIL);
             Set<String> listening = listeningSockets(child.pid());
+            String appPort = String.format(":%04X", child.port());
+            assertEquals(1, listening.size(), "with the agent loaded, the app's own port is the only one: " + listening);
+            assertTrue(listening.iterator().next().endsWith(appPort), listening + " is not the app's port " + appPort);
             String management = jcmd(pid, "ManagementAgent.status");
             Set<String> statusFiles = statusFiles();
 
