@@ -92,8 +92,9 @@ public final class Agent {
 
     /**
      * Restores the original bytecode of every class the agent changed, clears the state properties, unregisters
-     * the MBean, sends the Jetty resets still held back and ends the Jetty reset timer thread ({@link Lifecycle}). Methods running at that moment keep the patched code until they return. A later attach installs a
-     * new transformer; the removed one is never reused.
+     * the MBean, sends the Jetty resets still held back and ends the Jetty reset timer thread ({@link Lifecycle}).
+     * Methods running at that moment keep the patched code until they return. A later attach installs a new
+     * transformer; the removed one is never reused.
      */
     private static synchronized void detach() {
         try {

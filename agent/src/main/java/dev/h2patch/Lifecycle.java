@@ -4,8 +4,8 @@ import dev.h2patch.bootstrap.JettyDeferredResets;
 
 /**
  * What detach does to the helper classes besides restoring the bytecode, so that nothing of h2patch stays active in
- * the JVM: held-back Jetty resets are sent now and the Jetty reset timer thread ends ({@link JettyDeferredResets#stop}),
- * in both copies of the helpers (the system class loader's and, when it was injected, the bootstrap one).
+ * the JVM: held-back Jetty resets are sent now and the Jetty reset timer thread ends
+ * ({@link JettyDeferredResets#stop}), in both copies of the helpers (the system class loader's and, when it was injected, the bootstrap one).
  *
  * <p>What is deliberately left to finish on its own, each within its bound: a Netty deferred reset (a task on the
  * connection's own event loop, at most {@code reset-defer-ms}) and a Netty group drain under way (its

@@ -111,7 +111,8 @@ class LifecycleTest {
             GrpcCalls.unary(child.port(), Wire.FAIL);
             Set<String> listening = listeningSockets(child.pid());
             String appPort = String.format(":%04X", child.port());
-            assertEquals(1, listening.size(), "with the agent loaded, the app's own port is the only one: " + listening);
+            assertEquals(1, listening.size(), "with the agent loaded, the app's own port is the only one: "
+                    + listening);
             assertTrue(listening.iterator().next().endsWith(appPort), listening + " is not the app's port " + appPort);
             String management = jcmd(pid, "ManagementAgent.status");
             Set<String> statusFiles = statusFiles();
@@ -228,7 +229,7 @@ class LifecycleTest {
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 
-    /** Names of live threads called {@code h2patch-*}; waits up to 10 s for there to be some ({@code present}) or none. */
+    /** Live threads called {@code h2patch-*}; waits up to 10 s for there to be some ({@code present}) or none. */
     private static List<String> awaitThreads(String pid, boolean present) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
