@@ -24,8 +24,12 @@ public final class Agent {
      */
     public static final String DETACH_COMMAND = "command=detach";
 
-    /** Control argument: register the {@code h2patch:type=Agent} MBean now if it is not yet (used by status). */
-    public static final String MBEAN_COMMAND = "command=mbean";
+    /**
+     * Control argument prefix (dynamic attach only): {@code command=status,file=PATH} writes the agent's state to
+     * PATH, a file the {@code status} command created for it (owner-only) and deletes after reading; everything after
+     * {@code file=} is the path. Opens nothing in the JVM (no JMX connector, no port).
+     */
+    public static final String STATUS_COMMAND = "command=status,file=";
 
     private static Installer installer;
 
@@ -41,8 +45,8 @@ public final class Agent {
             detach();
             return;
         }
-        if (arguments != null && arguments.trim().equals(MBEAN_COMMAND)) {
-            AgentState.registerNow();
+        if (arguments != null && arguments.startsWith(STATUS_COMMAND)) {
+            status(arguments.substring(STATUS_COMMAND.length()));
             return;
         }
         start(arguments, instrumentation, "attach");
@@ -88,9 +92,10 @@ public final class Agent {
     }
 
     /**
-     * Restores the original bytecode of every class the agent changed, clears the state properties and unregisters
-     * the MBean. Methods running at that moment keep the patched code until they return. A later attach installs a
-     * new transformer; the removed one is never reused.
+     * Restores the original bytecode of every class the agent changed, clears the state properties, unregisters
+     * the MBean, sends the Jetty resets still held back and ends the Jetty reset timer thread ({@link Lifecycle}).
+     * Methods running at that moment keep the patched code until they return. A later attach installs a new
+     * transformer; the removed one is never reused.
      */
     private static synchronized void detach() {
         try {
@@ -98,9 +103,13 @@ public final class Agent {
                 Log.info("h2patch is not active in this JVM; nothing to detach");
                 return;
             }
+            // Held-back Jetty resets go out now, through the advice still in place (which drops one whose stream
+            // closed meanwhile); the second call sends any that advice still running held back in between.
+            Lifecycle.stopHelpers();
             boolean reset = installer.uninstall();
             installer = null;
             AgentState.uninstalled();
+            Lifecycle.stopHelpers();
             System.clearProperty("h2patch.fixes");
             System.clearProperty("h2patch.mode");
             System.clearProperty(VERSION_PROPERTY);
@@ -108,6 +117,15 @@ public final class Agent {
                     : "no loaded class was patched") + "; methods running now keep the patched code until they return");
         } catch (Throwable t) {
             Log.error("failed to detach (" + t + ")");
+        }
+    }
+
+    /** A status request: the state into the command's file; a failure is the command's to report (no file). */
+    private static void status(String file) {
+        try {
+            AgentState.statusRequest(file);
+        } catch (Throwable t) {
+            Log.warn("could not answer a status request (" + t + ")");
         }
     }
 

@@ -1,14 +1,21 @@
 package dev.h2patch;
 
 import dev.h2patch.bootstrap.Counters;
-import java.lang.management.ManagementFactory;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
 import javax.management.ObjectName;
 import javax.management.StandardMBean;
 
@@ -29,9 +36,6 @@ final class AgentState {
     private static volatile Installation current;
     private static Installation registered;
 
-    /** After -javaagent, how long the MBean registration waits for the application to start. */
-    static final long PREMAIN_MBEAN_DELAY_MS = 10000;
-
     private AgentState() {
     }
 
@@ -45,73 +49,128 @@ final class AgentState {
     }
 
     /**
-     * Called once the transformer is installed: takes the counter baseline and registers the MBean on a daemon
-     * thread, off the path that activates the fixes. After {@code -javaagent} the registration waits
-     * {@value #PREMAIN_MBEAN_DELAY_MS} ms: creating the platform MBean server initializes java.util.logging, and doing
-     * that before the application's main method has set its own log manager breaks servers that use one (WildFly,
-     * JBoss). {@code status} does not wait for it: it asks for the registration at once ({@link #registerNow()}).
+     * Called once the transformer is installed: takes the counter baseline and registers the MBean, but only in a
+     * platform MBean server that already exists ({@link #platformServer()}). The agent never creates that server
+     * itself: creating it initializes java.util.logging, which before the application's main method has run breaks
+     * servers that install their own log manager (WildFly, JBoss), and it would stay behind after a detach. When no
+     * server exists yet, the first {@code status} request that finds one registers the MBean
+     * ({@link #statusRequest}).
      */
     static void installed(Options options, String loadedBy) {
-        final Installation installation = new Installation(options, loadedBy, snapshot());
+        Installation installation = new Installation(options, loadedBy, snapshot());
         current = installation;
-        final long delay = "premain".equals(loadedBy) ? PREMAIN_MBEAN_DELAY_MS : 0L;
-        Thread thread = new Thread(new Runnable() {
-            @Override
-            public void run() {
-                try {
-                    if (delay > 0) {
-                        Thread.sleep(delay);
-                    }
-                    register(installation);
-                } catch (InterruptedException ignored) {
-                    // not registered; status registers on demand
-                }
-            }
-        }, "h2patch-mbean");
-        thread.setDaemon(true);
-        thread.start();
+        register(installation);
     }
 
-    /** Registers the MBean of the current installation now, if it is not yet; for {@code status}. */
-    static void registerNow() {
+    /**
+     * A {@code status} request ({@code command=status,file=...}, see {@code StatusCommand}): registers the MBean if
+     * the platform MBean server exists by now, then writes the state to {@code file}, which the command created
+     * (owner-only) and deletes after reading. The file is opened without {@code CREATE} and without following a
+     * link: the agent writes only into the file the command made for it. Nothing is opened or started.
+     */
+    static void statusRequest(String file) throws IOException {
         Installation installation = current;
         if (installation != null) {
             register(installation);
         }
+        Properties state = new Properties();
+        if (installation == null) {
+            state.setProperty("active", "false");
+        } else {
+            state.setProperty("active", "true");
+            state.setProperty("version", installation.getVersion());
+            state.setProperty("mode", installation.getMode());
+            state.setProperty("loadedBy", installation.getLoadedBy());
+            state.setProperty("installedAt", Long.toString(installation.getInstalledAt()));
+            putList(state, "fixes", installation.getFixes());
+            putList(state, "libraries", installation.getActiveLibraries());
+            Map<String, Long> counters = installation.getCounters();
+            state.setProperty("counters.count", Integer.toString(counters.size()));
+            int i = 0;
+            for (Map.Entry<String, Long> counter : counters.entrySet()) {
+                state.setProperty("counters." + i + ".name", counter.getKey());
+                state.setProperty("counters." + i + ".value", Long.toString(counter.getValue()));
+                i++;
+            }
+        }
+        OutputStream out = Files.newOutputStream(Paths.get(file), StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+        try {
+            state.store(out, null);
+        } finally {
+            out.close();
+        }
+    }
+
+    private static void putList(Properties state, String key, String[] items) {
+        state.setProperty(key + ".count", Integer.toString(items.length));
+        for (int i = 0; i < items.length; i++) {
+            state.setProperty(key + "." + i, items[i]);
+        }
+    }
+
+    /**
+     * The platform MBean server if the application (or the JVM's management agent, e.g. with
+     * {@code -Dcom.sun.management.jmxremote}, or jconsole, or {@code jcmd ManagementAgent.start}) has created it,
+     * else null. {@link MBeanServerFactory#findMBeanServer} only lists the servers made so far (the platform server is
+     * made by {@code MBeanServerFactory.createMBeanServer()}); it creates none and loads no logging. Of those, the
+     * platform server is the one with the platform MXBeans.
+     */
+    static MBeanServer platformServer() {
+        try {
+            ObjectName runtime = new ObjectName("java.lang:type=Runtime");
+            for (MBeanServer server : MBeanServerFactory.findMBeanServer(null)) {
+                if (server.isRegistered(runtime)) {
+                    return server;
+                }
+            }
+        } catch (Throwable t) {
+            // A security manager that forbids the look-up: no MBean then.
+        }
+        return null;
     }
 
     private static synchronized void register(Installation installation) {
-        if (current != installation) {
-            return; // detached meanwhile
+        if (current != installation || registered == installation) {
+            return; // detached meanwhile, or done
+        }
+        MBeanServer server = platformServer();
+        if (server == null) {
+            return;
         }
         try {
-            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             ObjectName name = new ObjectName(H2patchMXBean.OBJECT_NAME);
             if (server.isRegistered(name)) {
-                if (registered == installation) {
-                    return;
-                }
                 server.unregisterMBean(name);
             }
             server.registerMBean(new StandardMBean(installation, H2patchMXBean.class, true), name);
             registered = installation;
         } catch (Throwable t) {
             Log.warn("could not register the " + H2patchMXBean.OBJECT_NAME + " MBean (" + t
-                    + "); the fixes work, status cannot show them");
+                    + "); the fixes work, JMX clients cannot see them");
         }
     }
 
-    /** Called on detach: unregisters the MBean and forgets the library lines. */
+    /** Whether the MBean of the current installation is registered (for tests and status). */
+    static synchronized boolean isRegistered() {
+        return registered != null && registered == current;
+    }
+
+    /** Called on detach: unregisters the MBean (never creating an MBean server for it) and forgets the lines. */
     static synchronized void uninstalled() {
+        boolean wasRegistered = registered != null;
         current = null;
         registered = null;
         synchronized (libraries) {
             libraries.clear();
         }
+        if (!wasRegistered) {
+            return;
+        }
         try {
-            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            MBeanServer server = platformServer();
             ObjectName name = new ObjectName(H2patchMXBean.OBJECT_NAME);
-            if (server.isRegistered(name)) {
+            if (server != null && server.isRegistered(name)) {
                 server.unregisterMBean(name);
             }
         } catch (Throwable t) {

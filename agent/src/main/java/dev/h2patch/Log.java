@@ -1,5 +1,7 @@
 package dev.h2patch;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -8,7 +10,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Backed by the bundled slf4j-simple, relocated under {@code dev.h2patch.shaded}, so the application's own slf4j
  * binding and configuration are neither used nor disturbed. slf4j-simple reads its settings from system properties
- * once; the relocation rewrites the property names below too, so they never collide with the application's.
+ * once, when the first logger is created (slf4j-simple 2.0: {@code SimpleLogger.lazyInit} reads the
+ * {@code SimpleLoggerConfiguration} once, and the one logger's level is computed in its constructor); the relocation
+ * rewrites the property names below too, so they never collide with the application's. They are set only around that
+ * first {@code getLogger} and cleared right after it, so no h2patch system property is left in the JVM besides the
+ * documented {@code h2patch.*} state properties (which detach removes).
  */
 final class Log {
 
@@ -18,23 +24,32 @@ final class Log {
     }
 
     /** Sets the level; must run before the first line is logged. */
-    static void init(Options.LogLevel level) {
+    static synchronized void init(Options.LogLevel level) {
         if (logger != null) {
             return;
         }
         String defaultLevel = level == Options.LogLevel.DEBUG ? "debug"
                 : level == Options.LogLevel.INFO ? "info" : "warn";
-        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", defaultLevel);
-        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
-        setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
-        setIfAbsent("org.slf4j.simpleLogger.showLogName", "true");
-        setIfAbsent("org.slf4j.simpleLogger.showDateTime", "false");
-        logger = LoggerFactory.getLogger("h2patch");
+        List<String> set = new ArrayList<String>();
+        try {
+            setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", defaultLevel, set);
+            setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err", set);
+            setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false", set);
+            setIfAbsent("org.slf4j.simpleLogger.showLogName", "true", set);
+            setIfAbsent("org.slf4j.simpleLogger.showDateTime", "false", set);
+            logger = LoggerFactory.getLogger("h2patch");
+        } finally {
+            // Read once above; a property someone else set stays theirs.
+            for (String key : set) {
+                System.clearProperty(key);
+            }
+        }
     }
 
-    private static void setIfAbsent(String key, String value) {
+    private static void setIfAbsent(String key, String value, List<String> set) {
         if (System.getProperty(key) == null) {
             System.setProperty(key, value);
+            set.add(key);
         }
     }
 

@@ -22,7 +22,6 @@ final class AttachApi {
     private final Method attach;
     private final Method getSystemProperties;
     private final Method loadAgent;
-    private final Method startLocalManagementAgent;
     private final Method detach;
 
     private AttachApi(Class<?> vm, Class<?> descriptor) throws NoSuchMethodException {
@@ -32,7 +31,6 @@ final class AttachApi {
         attach = vm.getMethod("attach", String.class);
         getSystemProperties = vm.getMethod("getSystemProperties");
         loadAgent = vm.getMethod("loadAgent", String.class, String.class);
-        startLocalManagementAgent = vm.getMethod("startLocalManagementAgent");
         detach = vm.getMethod("detach");
     }
 
@@ -90,11 +88,6 @@ final class AttachApi {
 
         void loadAgent(String jar, String arguments) throws Exception {
             call(loadAgent, vm, jar, arguments);
-        }
-
-        /** Starts (or finds) the target's local JMX connector and returns its address. */
-        String startLocalManagementAgent() throws Exception {
-            return (String) call(startLocalManagementAgent, vm);
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.h2patch.cli;
 
 import dev.h2patch.Agent;
 import dev.h2patch.CliSupport;
+import dev.h2patch.H2patchMXBean;
 import java.io.PrintStream;
 import java.text.SimpleDateFormat;
 import java.util.ArrayList;
@@ -10,23 +11,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import javax.management.Attribute;
-import javax.management.AttributeList;
-import javax.management.MBeanServerConnection;
-import javax.management.ObjectName;
-import javax.management.openmbean.CompositeData;
-import javax.management.openmbean.TabularData;
-import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
-import javax.management.remote.JMXServiceURL;
 
 /**
- * {@code status <pid>}: what h2patch does in a JVM, read from its MBean {@code h2patch:type=Agent} over the target's
- * local JMX connector (started on demand, as jconsole does for a local JVM).
+ * {@code status <pid>}: what h2patch does in a JVM, as the agent there writes it into a file private to the calling
+ * user ({@link StatusFile}) when asked with {@value Agent#STATUS_COMMAND}PATH. Nothing is opened in the target: no
+ * JMX connector, no port (the JMX way, {@code startLocalManagementAgent()}, left a connector listening for the
+ * target's whole life).
  */
 final class StatusCommand {
-
-    static final String OBJECT_NAME = "h2patch:type=Agent";
 
     static final String HELP = ""
             + "Usage: java -jar h2patch-agent.jar status <pid> [--json]\n"
@@ -34,8 +26,9 @@ final class StatusCommand {
             + "Shows what h2patch does in a running JVM: version, mode, how it was loaded, the fixes enabled, the\n"
             + "library versions each fix is active for (or why it was skipped), and the counters per fix since it\n"
             + "was installed (frames folded, SETTINGS sent early, ...; in mode=report the would-* counters).\n"
-            + "It reads the MBean h2patch:type=Agent through the JVM's local JMX connector, which it starts if\n"
-            + "needed (local connections only, as jconsole does). Exit 9 if h2patch is not active there.\n"
+            + "The agent there writes its state into a file only you can read (in a private directory of the\n"
+            + "JVM's temporary directory), which this command reads and deletes; nothing is opened in the JVM\n"
+            + "(no JMX connector, no port). Exit 9 if h2patch is not active there.\n"
             + "\n"
             + "  --json   one JSON object instead of the text\n";
 
@@ -67,82 +60,88 @@ final class StatusCommand {
         return ExitCode.OK;
     }
 
-    /** The status of h2patch in {@code target}, as the JSON output shows it. */
+    /**
+     * The status of h2patch in {@code target}, as the JSON output shows it. The agent already in the target is loaded
+     * once more with {@value Agent#STATUS_COMMAND}PATH and writes its state into PATH ({@link StatusFile}); nothing is
+     * started or opened in the target (no JMX connector, no port).
+     */
     static Map<String, Object> read(AttachApi api, Target target) throws CliException {
         AttachApi.Vm vm = target.attach(api);
         try {
             Properties properties = AttachCommand.properties(vm, target);
-            if (properties.getProperty("h2patch.version") == null) {
+            String active = properties.getProperty("h2patch.version");
+            if (active == null) {
                 throw new CliException(ExitCode.NOT_LOADED, "h2patch is not active in " + target.pid
                         + " (no h2patch.version system property); load it with: attach " + target.pid);
             }
-            String address;
+            Properties state;
+            StatusFile file = StatusFile.create(target, properties);
             try {
-                address = vm.startLocalManagementAgent();
-            } catch (Exception e) {
-                throw new CliException(ExitCode.FAILED, "could not start the local JMX connector of " + target.pid
-                        + ": " + e, e);
-            }
-            JMXConnector connector = null;
-            try {
-                connector = JMXConnectorFactory.connect(new JMXServiceURL(address));
-                MBeanServerConnection server = connector.getMBeanServerConnection();
-                ObjectName name = new ObjectName(OBJECT_NAME);
-                if (!server.isRegistered(name)) {
-                    // Not registered yet (after -javaagent it waits for the application to start): ask for it now.
-                    AttachCommand.load(vm, target, AttachCommand.agentJar(), Agent.MBEAN_COMMAND);
-                }
-                if (!server.isRegistered(name)) {
-                    throw new CliException(ExitCode.NOT_LOADED, "h2patch " + properties.getProperty("h2patch.version")
-                            + " is active in " + target.pid + " but has no " + OBJECT_NAME + " MBean (its stderr"
-                            + " says why)");
-                }
-                AttributeList attributes = server.getAttributes(name, new String[] {
-                    "Version", "Mode", "LoadedBy", "InstalledAt", "Fixes", "ActiveLibraries", "Counters"});
-                Map<String, Object> values = new LinkedHashMap<String, Object>();
-                for (Attribute attribute : attributes.asList()) {
-                    values.put(attribute.getName(), attribute.getValue());
-                }
-                Map<String, Object> status = new LinkedHashMap<String, Object>();
-                status.put("pid", Long.parseLong(target.pid));
-                status.put("version", values.get("Version"));
-                status.put("mode", values.get("Mode"));
-                status.put("loadedBy", values.get("LoadedBy"));
-                Object installedAt = values.get("InstalledAt");
-                status.put("installedAt", installedAt instanceof Long
-                        ? new SimpleDateFormat("yyyy-MM-dd'T'HH:mm:ssXXX").format(new Date((Long) installedAt)) : null);
-                status.put("fixes", values.get("Fixes"));
-                status.put("libraries", values.get("ActiveLibraries"));
-                status.put("counters", group(values.get("Counters")));
-                return status;
-            } catch (CliException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new CliException(ExitCode.FAILED, "could not read " + OBJECT_NAME + " from " + target.pid
-                        + ": " + e, e);
-            } finally {
-                if (connector != null) {
-                    try {
-                        connector.close();
-                    } catch (Exception ignored) {
-                        // closed either way
+                try {
+                    AttachCommand.load(vm, target, AttachCommand.agentJar(), Agent.STATUS_COMMAND + file.targetPath);
+                } catch (CliException e) {
+                    if (e.exitCode != ExitCode.DYNAMIC_AGENTS_DISABLED) {
+                        throw e;
                     }
+                    throw new CliException(e.exitCode, "the JVM " + target.pid + " refuses agents loaded at run time"
+                            + " (-XX:-EnableDynamicAgentLoading), and status asks h2patch there by loading the jar"
+                            + " once more: it cannot be asked. h2patch " + active + " is active there; its MBean "
+                            + H2patchMXBean.OBJECT_NAME + " is visible to the application's own JMX clients if the"
+                            + " JVM's MBean server existed when h2patch started", e);
                 }
+                state = file.read();
+            } finally {
+                file.delete();
             }
+            if (state.isEmpty()) {
+                throw new CliException(ExitCode.FAILED, "h2patch " + active + " is active in " + target.pid
+                        + " but did not answer the status request"
+                        + (active.equals(Agent.version()) ? " (its stderr says why)"
+                        : " (version " + active + " may not support it: run status with that version's jar)"));
+            }
+            if (!"true".equals(state.getProperty("active"))) {
+                throw new CliException(ExitCode.NOT_LOADED, "h2patch is not active in " + target.pid
+                        + "; load it with: attach " + target.pid);
+            }
+            Map<String, Object> status = new LinkedHashMap<String, Object>();
+            status.put("pid", Long.parseLong(target.pid));
+            status.put("version", state.getProperty("version"));
+            status.put("mode", state.getProperty("mode"));
+            status.put("loadedBy", state.getProperty("loadedBy"));
+            String installedAt = state.getProperty("installedAt");
+            status.put("installedAt", installedAt == null ? null
+                    : new SimpleDateFormat("yyyy-MM-dd'T'HH:mm:ssXXX").format(new Date(Long.parseLong(installedAt))));
+            status.put("fixes", list(state, "fixes"));
+            status.put("libraries", list(state, "libraries"));
+            Map<String, Long> counters = new LinkedHashMap<String, Long>();
+            int count = Integer.parseInt(state.getProperty("counters.count", "0"));
+            for (int i = 0; i < count; i++) {
+                counters.put(state.getProperty("counters." + i + ".name"),
+                        Long.parseLong(state.getProperty("counters." + i + ".value")));
+            }
+            status.put("counters", group(counters));
+            return status;
+        } catch (CliException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new CliException(ExitCode.FAILED, "could not read the status of h2patch in " + target.pid + ": " + e,
+                    e);
         } finally {
             vm.close();
         }
     }
 
-    /** {@code fix.counter -> n} as {@code fix -> {counter -> n}}, fixes in their documented order. */
-    static Map<String, Map<String, Long>> group(Object counters) {
-        Map<String, Long> flat = new LinkedHashMap<String, Long>();
-        if (counters instanceof TabularData) {
-            for (Object row : ((TabularData) counters).values()) {
-                CompositeData data = (CompositeData) row;
-                flat.put(String.valueOf(data.get("key")), ((Number) data.get("value")).longValue());
-            }
+    private static String[] list(Properties state, String key) {
+        String[] items = new String[Integer.parseInt(state.getProperty(key + ".count", "0"))];
+        for (int i = 0; i < items.length; i++) {
+            items[i] = state.getProperty(key + "." + i);
         }
+        return items;
+    }
+
+    /** {@code fix.counter -> n} as {@code fix -> {counter -> n}}, fixes in their documented order. */
+    static Map<String, Map<String, Long>> group(Map<String, Long> counters) {
+        Map<String, Long> flat = counters == null ? new LinkedHashMap<String, Long>() : counters;
         Map<String, Map<String, Long>> grouped = new LinkedHashMap<String, Map<String, Long>>();
         List<String> order = new ArrayList<String>(CliSupport.fixNames());
         for (String name : flat.keySet()) {

@@ -109,10 +109,9 @@ public final class ConnectionDrain {
         long timeoutMillis = unit.toMillis(timeout);
         long bound = timeoutMillis > 0 ? timeoutMillis : H2patchRuntime.shutdownDrainMillis;
         Drain drain = new Drain(group, open, quietPeriod, timeout, unit, bound);
-        Thread thread = new Thread(drain, "h2patch-drain");
-        thread.setDaemon(true);
-        thread.setContextClassLoader(null);
-        thread.start();
+        // Its own thread, free of the caller's context (AgentThreads); it ends when the drain does, at the latest at
+        // the bound, detach or not: the application's shutdown call depends on it.
+        AgentThreads.newThread(drain, "h2patch-drain").start();
         return true;
     }
 

@@ -278,4 +278,33 @@ public final class DeferredResets {
             }
         }
     }
+
+    /**
+     * On detach: every reset still held back is sent now, each on its connection's event loop (its timer cancelled,
+     * the deferral run at once, RST_STREAM(NO_ERROR) as at its time bound), so nothing of proxy-safe-reset is left
+     * pending in the JVM. Never blocks: the caller (the attach listener) only queues the tasks. A loop that refuses
+     * the task is shutting down and closes the connection itself.
+     */
+    public static void stop() {
+        java.util.List<Deferral> pending = new java.util.ArrayList<Deferral>();
+        synchronized (BY_CONNECTION) {
+            for (Map<Integer, Deferral> streams : BY_CONNECTION.values()) {
+                pending.addAll(streams.values());
+            }
+        }
+        for (Deferral deferral : pending) {
+            Future<?> timer;
+            synchronized (BY_CONNECTION) {
+                timer = deferral.timer;
+            }
+            try {
+                if (timer != null) {
+                    timer.cancel(false);
+                }
+                deferral.loop.execute(deferral);
+            } catch (Throwable refused) {
+                // A loop shutting down: the connection is closed with it.
+            }
+        }
+    }
 }

@@ -1,7 +1,11 @@
 package dev.h2patch.bootstrap;
 
 import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -23,6 +27,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Timers run on one daemon thread of this class, not on a Jetty scheduler (Jetty 10+ has no public accessor for
  * the session's scheduler): it only calls {@code reset}, which is thread-safe in every Jetty line and never blocks.
+ * The thread is made by {@link AgentThreads} (no context class loader, nothing inherited from the request thread that
+ * started it), exists only while a deferral is pending (it ends {@link #TIMER_KEEP_ALIVE_MS} ms after the last one),
+ * and {@link #stop} (on detach) sends every held-back reset at once and ends it.
  * A {@link Deferral} holds its stream strongly only while its timer is pending (at most the time bound); the
  * per-connection counts are keyed weakly by the session. State changes of one deferral happen once, under its lock.
  */
@@ -50,7 +57,13 @@ public final class JettyDeferredResets {
     /** Deferrals not yet ended or fired, over all connections. */
     private static volatile int count;
 
+    /** How long the timer thread waits idle for a new deferral before it ends. */
+    static final long TIMER_KEEP_ALIVE_MS = 5000;
+
     private static ScheduledThreadPoolExecutor timers;
+
+    /** Deferrals reserved and not yet ended or fired (guarded by {@link #PER_SESSION}), for {@link #stop}. */
+    private static final Set<Deferral> PENDING = new HashSet<Deferral>();
 
     private static final ClassValue<Method> RESET_METHOD = new ClassValue<Method>() {
         @Override
@@ -93,7 +106,9 @@ public final class JettyDeferredResets {
             }
             slots[0]++;
             count++;
-            return new Deferral(slots, stream, resetFrame, callback);
+            Deferral deferral = new Deferral(slots, stream, resetFrame, callback);
+            PENDING.add(deferral);
+            return deferral;
         }
     }
 
@@ -163,15 +178,43 @@ public final class JettyDeferredResets {
             ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, new ThreadFactory() {
                 @Override
                 public Thread newThread(Runnable task) {
-                    Thread thread = new Thread(task, "h2patch-jetty-reset-timer");
-                    thread.setDaemon(true);
-                    return thread;
+                    return AgentThreads.newThread(task, "h2patch-jetty-reset-timer");
                 }
             });
             executor.setRemoveOnCancelPolicy(true);
+            executor.setKeepAliveTime(TIMER_KEEP_ALIVE_MS, TimeUnit.MILLISECONDS);
+            executor.allowCoreThreadTimeOut(true);
             timers = executor;
         }
         return timers;
+    }
+
+    /**
+     * On detach: every reset still held back is sent now ({@code RST_STREAM(NO_ERROR)}, as at its time bound) and the
+     * timer thread ends, so nothing of proxy-safe-reset is left pending in the JVM. A deferral made after this by
+     * advice that was still running gets a new timer (whose thread again ends once idle).
+     */
+    public static void stop() {
+        List<Deferral> pending;
+        synchronized (PER_SESSION) {
+            pending = new ArrayList<Deferral>(PENDING);
+        }
+        for (Deferral deferral : pending) {
+            deferral.run();
+        }
+        ScheduledThreadPoolExecutor executor;
+        synchronized (JettyDeferredResets.class) {
+            executor = timers;
+            timers = null;
+        }
+        if (executor != null) {
+            executor.shutdownNow();
+        }
+    }
+
+    /** Whether the timer thread's executor exists (tests). */
+    static synchronized boolean hasTimers() {
+        return timers != null;
     }
 
     /** One held-back reset. Its timer sends it at the time bound unless it ended or fired before. */
@@ -209,6 +252,7 @@ public final class JettyDeferredResets {
             synchronized (PER_SESSION) {
                 slots[0]--;
                 count--;
+                PENDING.remove(this);
             }
             if (pending != null && newState != FIRING_TIMEOUT) {
                 pending.cancel(false);

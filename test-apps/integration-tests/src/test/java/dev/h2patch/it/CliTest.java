@@ -105,7 +105,7 @@ class CliTest {
         try (ChildJvm child = ChildJvm.app("netty-server").agent().start()) {
             String pid = Long.toString(child.pid());
             assertEquals(Status.Code.NOT_FOUND, GrpcCalls.unary(child.port(), FAIL).code(), "fixed from the start");
-            // Right after start: the MBean registration still waits for the application; status asks for it.
+            // Right after start, with no MBean server in the JVM: status asks the agent itself.
             Cli.Result status = Cli.run("status", pid, "--json");
             assertEquals(0, status.exit(), status + "\n" + child.describeOutput());
             assertTrue(status.out().contains("\"loadedBy\":\"premain\""), status.toString());
