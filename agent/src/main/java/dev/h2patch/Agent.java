@@ -137,6 +137,7 @@ public final class Agent {
             H2patchRuntime.resetDeferMillis = options.resetDeferMillis();
             H2patchRuntime.resetDeferBytes = options.resetDeferBytes();
             H2patchRuntime.shutdownDrainMillis = options.shutdownDrainMillis();
+            H2patchRuntime.idleDeferMaxMillis = options.idleDeferMaxMillis();
         }
     }
 }
