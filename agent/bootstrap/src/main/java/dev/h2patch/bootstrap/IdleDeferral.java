@@ -49,15 +49,17 @@ public final class IdleDeferral {
             decision = decide(RECORDS, handler, periodMillis, activeStreams, progress,
                     H2patchRuntime.idleDeferMaxMillis);
         }
+        if (H2patchRuntime.reportOnly) {
+            if (decision == HOLD) {
+                Counters.increment(Counters.CONNECTION_STATE_WOULD_CHANGE);
+            }
+            return false;
+        }
         if (decision == CAPPED) {
             Counters.increment(Counters.CONNECTION_STATE_IDLE_CAPPED);
             return false;
         }
         if (decision != HOLD) {
-            return false;
-        }
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.CONNECTION_STATE_WOULD_CHANGE);
             return false;
         }
         Counters.increment(Counters.CONNECTION_STATE_IDLE_DEFERRED);

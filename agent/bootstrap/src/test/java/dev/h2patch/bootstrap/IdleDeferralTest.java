@@ -6,6 +6,7 @@ import static dev.h2patch.bootstrap.IdleDeferral.DELIVER_NO_STREAM;
 import static dev.h2patch.bootstrap.IdleDeferral.HOLD;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -101,6 +102,24 @@ class IdleDeferralTest {
         assertEquals(HOLD, decide(1, progress));
         progress[1] = 3;
         assertEquals(HOLD, decide(1, progress), "a changed array is progress even if the caller reuses it");
+    }
+
+    @Test
+    void fixModeCountsWhatItHeldBackAndWhatTheCapDelivered() {
+        long cap = H2patchRuntime.idleDeferMaxMillis;
+        H2patchRuntime.idleDeferMaxMillis = 1500;
+        try {
+            Object key = new Object();
+            long deferred = Counters.get(Counters.CONNECTION_STATE_IDLE_DEFERRED);
+            long capped = Counters.get(Counters.CONNECTION_STATE_IDLE_CAPPED);
+            assertTrue(IdleDeferral.holdBack(key, PERIOD, 1, new long[] {1}));
+            assertFalse(IdleDeferral.holdBack(key, PERIOD, 1, new long[] {2}), "2000 ms > 1500 ms");
+            assertFalse(IdleDeferral.holdBack(key, PERIOD, 1, new long[] {2}), "no progress");
+            assertEquals(deferred + 1, Counters.get(Counters.CONNECTION_STATE_IDLE_DEFERRED));
+            assertEquals(capped + 1, Counters.get(Counters.CONNECTION_STATE_IDLE_CAPPED));
+        } finally {
+            H2patchRuntime.idleDeferMaxMillis = cap;
+        }
     }
 
     @Test

@@ -328,6 +328,10 @@ class ConnectionStateTest {
             assertTrue(closedAfter >= CAP_MS, "the first event was held back (closed after " + closedAfter
                     + " ms)\n" + r.describe() + child.describeOutput());
             assertTrue(!endedWithDone(r, id), "the 5 s stream was cut\n" + r.describe());
+            // The counters say what happened: the first event held back, the second delivered because of the cap.
+            Cli.Result status = Cli.run("status", Long.toString(child.pid()), "--json");
+            assertEquals(1, status.counter("connection-state", "idle-deferred"), status + child.describeOutput());
+            assertEquals(1, status.counter("connection-state", "idle-capped"), status + child.describeOutput());
             assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
         }
     }
