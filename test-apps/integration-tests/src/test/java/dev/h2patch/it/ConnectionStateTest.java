@@ -250,6 +250,29 @@ class ConnectionStateTest {
     }
 
     /**
+     * The control of issue 13 case 1: with no stream open the agent does not touch the event, so the connection is
+     * closed at the first one (about 1 s), not one period later. (A guard: the agent of 00d729f behaves the same.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("apps")
+    void withAgentAConnectionWithNoStreamIsClosedAtTheFirstEvent(String app) throws Exception {
+        try (ChildJvm child = warm(ChildJvm.app(app).agent().appArg("--reader-idle-ms", String.valueOf(IDLE_MS))
+                .start());
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            r.sendPreface();
+            long sent = System.nanoTime();
+            r.awaitServerSettings(Duration.ofSeconds(5));
+            awaitClose(r, sent + TimeUnit.MILLISECONDS.toNanos(2 * IDLE_MS + 2000));
+            long closedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
+            System.err.println(app + " with agent: connection with no stream closed=" + r.peerClosed() + " after "
+                    + closedAfter + " ms");
+            assertTrue(r.peerClosed(), "closed\n" + r.describe() + child.describeOutput());
+            assertTrue(closedAfter < 2 * IDLE_MS - 100, "closed at the first event, not one period later: after "
+                    + closedAfter + " ms\n" + r.describe());
+        }
+    }
+
+    /**
      * Issue 13 case 2: a keepalive — {@code IdleStateHandler(0, 500 ms, 0)} sending an HTTP/2 PING on WRITER_IDLE —
      * keeps sending PINGs while a stream is open and quiet (the silent POST). The agent of 00d729f held WRITER_IDLE
      * back too: 0 PINGs.
