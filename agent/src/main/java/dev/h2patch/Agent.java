@@ -157,6 +157,7 @@ public final class Agent {
             H2patchRuntime.resetDeferBytes = options.resetDeferBytes();
             H2patchRuntime.shutdownDrainMillis = options.shutdownDrainMillis();
             H2patchRuntime.earlySettingsSniffers = options.earlySettingsSniffers();
+            H2patchRuntime.idleDeferMaxMillis = options.idleDeferMaxMillis();
         }
     }
 }

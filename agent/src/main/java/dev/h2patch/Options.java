@@ -46,6 +46,7 @@ public final class Options {
     static final String KEY_RESET_DEFER_BYTES = "reset-defer-bytes";
     static final String KEY_SHUTDOWN_DRAIN_MS = "shutdown-drain-ms";
     static final String KEY_EARLY_SETTINGS_SNIFFERS = "early-settings-sniffers";
+    static final String KEY_IDLE_DEFER_MAX_MS = "idle-defer-max-ms";
 
     /** proxy-safe-reset: default and largest time bound, in milliseconds. */
     static final long DEFAULT_RESET_DEFER_MS = 2000;
@@ -56,10 +57,14 @@ public final class Options {
     /** connection-state: default and largest drain bound when the application's shutdown timeout is 0. */
     static final long DEFAULT_SHUTDOWN_DRAIN_MS = 30000;
     static final long MAX_SHUTDOWN_DRAIN_MS = 3600000;
+    /** connection-state: default and largest total time one connection's idle events may be held back. */
+    static final long DEFAULT_IDLE_DEFER_MAX_MS = 300000;
+    static final long MAX_IDLE_DEFER_MAX_MS = 86400000;
 
     /** Every key the agent understands, in the order the docs list them. */
     public static final List<String> KEYS = Collections.unmodifiableList(Arrays.asList(KEY_FIXES, KEY_MODE, KEY_LOG,
-            KEY_RESET_DEFER_MS, KEY_RESET_DEFER_BYTES, KEY_SHUTDOWN_DRAIN_MS, KEY_EARLY_SETTINGS_SNIFFERS));
+            KEY_RESET_DEFER_MS, KEY_RESET_DEFER_BYTES, KEY_SHUTDOWN_DRAIN_MS, KEY_EARLY_SETTINGS_SNIFFERS,
+            KEY_IDLE_DEFER_MAX_MS));
 
     /** System properties under {@code h2patch.} that the agent itself sets to show its state, not options. */
     static final Set<String> STATE_PROPERTIES = Collections.singleton("version");
@@ -72,9 +77,10 @@ public final class Options {
     private final long resetDeferBytes;
     private final long shutdownDrainMillis;
     private boolean earlySettingsSniffers = true;
+    private final long idleDeferMaxMillis;
 
     private Options(Set<String> fixes, Mode mode, LogLevel log, List<String> warnings, long resetDeferMillis,
-                    long resetDeferBytes, long shutdownDrainMillis) {
+                    long resetDeferBytes, long shutdownDrainMillis, long idleDeferMaxMillis) {
         this.fixes = fixes;
         this.mode = mode;
         this.log = log;
@@ -82,13 +88,14 @@ public final class Options {
         this.resetDeferMillis = resetDeferMillis;
         this.resetDeferBytes = resetDeferBytes;
         this.shutdownDrainMillis = shutdownDrainMillis;
+        this.idleDeferMaxMillis = idleDeferMaxMillis;
     }
 
     /** The defaults: every fix, fix mode, info logging. */
     public static Options defaults() {
         return new Options(new LinkedHashSet<String>(Fixes.NAMES), Mode.FIX, LogLevel.INFO,
                 Collections.<String>emptyList(), DEFAULT_RESET_DEFER_MS, DEFAULT_RESET_DEFER_BYTES,
-                DEFAULT_SHUTDOWN_DRAIN_MS);
+                DEFAULT_SHUTDOWN_DRAIN_MS, DEFAULT_IDLE_DEFER_MAX_MS);
     }
 
     /** Reads the options from this JVM: agent arguments, then system properties, then the environment. */
@@ -116,8 +123,11 @@ public final class Options {
                 ? parseLong(settings.get(KEY_RESET_DEFER_BYTES), 1, MAX_RESET_DEFER_BYTES) : defaults.resetDeferBytes;
         long shutdownDrainMillis = settings.containsKey(KEY_SHUTDOWN_DRAIN_MS)
                 ? parseLong(settings.get(KEY_SHUTDOWN_DRAIN_MS), 1, MAX_SHUTDOWN_DRAIN_MS) : defaults.shutdownDrainMillis;
+        long idleDeferMaxMillis = settings.containsKey(KEY_IDLE_DEFER_MAX_MS)
+                ? parseLong(settings.get(KEY_IDLE_DEFER_MAX_MS), 1, MAX_IDLE_DEFER_MAX_MS) : defaults.idleDeferMaxMillis;
         Options options = new Options(Collections.unmodifiableSet(fixes), mode, log,
-                Collections.unmodifiableList(warnings), resetDeferMillis, resetDeferBytes, shutdownDrainMillis);
+                Collections.unmodifiableList(warnings), resetDeferMillis, resetDeferBytes, shutdownDrainMillis,
+                idleDeferMaxMillis);
         if (settings.containsKey(KEY_EARLY_SETTINGS_SNIFFERS)) {
             options.earlySettingsSniffers = parseOnOff(settings.get(KEY_EARLY_SETTINGS_SNIFFERS));
         }
@@ -169,6 +179,14 @@ public final class Options {
      */
     public boolean earlySettingsSniffers() {
         return earlySettingsSniffers;
+    }
+
+    /**
+     * connection-state: the most that the idle events (or read timeouts) of one connection's idle handler, or the idle
+     * timeouts of one closing Jetty session, are held back in total.
+     */
+    public long idleDeferMaxMillis() {
+        return idleDeferMaxMillis;
     }
 
     /** The options in agent-argument form, as the banner and the system properties show them. */

@@ -110,6 +110,22 @@ class OptionsTest {
     }
 
     @Test
+    void idleDeferCapHasADefaultAndMustBeAPositiveIntegerInRange() throws Exception {
+        assertEquals(300000, Options.parse(null, NO_PROPERTIES, NO_ENVIRONMENT).idleDeferMaxMillis());
+        Map<String, String> environment = new HashMap<>();
+        environment.put("H2PATCH_IDLE_DEFER_MAX_MS", "5000");
+        assertEquals(5000, Options.parse(null, NO_PROPERTIES, environment).idleDeferMaxMillis());
+        assertEquals(1500, Options.parse("idle-defer-max-ms=1500", NO_PROPERTIES, environment)
+                .idleDeferMaxMillis(), "agent argument wins");
+        for (String bad : new String[] {"idle-defer-max-ms=0", "idle-defer-max-ms=-1", "idle-defer-max-ms=5m",
+                "idle-defer-max-ms=86400001"}) {
+            Options.InvalidOptionException error = assertThrows(Options.InvalidOptionException.class,
+                    () -> Options.parse(bad, NO_PROPERTIES, NO_ENVIRONMENT), bad);
+            assertTrue(error.getMessage().contains("an integer from 1 to 86400000"), error.getMessage());
+        }
+    }
+
+    @Test
     void allSelectsEveryFix() throws Exception {
         assertEquals(new LinkedHashSet<>(Fixes.NAMES),
                 Options.parse("fixes=all", NO_PROPERTIES, NO_ENVIRONMENT).fixes());

@@ -21,8 +21,9 @@ import java.util.List;
  *       its pipeline (GOAWAY(NO_ERROR), new streams refused, in-flight ones finish), bounded by the caller's
  *       shutdown timeout or {@code shutdown-drain-ms}; then the real shutdown runs with what is left of the
  *       timeout;</li>
- *   <li>{@link IdleStateChannelIdleAdvice} and {@link ReadTimedOutAdvice}: no idle event, no read timeout, while the
- *       connection has active streams.</li>
+ *   <li>{@link IdleStateChannelIdleAdvice}, on {@code IdleStateHandler} and {@code ReadTimeoutHandler}: no reader-idle
+ *       or all-idle event, no read timeout, while the connection is doing work (streams active and HEADERS or DATA
+ *       moving), bounded by {@code idle-defer-max-ms}; writer-idle events untouched.</li>
  * </ul>
  */
 public final class NettyConnectionStateFix extends NettyFix {
@@ -44,6 +45,7 @@ public final class NettyConnectionStateFix extends NettyFix {
                         .advise(IdleStateChannelIdleAdvice.class, "channelIdle",
                                 CONTEXT, "io.netty.handler.timeout.IdleStateEvent"),
                 TypePatch.type("io.netty.handler.timeout.ReadTimeoutHandler")
-                        .advise(ReadTimedOutAdvice.class, "readTimedOut", CONTEXT));
+                        .advise(IdleStateChannelIdleAdvice.class, "channelIdle",
+                                CONTEXT, "io.netty.handler.timeout.IdleStateEvent"));
     }
 }

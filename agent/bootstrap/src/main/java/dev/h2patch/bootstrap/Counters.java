@@ -30,7 +30,11 @@ public final class Counters {
     public static final int PROXY_SAFE_RESET_WOULD_CHANGE = 8;
     /** connection-state: a stream in flight on a connection drained (GOAWAY, then wait) before its loops shut down. */
     public static final int CONNECTION_STATE_STREAMS_SAVED_SHUTDOWN = 9;
-    /** connection-state: an idle event or read timeout held back because the connection had active streams. */
+    /**
+     * connection-state: an idle event or read timeout held back because the connection had active streams (Netty:
+     * and HEADERS or DATA moved within the handler's period, see IdleDeferral; Jetty: a closing session's idle
+     * timeout, see JettyDrain).
+     */
     public static final int CONNECTION_STATE_IDLE_DEFERRED = 10;
     /** connection-state: a drain whose bound passed with connections still open (the real shutdown closed them). */
     public static final int CONNECTION_STATE_DRAIN_TIMEOUT = 11;
@@ -46,6 +50,11 @@ public final class Counters {
     public static final int EARLY_SETTINGS_WOULD_SEND = 16;
     /** early-settings: a client SETTINGS ACK for that empty SETTINGS, kept from Netty's settings accounting. */
     public static final int EARLY_SETTINGS_ACK_ABSORBED = 17;
+    /**
+     * connection-state: an idle event, read timeout or closing session's idle timeout delivered although the connection
+     * was still working, because holding it back would pass {@code idle-defer-max-ms}.
+     */
+    public static final int CONNECTION_STATE_IDLE_CAPPED = 18;
 
     private static final String[] NAMES = {
         "end-stream.folded",
@@ -66,6 +75,7 @@ public final class Counters {
         "early-settings.sent",
         "early-settings.would-send",
         "early-settings.ack-absorbed",
+        "connection-state.idle-capped",
     };
 
     private static final AtomicLongArray VALUES = new AtomicLongArray(NAMES.length);

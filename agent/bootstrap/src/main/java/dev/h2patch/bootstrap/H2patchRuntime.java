@@ -37,6 +37,12 @@ public final class H2patchRuntime {
      */
     public static volatile boolean earlySettingsSniffers = true;
 
+    /**
+     * connection-state: the most, in milliseconds, that the idle events of one connection's idle handler (Netty) or
+     * one closing session's idle timeouts (Jetty) are held back in total (option {@code idle-defer-max-ms}).
+     */
+    public static volatile long idleDeferMaxMillis = 300000;
+
     private H2patchRuntime() {
     }
 }

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeoutException;
  *   <li>{@link #deferIdle}: an idle timeout of a closing {@code HTTP2Session} (GOAWAY sent or received) that still has
  *       streams is held back — Jetty would otherwise reset every stream, quiet or not, {@code shutdownIdleTimeout}
  *       (1 s) after the graceful GOAWAY of a server stop. Bounded per session by {@code shutdown-drain-ms} from the
- *       first deferral; the server's own stop timeout closes the connectors earlier anyway.</li>
+ *       first deferral and by {@code idle-defer-max-ms} in total (the idle periods held back, plus the one that
+ *       would be next, never exceed it); the server's own stop timeout closes the connectors earlier anyway.</li>
  *   <li>{@link #terminateAfterWrite}: once the last stream of a closing session has ended and Jetty has queued its
  *       final GOAWAY, the connection is closed as soon as that frame is written (through the session's own
  *       {@code onIdleTimeout()}, which Jetty would otherwise call one idle period later), instead of lingering.</li>
@@ -32,17 +33,19 @@ import java.util.concurrent.TimeoutException;
  */
 public final class JettyDrain {
 
-    /** Session (weak key) → {nanoTime of the first deferred idle timeout}. */
+    /** Session (weak key) → {nanoTime of the first deferred idle timeout, milliseconds held back so far}. */
     private static final Map<Object, long[]> DEFERRED = new WeakHashMap<Object, long[]>();
 
     private JettyDrain() {
     }
 
     /**
-     * Called when a closing session with {@code streams} active streams hits its idle timeout. Returns true when the
-     * timeout must be ignored (Jetty re-arms it), false to let Jetty fail the streams and close as before.
+     * Called when a closing session with {@code streams} active streams hits its idle timeout, whose period is
+     * {@code periodMillis} (the endpoint's idle timeout: holding it back delays Jetty's next check by that much).
+     * Returns true when the timeout must be ignored (Jetty re-arms it), false to let Jetty fail the streams and close
+     * as before.
      */
-    public static boolean deferIdle(Object session, int streams) {
+    public static boolean deferIdle(Object session, int streams, long periodMillis) {
         if (H2patchRuntime.reportOnly) {
             Counters.increment(Counters.CONNECTION_STATE_WOULD_CHANGE);
             return false;
@@ -50,8 +53,13 @@ public final class JettyDrain {
         long now = System.nanoTime();
         synchronized (DEFERRED) {
             long[] first = DEFERRED.get(session);
+            long period = Math.max(0, periodMillis);
             if (first == null) {
-                DEFERRED.put(session, new long[] {now});
+                if (period > H2patchRuntime.idleDeferMaxMillis) {
+                    Counters.increment(Counters.CONNECTION_STATE_IDLE_CAPPED);
+                    return false;
+                }
+                DEFERRED.put(session, new long[] {now, period});
                 for (int i = 0; i < streams; i++) {
                     Counters.increment(Counters.CONNECTION_STATE_STREAMS_SAVED_SHUTDOWN);
                 }
@@ -59,6 +67,12 @@ public final class JettyDrain {
                 DEFERRED.remove(session);
                 Counters.increment(Counters.CONNECTION_STATE_DRAIN_TIMEOUT);
                 return false;
+            } else if (first[1] + period > H2patchRuntime.idleDeferMaxMillis) {
+                DEFERRED.remove(session);
+                Counters.increment(Counters.CONNECTION_STATE_IDLE_CAPPED);
+                return false;
+            } else {
+                first[1] += period;
             }
         }
         Counters.increment(Counters.CONNECTION_STATE_IDLE_DEFERRED);

@@ -18,16 +18,16 @@ import java.util.List;
  * pieces, on {@code org.eclipse.jetty.http2.HTTP2Session}:
  * <ul>
  *   <li>{@link SessionIdleTimeoutAdvice}: in LOCALLY_CLOSED / REMOTELY_CLOSED with streams, the idle timeout is
- *       ignored (Jetty re-arms it), bounded by {@code shutdown-drain-ms}; the server's stop timeout still closes the
- *       connectors when it passes;</li>
+ *       ignored (Jetty re-arms it), bounded by {@code shutdown-drain-ms} and {@code idle-defer-max-ms}; the server's
+ *       stop timeout still closes the connectors when it passes;</li>
  *   <li>{@link SessionGoAwayAdvice}: the final GOAWAY Jetty sends when the last stream of a closing session ends is
  *       followed by the close of the connection as soon as it is written (Jetty would leave it to the next idle
  *       timeout).</li>
  * </ul>
  *
  * <p>One fix for all lines: the methods and types used ({@code onIdleTimeout()}, {@code getCloseState()},
- * {@code getStreamCount()}, {@code goAway(GoAwayFrame, Callback)}, {@code CloseState}, {@code GoAwayFrame.isGraceful()},
- * {@code Callback.from(Callback, Runnable)}) have the same names and descriptors in 9.4.58, 10.0.26, 11.0.26, 12.0.39
+ * {@code getStreamCount()}, {@code getEndPoint().getIdleTimeout()}, {@code goAway(GoAwayFrame, Callback)},
+ * {@code CloseState}, {@code GoAwayFrame.isGraceful()}, {@code Callback.from(Callback, Runnable)}) have the same names and descriptors in 9.4.58, 10.0.26, 11.0.26, 12.0.39
  * and 12.1.14 (checked with {@code javap}); compiled here against 9.4, the oldest. Installing it once keeps the advice
  * from being inlined twice into the same class. Jetty 9.4's missing graceful GOAWAY is {@link Jetty9GracefulStopFix}.
  */

@@ -15,8 +15,9 @@ import org.eclipse.jetty.http2.HTTP2Session;
  * (1 s), so every stream quiet for one second is reset long before the stop timeout (jetty.md B). Here, when the
  * session is closing and still has streams, the method is skipped and returns false ("not closed"):
  * {@code IdleTimeout.checkIdleTimeout()} re-arms, and the check comes again one idle period later. Once the streams
- * have ended (or {@code shutdown-drain-ms} has passed since the first deferral, or the server's stop timeout closes
- * the connectors) Jetty acts as before.
+ * have ended (or {@code shutdown-drain-ms} has passed since the first deferral, or holding back one more idle period
+ * would take the session's total past {@code idle-defer-max-ms}, or the server's stop timeout closes the connectors)
+ * Jetty acts as before.
  *
  * <p>Not a hot path: once per idle period. A NOT_CLOSED session is left entirely to Jetty (it asks the server listener,
  * which closes only if every stream is idle).
@@ -38,6 +39,6 @@ public final class SessionIdleTimeoutAdvice {
         if (streams == 0) {
             return false;
         }
-        return JettyDrain.deferIdle(self, streams);
+        return JettyDrain.deferIdle(self, streams, session.getEndPoint().getIdleTimeout());
     }
 }

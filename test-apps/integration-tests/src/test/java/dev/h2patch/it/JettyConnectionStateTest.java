@@ -41,11 +41,18 @@ class JettyConnectionStateTest {
     private static final long SLOW_MS = 3000;
     private static final long QUIET_MS = 2500;
     private static final long IDLE_MS = 1000;
+    private static final long CAP_MS = 1500;
+    private static final long LONG_QUIET_MS = 4000;
     private static final long NO_ERROR = 0x0;
     private static final String STOPPED = "admin: server stopped after ";
 
     static Stream<String> apps() {
         return Stream.of("jetty94-server", "jetty10-server", "jetty11-server", "jetty120-server", "jetty121-server");
+    }
+
+    /** The lines whose stop cuts the idle timeout to the 1 s shutdown idle timeout. */
+    static Stream<String> stopIdleCutApps() {
+        return Stream.of("jetty10-server", "jetty11-server", "jetty120-server", "jetty121-server");
     }
 
     static Stream<Arguments> appsAndTriggers() {
@@ -144,6 +151,41 @@ class JettyConnectionStateTest {
             } else {
                 assertTrue(!completed, "without the agent the quiet stream is cut\n" + r.describe());
             }
+        }
+    }
+
+    /**
+     * Issue 13: {@code idle-defer-max-ms} also caps how long a closing session's idle timeouts are held back. Jetty 10
+     * to 12.1 cut the idle timeout to 1 s at stop; with a cap of 1.5 s the first expiry (1 s after the GOAWAY) is held
+     * back and the second (about 2 s after it) is not, so a stream quiet for 4 s is reset then instead of completing.
+     * Without the agent it is reset about 1 s after the GOAWAY. (9.4 does not cut the idle timeout at stop.) The
+     * agent of 00d729f does not know the option and installs nothing.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("stopIdleCutApps")
+    void withAgentIdleDeferMaxCapsTheDrainOfAQuietStream(String app) throws Exception {
+        try (ChildJvm child = ChildJvm.app(app).agent("idle-defer-max-ms=" + CAP_MS).start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            r.sendPreface();
+            r.awaitServerSettings(Duration.ofSeconds(5));
+            int id = r.request(Request.get("/quiet-stream?ms=" + LONG_QUIET_MS));
+            r.readUntil(f -> f.streamId() == id && f.is(Frame.HEADERS), Duration.ofSeconds(2));
+            Thread.sleep(300);
+            trigger(child, "admin");
+            r.awaitStreamEnd(id, Duration.ofMillis(CAP_MS + IDLE_MS + 3000));
+            Frame goaway = r.frames().stream().filter(f -> f.is(Frame.GOAWAY)).findFirst().orElse(null);
+            Frame reset = r.streamFrames(id).stream().filter(f -> f.is(Frame.RST_STREAM)).findFirst().orElse(null);
+            System.err.println(app + " quiet stream, idle-defer-max-ms=" + CAP_MS + "\n" + r.describe());
+            assertTrue(child.stderrLines().stream().anyMatch(l -> l.contains("connection-state: active")),
+                    "the agent accepted the option and is active" + child.describeOutput());
+            assertNotNull(goaway, "graceful GOAWAY at stop\n" + r.describe());
+            assertNotNull(reset, "the 4 s quiet stream is reset once the cap is reached\n" + r.describe()
+                    + child.describeOutput());
+            long afterGoaway = TimeUnit.NANOSECONDS.toMillis(reset.nanos() - goaway.nanos());
+            assertTrue(afterGoaway >= IDLE_MS + IDLE_MS / 2, "the first shutdown idle timeout was held back: reset "
+                    + afterGoaway + " ms after the GOAWAY\n" + r.describe());
+            assertTrue(!endedWithTick(r, id), "cut before its DATA\n" + r.describe());
+            assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
         }
     }
 

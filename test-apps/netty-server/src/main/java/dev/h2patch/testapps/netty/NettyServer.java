@@ -23,10 +23,12 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.timeout.ReadTimeoutHandler;
@@ -51,7 +53,10 @@ import static io.netty.handler.codec.http.HttpVersion.HTTP_1_1;
  *
  * <p>Options for the connection-state fix (seed 003): {@code --idle-timeout-ms N} adds an
  * {@code IdleStateHandler(0, 0, N ms)} and a handler that closes the connection on {@code IdleStateEvent} (the usual
- * pattern); {@code --read-timeout-ms N} adds a {@code ReadTimeoutHandler(N ms)}; {@code --user-shutdown} makes SIGTERM
+ * pattern); {@code --reader-idle-ms N} the same with {@code IdleStateHandler(N ms, 0, 0)} (READER_IDLE, the usual
+ * dead-peer cleanup); {@code --ping-idle-ms N} adds {@code IdleStateHandler(0, N ms, 0)} and a handler that sends an
+ * HTTP/2 PING on each WRITER_IDLE (a keepalive); {@code --read-timeout-ms N} adds a {@code ReadTimeoutHandler(N ms)};
+ * {@code --user-shutdown} makes SIGTERM
  * shut down the way applications do ({@code boss.shutdownGracefully(); workers.shutdownGracefully();} with Netty's
  * defaults, 2 s quiet period and 15 s timeout, then wait for both), instead of the quick shutdown the other tests use.
  * {@code GET /admin/shutdown} answers 200 and then shuts down that same way.
@@ -65,6 +70,8 @@ public final class NettyServer {
         int port = parsePort(args);
         long idleTimeoutMillis = longOption(args, "--idle-timeout-ms");
         long readTimeoutMillis = longOption(args, "--read-timeout-ms");
+        long readerIdleMillis = longOption(args, "--reader-idle-ms");
+        long pingIdleMillis = longOption(args, "--ping-idle-ms");
         boolean userShutdown = java.util.Arrays.asList(args).contains("--user-shutdown");
 
         // NioEventLoopGroup: deprecated in 4.2 (MultiThreadIoEventLoopGroup) but present on 4.1 and 4.2 alike.
@@ -82,6 +89,16 @@ public final class NettyServer {
                             ch.pipeline().addLast(
                                     new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS),
                                     new CloseOnIdle());
+                        }
+                        if (readerIdleMillis > 0) {
+                            ch.pipeline().addLast(
+                                    new IdleStateHandler(readerIdleMillis, 0, 0, TimeUnit.MILLISECONDS),
+                                    new CloseOnIdle());
+                        }
+                        if (pingIdleMillis > 0) {
+                            ch.pipeline().addLast(
+                                    new IdleStateHandler(0, pingIdleMillis, 0, TimeUnit.MILLISECONDS),
+                                    new PingOnWriterIdle());
                         }
                         if (readTimeoutMillis > 0) {
                             ch.pipeline().addLast(new ReadTimeoutHandler(readTimeoutMillis, TimeUnit.MILLISECONDS));
@@ -142,6 +159,24 @@ public final class NettyServer {
             if (evt instanceof IdleStateEvent) {
                 System.err.println("idle: closing " + ctx.channel());
                 ctx.close();
+                return;
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    /**
+     * A keepalive: an HTTP/2 PING on every WRITER_IDLE. Written from the channel (the tail of the pipeline), so it
+     * passes the HTTP/2 codec, which turns the frame into bytes.
+     */
+    static final class PingOnWriterIdle extends ChannelInboundHandlerAdapter {
+        private long sent;
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.WRITER_IDLE) {
+                System.err.println("writer idle: PING " + (++sent) + " on " + ctx.channel());
+                ctx.channel().writeAndFlush(new DefaultHttp2PingFrame(sent));
                 return;
             }
             super.userEventTriggered(ctx, evt);
@@ -261,6 +296,13 @@ public final class NettyServer {
                                 Unpooled.copiedBuffer("tick\n", CharsetUtil.UTF_8)));
                     }, queryMillis(path, 3000), TimeUnit.MILLISECONDS);
                     break;
+                case "/ticking":
+                    // Seed 003: a streaming response that sends a small DATA every 300 ms for ?ms= milliseconds,
+                    // then ends; the client has nothing to send meanwhile.
+                    requestBody.release();
+                    ctx.writeAndFlush(textHeadersOnly());
+                    tick(ctx, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(queryMillis(path, 3000)));
+                    break;
                 case "/admin/shutdown":
                     // Seed 003: shut down the way applications do, once the answer is out.
                     requestBody.release();
@@ -337,6 +379,20 @@ public final class NettyServer {
             ctx.write(resp);
             ctx.write(new DefaultHttpContent(requestBody));
             ctx.writeAndFlush(trailers);
+        }
+
+        private static void tick(ChannelHandlerContext ctx, long endNanos) {
+            ctx.executor().schedule(() -> {
+                if (!ctx.channel().isActive()) {
+                    return;
+                }
+                if (System.nanoTime() - endNanos >= 0) {
+                    ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.copiedBuffer("done\n", CharsetUtil.UTF_8)));
+                    return;
+                }
+                ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer("tick\n", CharsetUtil.UTF_8)));
+                tick(ctx, endNanos);
+            }, 300, TimeUnit.MILLISECONDS);
         }
 
         private static long queryMillis(String path, long defaultMillis) {
