@@ -46,6 +46,14 @@ public final class Counters {
     public static final int EARLY_SETTINGS_WOULD_SEND = 16;
     /** early-settings: a client SETTINGS ACK for that empty SETTINGS, kept from Netty's settings accounting. */
     public static final int EARLY_SETTINGS_ACK_ABSORBED = 17;
+    /** end-stream: a throwable caught in its advice (the fix did nothing on that call); see {@link AdviceFailures}. */
+    public static final int END_STREAM_FAILED = 18;
+    /** connection-state: a throwable caught in its advice; see {@link AdviceFailures}. */
+    public static final int CONNECTION_STATE_FAILED = 19;
+    /** early-settings: a throwable caught in its advice; see {@link AdviceFailures}. */
+    public static final int EARLY_SETTINGS_FAILED = 20;
+    /** proxy-safe-reset: a throwable caught in its advice; see {@link AdviceFailures}. */
+    public static final int PROXY_SAFE_RESET_FAILED = 21;
 
     private static final String[] NAMES = {
         "end-stream.folded",
@@ -66,6 +74,10 @@ public final class Counters {
         "early-settings.sent",
         "early-settings.would-send",
         "early-settings.ack-absorbed",
+        "end-stream.failed",
+        "connection-state.failed",
+        "early-settings.failed",
+        "proxy-safe-reset.failed",
     };
 
     private static final AtomicLongArray VALUES = new AtomicLongArray(NAMES.length);
