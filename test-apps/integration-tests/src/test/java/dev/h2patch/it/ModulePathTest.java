@@ -1,0 +1,193 @@
+package dev.h2patch.it;
+
+import static dev.h2patch.it.ConnectionStateScenario.awaitClose;
+import static dev.h2patch.it.ConnectionStateScenario.countOk;
+import static dev.h2patch.it.ConnectionStateScenario.endedWithTick;
+import static dev.h2patch.it.ConnectionStateScenario.startSlowStreams;
+import static dev.h2patch.it.ConnectionStateScenario.trigger;
+import static dev.h2patch.it.Wire.FAIL_PATH;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The fixes on the module path (issue 13, part 3): Netty 4.2 ships real module-info files, and an app run as a named
+ * module ({@code java -p mods -m app/Main}) makes Netty's jars named modules that read only what they require. Advice
+ * inlined into {@code io.netty.transport} or {@code io.netty.handler} names {@code io.netty.codec.http2} types, which
+ * those modules do not read: before the agent added the read edges, every call of that advice failed with
+ * {@code IllegalAccessError}, silently, while the log said "active".
+ *
+ * <p>The app is {@code netty42-module-server}: the netty-server and netty-sniffer-server sources as one named module,
+ * with Netty 4.2's jars on the module path. Each fix is checked on the wire, and no advice failure may be reported.
+ */
+@Timeout(120)
+class ModulePathTest {
+    static final String NETTY_APP = "netty42-module-server";
+    static final String NETTY_MODULE = "dev.h2patch.testapps.netty42";
+    static final String NETTY_SERVER = "dev.h2patch.testapps.netty.NettyServer";
+    static final String NETTY_SNIFFER = "dev.h2patch.testapps.sniffer.SnifferServer";
+    /** What {@code AdviceFailures} prints, once per fix and class loader, when an advice threw. */
+    static final String FAILURE_LINE = "failed and the fix did nothing on that call";
+
+    private static final long IDLE_MS = 1000;
+    private static final long QUIET_MS = 2500;
+
+    static ChildJvm.Builder netty(String main) {
+        return ChildJvm.module(NETTY_APP, NETTY_MODULE, main);
+    }
+
+    // ------------------------------------------------------------------------------------------------ Netty 4.2
+
+    @Test
+    void nettyEndStream() throws Exception {
+        try (ChildJvm child = netty(NETTY_SERVER).agent().start()) {
+            Exchange x = FrameRecorder.exchange(child.port(), Request.grpc(FAIL_PATH));
+            Wire.assertFixed(x, child);
+            assertNoAdviceFailure(child);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"--idle-timeout-ms", "--read-timeout-ms"})
+    void nettyConnectionStateIdle(String idleOption) throws Exception {
+        // The handler is in io.netty.handler; the advice asks io.netty.codec.http2's Http2ConnectionHandler.
+        try (ChildJvm child = netty(NETTY_SERVER).agent().appArg(idleOption, String.valueOf(IDLE_MS)).start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            r.sendPreface();
+            int id = r.request(Request.get("/quiet-stream?ms=" + QUIET_MS));
+            r.awaitStreamEnd(id, Duration.ofMillis(QUIET_MS + 2000));
+            assertTrue(endedWithTick(r, id), "the quiet stream completes on the module path\n" + r.describe()
+                    + child.describeOutput());
+            awaitClose(r, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3 * IDLE_MS + 1000));
+            assertTrue(r.peerClosed(), "the then idle connection is closed\n" + r.describe());
+            assertNoAdviceFailure(child);
+        }
+    }
+
+    @Test
+    void nettyConnectionStateShutdown() throws Exception {
+        try (ChildJvm child = netty(NETTY_SERVER).agent().appArg("--user-shutdown").start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            List<Integer> ids = startSlowStreams(r, 3, 2000);
+            Thread.sleep(500);
+            trigger(child, "admin");
+            List<Frame> frames = r.readUntil(f -> f.is(Frame.GOAWAY), Duration.ofMillis(2000));
+            assertTrue(frames.stream().anyMatch(f -> f.is(Frame.GOAWAY) && f.errorCode() == 0),
+                    "GOAWAY(NO_ERROR) on shutdown\n" + r.describe() + child.describeOutput());
+            awaitClose(r, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2000 + 3000));
+            assertEquals(3, countOk(r, ids), "the in-flight streams complete\n" + r.describe()
+                    + child.describeOutput());
+            assertNoAdviceFailure(child);
+        }
+    }
+
+    @Test
+    void nettyEarlySettingsThroughASniffer() throws Exception {
+        // The advice is in io.netty.transport (the pipeline's head) and looks for io.netty.codec.http2's handler.
+        try (ChildJvm child = netty(NETTY_SNIFFER).agent().start()) {
+            EarlySettingsTest.settingsAfterPreface(child.port(), EarlySettingsTest.SILENCE); // warm-up
+            long nanos = EarlySettingsTest.settingsAfterPreface(child.port(), EarlySettingsTest.SILENCE);
+            EarlySettingsTest.report(NETTY_APP + " sniffer", "agent", "preface", nanos);
+            assertTrue(nanos >= 0 && nanos <= EarlySettingsTest.BUDGET.toNanos(), "SETTINGS within "
+                    + EarlySettingsTest.BUDGET.toMillis() + " ms of the client preface on the module path, got "
+                    + EarlySettingsTest.describe(nanos) + "\n" + child.describeOutput());
+            assertNoAdviceFailure(child);
+        }
+    }
+
+    @Test
+    void nettySnifferWithoutAgentStaysSilent() throws Exception {
+        try (ChildJvm child = netty(NETTY_SNIFFER).start()) {
+            long nanos = EarlySettingsTest.settingsAfterPreface(child.port(), EarlySettingsTest.SILENCE);
+            assertEquals(-1, nanos, "without the agent the sniffer waits for HEADERS: "
+                    + EarlySettingsTest.describe(nanos));
+        }
+    }
+
+    // -------------------------------------------------------------------------------------- failures are counted
+
+    /**
+     * An advice failure is counted and reported. The broken situation: the agent jar without its Java 9 part
+     * ({@code ModuleEdges9}), so no read edge is added and the idle advice in {@code io.netty.handler} fails on each
+     * call, as every fix inlined across Netty's modules did before. The fix does nothing then (the quiet stream is
+     * cut), but it says so: one WARN line naming the fix and the error, and {@code failed=N} in {@code status --json}.
+     */
+    @Test
+    void anAdviceFailureIsCountedAndWarned(@TempDir Path dir) throws Exception {
+        Path agent = withoutModuleEdges(Repo.agentJar(), dir.resolve("h2patch-agent.jar"));
+        try (ChildJvm child = netty(NETTY_SERVER).agent().agentJar(agent)
+                .appArg("--idle-timeout-ms", String.valueOf(IDLE_MS)).start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            r.sendPreface();
+            int id = r.request(Request.get("/quiet-stream?ms=" + QUIET_MS));
+            r.awaitStreamEnd(id, Duration.ofMillis(QUIET_MS + 2000));
+            String warn = child.awaitStderr(l -> l.startsWith("WARN h2patch - connection-state:")
+                    && l.contains(FAILURE_LINE), Duration.ofSeconds(5));
+            assertNotNull(warn, "a WARN line for the failing connection-state advice\n" + child.describeOutput());
+            assertTrue(warn.contains("IllegalAccessError") && warn.contains("io.netty.codec.http2"), warn);
+            Cli.Result status = Cli.run("status", Long.toString(child.pid()), "--json");
+            assertEquals(0, status.exit(), status.toString());
+            long failed = status.counter("connection-state", "failed");
+            assertTrue(failed >= 1, "connection-state failed=N with N >= 1 in status --json\n" + status);
+            List<String> warnings = child.stderrLines().stream()
+                    .filter(l -> l.startsWith("WARN h2patch - connection-state:") && l.contains(FAILURE_LINE))
+                    .collect(Collectors.toList());
+            assertEquals(1, warnings.size(), "reported once per fix and class loader, however often it failed ("
+                    + failed + " times)\n" + child.describeOutput());
+            Cli.Result text = Cli.run("status", Long.toString(child.pid()));
+            assertTrue(text.out().contains("failed=" + status.counter("connection-state", "failed"))
+                    || text.out().matches("(?s).*connection-state .*failed=\\d+.*"), text.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------- helpers
+
+    static void assertNoAdviceFailure(ChildJvm child) {
+        List<String> failures = child.stderrLines().stream().filter(l -> l.contains(FAILURE_LINE))
+                .collect(Collectors.toList());
+        assertTrue(failures.isEmpty(), "an advice failed on the module path:\n" + ChildJvm.lines(failures) + "\n"
+                + child.describeOutput());
+        assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
+    }
+
+    /** A copy of the agent jar without {@code dev/h2patch/ModuleEdges9*.class}: the agent then adds no read edges. */
+    static Path withoutModuleEdges(Path agentJar, Path copy) throws IOException {
+        try (JarFile in = new JarFile(agentJar.toFile());
+             OutputStream file = Files.newOutputStream(copy);
+             JarOutputStream out = new JarOutputStream(file, in.getManifest())) {
+            for (Enumeration<JarEntry> entries = in.entries(); entries.hasMoreElements(); ) {
+                JarEntry entry = entries.nextElement();
+                String name = entry.getName();
+                if (name.equals("META-INF/MANIFEST.MF") || name.startsWith("dev/h2patch/ModuleEdges9")) {
+                    continue;
+                }
+                out.putNextEntry(new JarEntry(name));
+                try (InputStream data = in.getInputStream(entry)) {
+                    data.transferTo(out);
+                }
+                out.closeEntry();
+            }
+        }
+        return copy;
+    }
+}
