@@ -129,8 +129,9 @@ final class Installer implements ClassFileTransformer {
                 for (Iterator<AdviceWeaver.Target> it = fitting.iterator(); it.hasNext(); ) {
                     AdviceWeaver.Target target = it.next();
                     try {
-                        moduleEdges.grant(module, loader, AdviceReferences.packages(target.patch, target.relocation),
-                                target.fix.name());
+                        Set<String> packages = AdviceReferences.packages(target.patch, target.relocation);
+                        packages.add(typeName.substring(0, Math.max(0, typeName.lastIndexOf('.'))));
+                        moduleEdges.grant(module, loader, packages, target.fix.name());
                     } catch (Throwable t) {
                         it.remove();
                         rollBack(target, loader, "could not give " + typeName + "'s module access to what its"

@@ -65,21 +65,34 @@ final class ModuleEdges9 extends ModuleEdges {
         }
         Set<Module> reads = new LinkedHashSet<Module>();
         Map<Module, Map<String, Set<Module>>> exports = new HashMap<Module, Map<String, Set<Module>>>();
+        Map<Module, Map<String, Set<Module>>> opens = new HashMap<Module, Map<String, Set<Module>>>();
+        Module helpers = helperModule(loader);
         for (String pkg : needed) {
             Module source = pkg.startsWith("dev.h2patch.") ? helperModule(loader) : find(target, loader, pkg);
-            if (source == null || source == target) {
-                continue;
+            if (source == null || isJdk(source)) {
+                continue; // the JDK's own modules are never opened or changed
             }
-            if (!target.canRead(source)) {
+            if (source != target && !target.canRead(source)) {
                 reads.add(source);
             }
-            if (source.isNamed() && !source.isExported(pkg, target)) {
+            if (source != target && source.isNamed() && !source.isExported(pkg, target)) {
                 Map<String, Set<Module>> forSource = exports.get(source);
                 if (forSource == null) {
                     forSource = new HashMap<String, Set<Module>>();
                     exports.put(source, forSource);
                 }
                 forSource.put(pkg, Collections.singleton(target));
+            }
+            // The helpers read a few private fields of the library reflectively (Jetty's ServerParser.notifyPreface,
+            // Netty's ChannelOutboundBuffer entries, ...): setAccessible needs the package open to their module.
+            // Only packages the fix's advice names are opened, and only to the helpers' module.
+            if (source.isNamed() && helpers != null && !source.isOpen(pkg, helpers)) {
+                Map<String, Set<Module>> forSource = opens.get(source);
+                if (forSource == null) {
+                    forSource = new HashMap<String, Set<Module>>();
+                    opens.put(source, forSource);
+                }
+                forSource.put(pkg, Collections.singleton(helpers));
             }
         }
         Map<String, Set<Module>> noPackages = Collections.emptyMap();
@@ -92,6 +105,10 @@ final class ModuleEdges9 extends ModuleEdges {
             instrumentation.redefineModule(export.getKey(), Collections.<Module>emptySet(), export.getValue(),
                     noPackages, Collections.<Class<?>>emptySet(), noServices);
         }
+        for (Map.Entry<Module, Map<String, Set<Module>>> open : opens.entrySet()) {
+            instrumentation.redefineModule(open.getKey(), Collections.<Module>emptySet(), noPackages,
+                    open.getValue(), Collections.<Class<?>>emptySet(), noServices);
+        }
         synchronized (granted) {
             Set<String> done = granted.get(target);
             if (done == null) {
@@ -100,10 +117,17 @@ final class ModuleEdges9 extends ModuleEdges {
             }
             done.addAll(needed);
         }
-        if (!reads.isEmpty() || !exports.isEmpty()) {
+        if (!reads.isEmpty() || !exports.isEmpty() || !opens.isEmpty()) {
+            // Reads of an unnamed module (the agent's helpers) only say ahead of time what the JVM adds itself to a
+            // module an agent transformed: those go to the debug log; an edge to a named module is worth a line.
             Set<String> names = new TreeSet<String>();
+            Set<String> unnamed = new TreeSet<String>();
             for (Module read : reads) {
-                names.add(read.isNamed() ? read.getName() : "the unnamed module of " + read.getClassLoader());
+                if (read.isNamed()) {
+                    names.add(read.getName());
+                } else {
+                    unnamed.add("the unnamed module of " + read.getClassLoader());
+                }
             }
             Set<String> exported = new TreeSet<String>();
             for (Map.Entry<Module, Map<String, Set<Module>>> export : exports.entrySet()) {
@@ -111,11 +135,32 @@ final class ModuleEdges9 extends ModuleEdges {
                     exported.add(export.getKey().getName() + "/" + pkg);
                 }
             }
-            Log.info(fix + ": module " + target.getName() + " now reads " + (names.isEmpty() ? "nothing new"
-                    : String.join(", ", names)) + (exported.isEmpty() ? ""
-                    : "; exported to it: " + String.join(", ", exported))
-                    + " (the code inlined into it uses their types)");
+            Set<String> opened = new TreeSet<String>();
+            for (Map.Entry<Module, Map<String, Set<Module>>> open : opens.entrySet()) {
+                for (String pkg : open.getValue().keySet()) {
+                    opened.add(open.getKey().getName() + "/" + pkg);
+                }
+            }
+            if (names.isEmpty() && exported.isEmpty() && opened.isEmpty()) {
+                if (Log.isDebug()) {
+                    Log.debug(fix + ": module " + target.getName() + " now reads " + String.join(", ", unnamed));
+                }
+            } else {
+                names.addAll(unnamed);
+                Log.info(fix + ": module " + target.getName() + " now reads " + (names.isEmpty() ? "nothing new"
+                        : String.join(", ", names)) + (exported.isEmpty() ? ""
+                        : "; exported to it: " + String.join(", ", exported))
+                        + (opened.isEmpty() ? "" : "; opened to the agent's helper classes: "
+                        + String.join(", ", opened))
+                        + " (the code inlined into it uses their types)");
+            }
         }
+    }
+
+    /** A module of the JDK (defined by the boot or platform class loader). */
+    private static boolean isJdk(Module module) {
+        ClassLoader loader = module.getClassLoader();
+        return module.isNamed() && (loader == null || loader == ClassLoader.getPlatformClassLoader());
     }
 
     /** The module of the agent's helper classes as {@code loader} sees them (an unnamed module). */

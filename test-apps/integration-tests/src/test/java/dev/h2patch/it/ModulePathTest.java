@@ -37,8 +37,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * those modules do not read: before the agent added the read edges, every call of that advice failed with
  * {@code IllegalAccessError}, silently, while the log said "active".
  *
- * <p>The app is {@code netty42-module-server}: the netty-server and netty-sniffer-server sources as one named module,
- * with Netty 4.2's jars on the module path. Each fix is checked on the wire, and no advice failure may be reported.
+ * <p>The apps are {@code netty42-module-server} (the netty-server and netty-sniffer-server sources as one named
+ * module, with Netty 4.2's jars on the module path) and {@code jetty12-module-server} (jetty120-server and
+ * jetty12-sniffer-server, with Jetty 12.0's jars). Each fix is checked on the wire, and no advice failure may be
+ * reported.
  */
 @Timeout(120)
 class ModulePathTest {
@@ -51,6 +53,15 @@ class ModulePathTest {
 
     private static final long IDLE_MS = 1000;
     private static final long QUIET_MS = 2500;
+
+    static final String JETTY_APP = "jetty12-module-server";
+    static final String JETTY_MODULE = "dev.h2patch.testapps.jetty12";
+    static final String JETTY_SERVER = "dev.h2patch.testapps.jetty12.Jetty12Server";
+    static final String JETTY_SNIFFER = "dev.h2patch.testapps.jetty12sniffer.Jetty12SnifferServer";
+
+    static ChildJvm.Builder jetty(String main) {
+        return ChildJvm.module(JETTY_APP, JETTY_MODULE, main);
+    }
 
     static ChildJvm.Builder netty(String main) {
         return ChildJvm.module(NETTY_APP, NETTY_MODULE, main);
@@ -121,6 +132,81 @@ class ModulePathTest {
             long nanos = EarlySettingsTest.settingsAfterPreface(child.port(), EarlySettingsTest.SILENCE);
             assertEquals(-1, nanos, "without the agent the sniffer waits for HEADERS: "
                     + EarlySettingsTest.describe(nanos));
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------- Jetty 12.0
+
+    /*
+     * Jetty 12's advice is inlined into org.eclipse.jetty.http2.server, org.eclipse.jetty.http2.common and
+     * org.eclipse.jetty.server, and names only types of modules those already read (and the agent's helpers, which
+     * the JVM lets a transformed module read): these pass with the agent before the read edges too. They hold every
+     * Jetty 12 fix to working on the module path.
+     */
+
+    @Test
+    void jettyEndStream() throws Exception {
+        try (ChildJvm child = jetty(JETTY_SERVER).agent().start()) {
+            Exchange x = FrameRecorder.exchange(child.port(), Request.grpc(FAIL_PATH));
+            Wire.assertFixed(x, child);
+            assertNoAdviceFailure(child);
+        }
+    }
+
+    @Test
+    void jettyConnectionStateShutdownIdleTimeout() throws Exception {
+        try (ChildJvm child = jetty(JETTY_SERVER).agent().start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            r.sendPreface();
+            r.awaitServerSettings(Duration.ofSeconds(5));
+            int id = r.request(Request.get("/quiet-stream?ms=" + QUIET_MS));
+            r.readUntil(f -> f.streamId() == id && f.is(Frame.HEADERS), Duration.ofSeconds(2));
+            Thread.sleep(300);
+            trigger(child, "admin");
+            r.awaitStreamEnd(id, Duration.ofMillis(QUIET_MS + 3000));
+            assertTrue(endedWithTick(r, id) && r.streamFrames(id).stream().noneMatch(f -> f.is(Frame.RST_STREAM)),
+                    "the quiet stream completes through the shutdown\n" + r.describe() + child.describeOutput());
+            assertNoAdviceFailure(child);
+        }
+    }
+
+    @Test
+    void jettyEarlySettings() throws Exception {
+        try (ChildJvm child = jetty(JETTY_SNIFFER).agent().start()) {
+            int h2c = JettyEarlySettingsTest.h2cPort(child);
+            EarlySettingsTest.settingsOnConnect(h2c, EarlySettingsTest.SILENCE); // warm-up
+            long onConnect = EarlySettingsTest.settingsOnConnect(h2c, EarlySettingsTest.SILENCE);
+            EarlySettingsTest.settingsAfterPreface(child.port(), EarlySettingsTest.SILENCE); // warm-up
+            long afterPreface = EarlySettingsTest.settingsAfterPreface(child.port(), EarlySettingsTest.SILENCE);
+            EarlySettingsTest.report(JETTY_APP + " h2c-only", "agent", "connect", onConnect);
+            EarlySettingsTest.report(JETTY_APP + " detector", "agent", "preface", afterPreface);
+            long budget = EarlySettingsTest.BUDGET.toNanos();
+            assertTrue(onConnect >= 0 && onConnect <= budget, "h2c-only connector: SETTINGS on connect, got "
+                    + EarlySettingsTest.describe(onConnect) + "\n" + child.describeOutput());
+            assertTrue(afterPreface >= 0 && afterPreface <= budget, "detecting connector: SETTINGS after the"
+                    + " preface, got " + EarlySettingsTest.describe(afterPreface) + "\n" + child.describeOutput());
+            assertNoAdviceFailure(child);
+        }
+    }
+
+    @Test
+    void jettyProxySafeReset() throws Exception {
+        try (ChildJvm child = jetty(JETTY_SERVER).agent("reset-defer-ms=1000").start()) {
+            Exchange x = RejectUploadCall.call(child.port(), "/h2patch.Test/RejectUpload", Duration.ofMillis(500), 30);
+            RejectUploadCall.assertCompleteResponse(x, child);
+            assertEquals(List.of(), RejectUploadCall.resetCodes(x),
+                    "no RST_STREAM after the complete response" + Wire.context(x, child));
+            assertNoAdviceFailure(child);
+        }
+    }
+
+    @Test
+    void jettyProxySafeResetWithoutAgentResets() throws Exception {
+        try (ChildJvm child = jetty(JETTY_SERVER).start()) {
+            Exchange x = RejectUploadCall.call(child.port(), "/h2patch.Test/RejectUpload", Duration.ofMillis(500), 30);
+            RejectUploadCall.assertCompleteResponse(x, child);
+            assertTrue(!RejectUploadCall.resetCodes(x).isEmpty(),
+                    "without the agent Jetty 12.0 resets the stream the client still sends on" + Wire.context(x, child));
         }
     }
 
