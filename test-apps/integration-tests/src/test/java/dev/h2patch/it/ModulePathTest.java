@@ -60,11 +60,21 @@ class ModulePathTest {
     static final String JETTY_SNIFFER = "dev.h2patch.testapps.jetty12sniffer.Jetty12SnifferServer";
 
     static ChildJvm.Builder jetty(String main) {
-        return ChildJvm.module(JETTY_APP, JETTY_MODULE, main);
+        return agentJarFromProperty(ChildJvm.module(JETTY_APP, JETTY_MODULE, main));
     }
 
     static ChildJvm.Builder netty(String main) {
-        return ChildJvm.module(NETTY_APP, NETTY_MODULE, main);
+        return agentJarFromProperty(ChildJvm.module(NETTY_APP, NETTY_MODULE, main));
+    }
+
+    /** {@value JettyEndStreamTest#AGENT_JAR_PROPERTY}: another agent jar (e.g. an older build, to compare). */
+    static Path agentJar() {
+        String jar = System.getProperty(JettyEndStreamTest.AGENT_JAR_PROPERTY);
+        return jar != null && !jar.isBlank() ? Path.of(jar) : Repo.agentJar();
+    }
+
+    private static ChildJvm.Builder agentJarFromProperty(ChildJvm.Builder builder) {
+        return builder.agentJar(agentJar());
     }
 
     // ------------------------------------------------------------------------------------------------ Netty 4.2
@@ -220,7 +230,7 @@ class ModulePathTest {
      */
     @Test
     void anAdviceFailureIsCountedAndWarned(@TempDir Path dir) throws Exception {
-        Path agent = withoutModuleEdges(Repo.agentJar(), dir.resolve("h2patch-agent.jar"));
+        Path agent = withoutModuleEdges(agentJar(), dir.resolve("h2patch-agent.jar"));
         try (ChildJvm child = netty(NETTY_SERVER).agent().agentJar(agent)
                 .appArg("--idle-timeout-ms", String.valueOf(IDLE_MS)).start();
              FrameRecorder r = FrameRecorder.connect(child.port())) {
