@@ -202,7 +202,7 @@ final class Installer implements ClassFileTransformer {
                     retransformOne(type);
                 }
                 if (!patched.isEmpty()) {
-                    Log.info(target.fix.name() + ": restored " + patched.size() + " class(es) it had patched in "
+                    Log.info(target.fix.name() + ": retransformed " + patched.size() + " loaded class(es) of it without it in "
                             + loader);
                 }
             }
