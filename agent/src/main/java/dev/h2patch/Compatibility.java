@@ -38,7 +38,7 @@ final class Compatibility {
         String variant = fix.name() + "|" + fix.library() + "|" + relocation.label();
         Boolean verdict = forLoader.get(variant);
         if (verdict == null) {
-            String missing = findMissing(fix, relocation, classLoader);
+            String missing = findMissing(fix, relocation, classLoader, poolFor(classLoader));
             if (missing == null && !BootstrapInjector.isVisibleFrom(classLoader)
                     && !(BootstrapInjector.inject(instrumentation) && BootstrapInjector.isVisibleFrom(classLoader))) {
                 missing = "its class loader cannot see the agent's helper classes";
@@ -80,9 +80,29 @@ final class Compatibility {
 
     /** What the fix needs and the loader lacks, or {@code null} when everything is there. */
     static String findMissing(Fix fix, Relocation relocation, ClassLoader classLoader) {
-        TypePool pool = TypePool.Default.of(classLoader == null
+        return findMissing(fix, relocation, classLoader, newPool(classLoader));
+    }
+
+    private static TypePool newPool(ClassLoader classLoader) {
+        return TypePool.Default.of(classLoader == null
                 ? ClassFileLocator.ForClassLoader.ofBootLoader()
                 : ClassFileLocator.ForClassLoader.of(classLoader));
+    }
+
+    /** The last class loader checked and its type pool: the fixes of one library share most of the types they read. */
+    private java.lang.ref.WeakReference<Object> pooledLoader;
+    private TypePool pool;
+
+    private TypePool poolFor(ClassLoader classLoader) {
+        Object key = classLoader == null ? BOOTSTRAP : classLoader;
+        if (pool == null || pooledLoader == null || pooledLoader.get() != key) {
+            pool = newPool(classLoader);
+            pooledLoader = new java.lang.ref.WeakReference<Object>(key);
+        }
+        return pool;
+    }
+
+    private static String findMissing(Fix fix, Relocation relocation, ClassLoader classLoader, TypePool pool) {
         for (TypePatch patch : fix.patches()) {
             String typeName = relocation.apply(patch.typeName());
             TypePool.Resolution resolution = pool.describe(typeName);

@@ -125,7 +125,7 @@ final class Installer implements ClassFileTransformer {
                     fitting.add(target);
                 }
             }
-            if (module != null && moduleEdges != null) {
+            if (module != null && moduleEdges != null && moduleEdges.isNamed(module)) {
                 for (Iterator<AdviceWeaver.Target> it = fitting.iterator(); it.hasNext(); ) {
                     AdviceWeaver.Target target = it.next();
                     try {

@@ -50,4 +50,7 @@ abstract class ModuleEdges {
      * and for what was granted before. Throws when the module system refuses.
      */
     abstract void grant(Object module, ClassLoader loader, Set<String> packages, String fix);
+
+    /** Whether {@code module} (a {@code java.lang.Module}) is named; on the class path nothing is to be done. */
+    abstract boolean isNamed(Object module);
 }

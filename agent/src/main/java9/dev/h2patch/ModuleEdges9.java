@@ -48,6 +48,11 @@ final class ModuleEdges9 extends ModuleEdges {
     }
 
     @Override
+    boolean isNamed(Object module) {
+        return module instanceof Module && ((Module) module).isNamed();
+    }
+
+    @Override
     void grant(Object moduleObject, ClassLoader loader, Set<String> packages, String fix) {
         Module target = (Module) moduleObject;
         if (target == null || !target.isNamed()) {
