@@ -1,5 +1,6 @@
 package dev.h2patch;
 
+import dev.h2patch.bootstrap.AdviceFailures;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
@@ -83,7 +84,24 @@ final class Installer implements ClassFileTransformer {
      */
     boolean uninstall() {
         instrumentation.removeTransformer(registered);
-        return retransformLoadedTargets() > 0;
+        boolean restored = retransformLoadedTargets() > 0;
+        forgetReportedFailures();
+        return restored;
+    }
+
+    /** After a detach, a new attach reports advice failures again (in both copies of the helpers, when injected). */
+    private static void forgetReportedFailures() {
+        AdviceFailures.forgetReported();
+        if (BootstrapInjector.isVisibleFrom(null)) {
+            try {
+                Class<?> bootstrapCopy = Class.forName(AdviceFailures.class.getName(), true, null);
+                if (bootstrapCopy != AdviceFailures.class) {
+                    bootstrapCopy.getMethod("forgetReported").invoke(null);
+                }
+            } catch (Throwable ignored) {
+                // nothing to forget there
+            }
+        }
     }
 
     static List<Relocation> variants(Fix fix) {

@@ -60,6 +60,16 @@ public final class AdviceFailures {
         }
     }
 
+    /**
+     * Forgets which fixes were reported in which class loaders (on detach): after a new attach, a failure is reported
+     * again. The counters are not reset; the agent shows them relative to its installation.
+     */
+    public static void forgetReported() {
+        synchronized (REPORTED) {
+            REPORTED.clear();
+        }
+    }
+
     /** The counter of {@code fix}'s failures, or -1 for a name that is not a fix. */
     static int counterOf(String fix) {
         for (int i = 0; i < FIXES.length; i++) {

@@ -63,6 +63,15 @@ class AdviceFailuresTest {
     }
 
     @Test
+    void afterForgettingAFailureIsReportedAgain() throws Exception {
+        Class<?> patched = freshClass();
+        AdviceFailures.failed(new IllegalStateException("one"), "end-stream", patched);
+        AdviceFailures.forgetReported();
+        AdviceFailures.failed(new IllegalStateException("two"), "end-stream", patched);
+        assertEquals(2, lines().length);
+    }
+
+    @Test
     void neverThrows() {
         PrintStream broken = new PrintStream(new ByteArrayOutputStream()) {
             @Override
