@@ -6,6 +6,7 @@ import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import dev.h2patch.bootstrap.AdviceFailures;
 import java.util.List;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.asm.Advice;
@@ -19,6 +20,10 @@ import net.bytebuddy.dynamic.scaffold.InstrumentedType;
 import net.bytebuddy.dynamic.scaffold.MethodGraph;
 import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.implementation.Implementation;
+import net.bytebuddy.implementation.bytecode.StackManipulation;
+import net.bytebuddy.implementation.bytecode.constant.ClassConstant;
+import net.bytebuddy.implementation.bytecode.constant.TextConstant;
+import net.bytebuddy.implementation.bytecode.member.MethodInvocation;
 import net.bytebuddy.matcher.ElementMatcher;
 import net.bytebuddy.pool.TypePool;
 
@@ -61,7 +66,8 @@ final class AdviceWeaver {
                 ClassFileLocator.Simple.of(typeName, classFile),
                 loader == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(loader));
         TypePool typePool = TypePool.Default.WithLazyResolution.of(typeLocator);
-        DynamicType.Builder<?> builder = BYTE_BUDDY.decorate(typePool.describe(typeName).resolve(), typeLocator);
+        TypeDescription patched = typePool.describe(typeName).resolve();
+        DynamicType.Builder<?> builder = BYTE_BUDDY.decorate(patched, typeLocator);
         for (Target target : targets) {
             // Advice classes come from the agent (relocated for a relocated library); the types they name, from the
             // patched class's loader.
@@ -73,11 +79,35 @@ final class AdviceWeaver {
             for (TypePatch.MethodAdvice method : target.patch.advice()) {
                 TypeDescription advice = advicePool.describe(method.adviceClass().getName()).resolve();
                 methods = methods.invokable(methodMatcher(method, target.relocation),
-                        Advice.to(advice, adviceLocator).withExceptionHandler(Advice.ExceptionHandler.Default.SUPPRESSING));
+                        Advice.to(advice, adviceLocator).withExceptionHandler(failureHandler(target.fix, patched)));
             }
             builder = builder.visit(methods);
         }
         return builder.make(TypeResolutionStrategy.Disabled.INSTANCE, typePool).getBytes();
+    }
+
+    /**
+     * What an advice does with a throwable it suppressed: {@code AdviceFailures.failed(thrown, "<fix>", Patched.class)}
+     * (the throwable is on the operand stack; the fix's name and the patched class are pushed as constants), which
+     * counts it as {@code <fix>.failed} and reports it once per fix and class loader. It replaces Byte Buddy's
+     * {@code SUPPRESSING} handler, which only popped the throwable: a fix must never fail silently.
+     */
+    static Advice.ExceptionHandler failureHandler(Fix fix, TypeDescription patched) {
+        return new Advice.ExceptionHandler.Simple(new StackManipulation.Compound(
+                new TextConstant(fix.name()),
+                ClassConstant.of(patched),
+                MethodInvocation.invoke(FAILED)));
+    }
+
+    private static final MethodDescription.InDefinedShape FAILED = failedMethod();
+
+    private static MethodDescription.InDefinedShape failedMethod() {
+        try {
+            return new MethodDescription.ForLoadedMethod(
+                    AdviceFailures.class.getMethod("failed", Throwable.class, String.class, Class.class));
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**

@@ -1,12 +1,17 @@
 package dev.h2patch;
 
+import dev.h2patch.bootstrap.AdviceFailures;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The one place that turns the enabled {@link Fix fixes} into a class file transformer and installs it.
@@ -34,12 +39,20 @@ final class Installer implements ClassFileTransformer {
 
     private final Compatibility compatibility;
 
+    /** Java 9+: read edges for classes of named modules; {@code null} on Java 8. */
+    private final ModuleEdges moduleEdges;
+
+    /** What is registered with the JVM: this, or on Java 9+ a module-aware transformer that calls it. */
+    private final ClassFileTransformer registered;
+
     /** Set while this thread transforms a class: a class loaded meanwhile is not transformed (no recursion). */
     private final ThreadLocal<Boolean> transforming = new ThreadLocal<Boolean>();
 
     private Installer(Instrumentation instrumentation, List<Fix> fixes) {
         this.instrumentation = instrumentation;
         this.compatibility = new Compatibility(instrumentation);
+        this.moduleEdges = ModuleEdges.load(instrumentation);
+        this.registered = moduleEdges == null ? this : moduleEdges.transformer(this);
         Map<String, List<AdviceWeaver.Target>> byName = new HashMap<String, List<AdviceWeaver.Target>>();
         for (Fix fix : fixes) {
             for (Relocation relocation : variants(fix)) {
@@ -60,7 +73,7 @@ final class Installer implements ClassFileTransformer {
     /** Registers the transformer and patches the advised classes already loaded. */
     static Installer install(Instrumentation instrumentation, List<Fix> fixes) {
         Installer installer = new Installer(instrumentation, fixes);
-        instrumentation.addTransformer(installer, true);
+        instrumentation.addTransformer(installer.registered, true);
         installer.retransformLoadedTargets();
         return installer;
     }
@@ -70,8 +83,25 @@ final class Installer implements ClassFileTransformer {
      * Returns whether any loaded class was restored.
      */
     boolean uninstall() {
-        instrumentation.removeTransformer(this);
-        return retransformLoadedTargets() > 0;
+        instrumentation.removeTransformer(registered);
+        boolean restored = retransformLoadedTargets() > 0;
+        forgetReportedFailures();
+        return restored;
+    }
+
+    /** After a detach, a new attach reports advice failures again (in both copies of the helpers, when injected). */
+    private static void forgetReportedFailures() {
+        AdviceFailures.forgetReported();
+        if (BootstrapInjector.isVisibleFrom(null)) {
+            try {
+                Class<?> bootstrapCopy = Class.forName(AdviceFailures.class.getName(), true, null);
+                if (bootstrapCopy != AdviceFailures.class) {
+                    bootstrapCopy.getMethod("forgetReported").invoke(null);
+                }
+            } catch (Throwable ignored) {
+                // nothing to forget there
+            }
+        }
     }
 
     static List<Relocation> variants(Fix fix) {
@@ -84,6 +114,19 @@ final class Installer implements ClassFileTransformer {
     @Override
     public byte[] transform(ClassLoader loader, String className, Class<?> classBeingRedefined,
                             ProtectionDomain protectionDomain, byte[] classfileBuffer) {
+        return transformIn(null, loader, className, classBeingRedefined, protectionDomain, classfileBuffer);
+    }
+
+    /**
+     * The transformation, with the class's {@code java.lang.Module} on Java 9+ ({@code null} on Java 8).
+     *
+     * <p>A fix is applied to this class only if it fits the library in this loader ({@link Compatibility}), its
+     * advice could be given the module access it needs ({@link ModuleEdges}) and its advice can be inlined here. If
+     * either of the last two fails, the fix is rolled back whole in this loader: this class is patched without it,
+     * and the classes it had patched there already are retransformed without it ({@link #rollBack}).
+     */
+    byte[] transformIn(Object module, ClassLoader loader, String className, Class<?> classBeingRedefined,
+                     ProtectionDomain protectionDomain, byte[] classfileBuffer) {
         if (className == null) {
             return null;
         }
@@ -100,10 +143,43 @@ final class Installer implements ClassFileTransformer {
                     fitting.add(target);
                 }
             }
+            if (module != null && moduleEdges != null && moduleEdges.isNamed(module)) {
+                for (Iterator<AdviceWeaver.Target> it = fitting.iterator(); it.hasNext(); ) {
+                    AdviceWeaver.Target target = it.next();
+                    try {
+                        Set<String> packages = AdviceReferences.packages(target.patch, target.relocation);
+                        packages.add(typeName.substring(0, Math.max(0, typeName.lastIndexOf('.'))));
+                        moduleEdges.grant(module, loader, packages, target.fix.name());
+                    } catch (Throwable t) {
+                        it.remove();
+                        rollBack(target, loader, "could not give " + typeName + "'s module access to what its"
+                                + " advice uses: " + t);
+                    }
+                }
+            }
             if (fitting.isEmpty()) {
                 return null;
             }
-            byte[] patched = AdviceWeaver.weave(typeName, classfileBuffer, loader, fitting);
+            byte[] patched;
+            try {
+                patched = AdviceWeaver.weave(typeName, classfileBuffer, loader, fitting);
+            } catch (Throwable whole) {
+                // Find the fix (or fixes) whose advice cannot be inlined here; the others are still applied.
+                List<AdviceWeaver.Target> weavable = new ArrayList<AdviceWeaver.Target>(fitting.size());
+                for (AdviceWeaver.Target target : fitting) {
+                    try {
+                        AdviceWeaver.weave(typeName, classfileBuffer, loader,
+                                Collections.singletonList(target));
+                        weavable.add(target);
+                    } catch (Throwable alone) {
+                        rollBack(target, loader, "could not inline its advice into " + typeName + ": " + alone);
+                    }
+                }
+                if (weavable.isEmpty()) {
+                    return null;
+                }
+                patched = AdviceWeaver.weave(typeName, classfileBuffer, loader, weavable);
+            }
             if (Log.isDebug()) {
                 Log.debug("transformed " + typeName + (classBeingRedefined != null ? " (retransformed)" : ""));
             }
@@ -114,6 +190,43 @@ final class Installer implements ClassFileTransformer {
         } finally {
             transforming.remove();
         }
+    }
+
+    /**
+     * Skips {@code target}'s fix in {@code loader} from now on (one log line, see {@link Compatibility#reject}) and
+     * restores the classes of that fix already patched there: README promises a fix is applied whole or not at all.
+     * The retransformation runs on a short-lived daemon thread, never inside the class load that found the problem;
+     * until it has run, the already patched classes keep the fix's advice (each of them works on its own).
+     */
+    private void rollBack(final AdviceWeaver.Target target, final ClassLoader loader, String reason) {
+        if (!compatibility.reject(target.fix, target.relocation, loader, reason)) {
+            return; // already rolled back
+        }
+        final Set<String> names = new HashSet<String>();
+        for (TypePatch patch : target.fix.patches()) {
+            names.add(target.relocation.apply(patch.typeName()));
+        }
+        Thread restore = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                List<Class<?>> patched = new ArrayList<Class<?>>();
+                for (Class<?> type : instrumentation.getAllLoadedClasses()) {
+                    if (type.getClassLoader() == loader && names.contains(type.getName())
+                            && instrumentation.isModifiableClass(type)) {
+                        patched.add(type);
+                    }
+                }
+                for (Class<?> type : patched) {
+                    retransformOne(type);
+                }
+                if (!patched.isEmpty()) {
+                    Log.info(target.fix.name() + ": retransformed " + patched.size() + " loaded class(es) of it without it in "
+                            + loader);
+                }
+            }
+        }, "h2patch-rollback");
+        restore.setDaemon(true);
+        restore.start();
     }
 
     /** Retransforms the loaded classes some fix names, in batches; returns how many there were. */

@@ -9,8 +9,9 @@ import java.util.List;
  * <p>A fix is declarative. It names the bug it repairs ({@link #name()}, one of {@link FixNames#NAMES}), the library it
  * is written for, the types and methods it advises ({@link #patches()}), and the package relocations under which the
  * same library also ships (grpc-java's {@code io.grpc.netty.shaded.io.netty}). Before a fix touches a class loader,
- * the installer checks that every advised method exists there with the declared signature; if one does not, the fix
- * is skipped in that loader with one log line, never half-applied.
+ * the installer checks that every advised method exists there with the declared signature, and that every library
+ * member the advice itself uses exists too; if one does not, the fix is skipped in that loader with one log line,
+ * never half-applied (and a fix whose advice cannot be inlined into one of its classes is rolled back whole).
  */
 public abstract class Fix {
 

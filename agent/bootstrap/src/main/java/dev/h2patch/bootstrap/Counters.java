@@ -55,6 +55,14 @@ public final class Counters {
      * was still working, because holding it back would pass {@code idle-defer-max-ms}.
      */
     public static final int CONNECTION_STATE_IDLE_CAPPED = 18;
+    /** end-stream: a throwable caught in its advice (the fix did nothing on that call); see {@link AdviceFailures}. */
+    public static final int END_STREAM_FAILED = 19;
+    /** connection-state: a throwable caught in its advice; see {@link AdviceFailures}. */
+    public static final int CONNECTION_STATE_FAILED = 20;
+    /** early-settings: a throwable caught in its advice; see {@link AdviceFailures}. */
+    public static final int EARLY_SETTINGS_FAILED = 21;
+    /** proxy-safe-reset: a throwable caught in its advice; see {@link AdviceFailures}. */
+    public static final int PROXY_SAFE_RESET_FAILED = 22;
 
     private static final String[] NAMES = {
         "end-stream.folded",
@@ -76,6 +84,10 @@ public final class Counters {
         "early-settings.would-send",
         "early-settings.ack-absorbed",
         "connection-state.idle-capped",
+        "end-stream.failed",
+        "connection-state.failed",
+        "early-settings.failed",
+        "proxy-safe-reset.failed",
     };
 
     private static final AtomicLongArray VALUES = new AtomicLongArray(NAMES.length);

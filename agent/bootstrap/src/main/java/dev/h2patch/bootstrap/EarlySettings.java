@@ -39,7 +39,10 @@ public final class EarlySettings {
                 } catch (NoSuchFieldException e) {
                     // keep looking in the superclass
                 } catch (RuntimeException e) {
-                    return null; // inaccessible: behave as before 4.1.78
+                    // Inaccessible (a named module that does not open the package): behave as before 4.1.78, but
+                    // say so: the flush part of the fix does nothing here.
+                    AdviceFailures.failed(e, "early-settings", type);
+                    return null;
                 }
             }
             return null;

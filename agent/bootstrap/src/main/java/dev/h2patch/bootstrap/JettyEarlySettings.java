@@ -37,6 +37,9 @@ public final class JettyEarlySettings {
                 } catch (NoSuchFieldException e) {
                     // keep looking in the superclass
                 } catch (RuntimeException e) {
+                    // Inaccessible (a named module that does not open the package): the fix does nothing on this
+                    // connector, and says so once.
+                    AdviceFailures.failed(e, "early-settings", type);
                     return null;
                 }
             }

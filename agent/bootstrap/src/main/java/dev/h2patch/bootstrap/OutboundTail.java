@@ -78,8 +78,13 @@ public final class OutboundTail {
                 result[i] = field;
             }
             return result;
-        } catch (Exception e) {
-            // Another Netty layout (or a security manager): the fix that asked simply does not apply.
+        } catch (NoSuchFieldException e) {
+            // Another Netty layout: the fix that asked simply does not apply.
+            return new Field[0];
+        } catch (RuntimeException e) {
+            // Inaccessible (a named module that does not open the package, or a security manager): the same, but
+            // end-stream (its only user) then folds less than it could, and that is reported once.
+            AdviceFailures.failed(e, "end-stream", type);
             return new Field[0];
         }
     }

@@ -78,6 +78,19 @@ public final class ChildJvm implements AutoCloseable {
         return new Builder(file.endsWith(".jar") ? file.substring(0, file.length() - 4) : file, jar);
     }
 
+    /**
+     * A builder for an app run from the module path as a named module:
+     * {@code java -p test-apps/APP/target/APP.jar:test-apps/APP/target/mods -m MODULE/MAIN_CLASS --port 0}. The
+     * app's {@code mods} folder holds the library jars as they ship (module-info included).
+     */
+    public static Builder module(String appName, String module, String mainClass) {
+        Builder builder = new Builder(appName, Repo.appJar(appName));
+        builder.modulePath = Repo.appJar(appName) + java.io.File.pathSeparator
+                + Repo.appJar(appName).resolveSibling("mods");
+        builder.mainModule = module + "/" + mainClass;
+        return builder;
+    }
+
     /** The port the app printed in its {@code READY} line. */
     public int port() {
         return port;
@@ -266,6 +279,9 @@ public final class ChildJvm implements AutoCloseable {
         private final List<String> appArgs = new ArrayList<>();
         private final Map<String, String> env = new LinkedHashMap<>();
         private Duration readyTimeout = READY_TIMEOUT;
+        /** With {@link #mainModule}: {@code -p modulePath -m mainModule} instead of {@code -jar jar}. */
+        private String modulePath;
+        private String mainModule;
 
         private Builder(String name, Path jar) {
             this.name = name;
@@ -328,8 +344,15 @@ public final class ChildJvm implements AutoCloseable {
             cmd.add(LEAK_DETECTION);
             cmd.add(SHADED_LEAK_DETECTION);
             cmd.addAll(jvmArgs);
-            cmd.add("-jar");
-            cmd.add(jar.toString());
+            if (mainModule != null) {
+                cmd.add("-p");
+                cmd.add(modulePath);
+                cmd.add("-m");
+                cmd.add(mainModule);
+            } else {
+                cmd.add("-jar");
+                cmd.add(jar.toString());
+            }
             cmd.add("--port");
             cmd.add("0");
             cmd.addAll(appArgs);

@@ -46,7 +46,10 @@ class AgentJarTest {
                     DataInputStream data = new DataInputStream(in);
                     data.readInt(); // magic
                     data.readUnsignedShort(); // minor
-                    if (data.readUnsignedShort() > 52) {
+                    int major = data.readUnsignedShort();
+                    // ModuleEdges9 uses java.lang.Module: compiled for Java 9 (53) and loaded only on Java 9+.
+                    boolean java9Part = entry.getName().startsWith("dev/h2patch/ModuleEdges9") && major == 53;
+                    if (major > 52 && !java9Part) {
                         tooNew.add(entry.getName());
                     }
                 }
@@ -54,7 +57,7 @@ class AgentJarTest {
         }
         assertTrue(classes > 1000, "the jar should bundle Byte Buddy; it has " + classes + " classes");
         assertTrue(foreign.isEmpty(), "classes outside dev/h2patch/ (not relocated): " + head(foreign));
-        assertTrue(tooNew.isEmpty(), "classes newer than Java 8: " + head(tooNew));
+        assertTrue(tooNew.isEmpty(), "classes newer than Java 8 (other than the Java 9 part): " + head(tooNew));
     }
 
     private static List<String> head(List<String> names) {
