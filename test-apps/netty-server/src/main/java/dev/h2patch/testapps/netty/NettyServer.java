@@ -54,7 +54,9 @@ import static io.netty.handler.codec.http.HttpVersion.HTTP_1_1;
  * pattern); {@code --read-timeout-ms N} adds a {@code ReadTimeoutHandler(N ms)}; {@code --user-shutdown} makes SIGTERM
  * shut down the way applications do ({@code boss.shutdownGracefully(); workers.shutdownGracefully();} with Netty's
  * defaults, 2 s quiet period and 15 s timeout, then wait for both), instead of the quick shutdown the other tests use.
- * {@code GET /admin/shutdown} answers 200 and then shuts down that same way.
+ * {@code GET /admin/shutdown} answers 200 and then shuts down that same way. {@code --shutdown-quiet-ms Q
+ * --shutdown-timeout-ms T} make both call {@code shutdownGracefully(Q, T, MILLISECONDS)} instead (for example 0 and 0:
+ * an application that asks for an immediate shutdown).
  */
 public final class NettyServer {
 
@@ -66,6 +68,8 @@ public final class NettyServer {
         long idleTimeoutMillis = longOption(args, "--idle-timeout-ms");
         long readTimeoutMillis = longOption(args, "--read-timeout-ms");
         boolean userShutdown = java.util.Arrays.asList(args).contains("--user-shutdown");
+        RequestHandler.shutdownQuietMillis = longOption(args, "--shutdown-quiet-ms", -1);
+        RequestHandler.shutdownTimeoutMillis = longOption(args, "--shutdown-timeout-ms", -1);
 
         // NioEventLoopGroup: deprecated in 4.2 (MultiThreadIoEventLoopGroup) but present on 4.1 and 4.2 alike.
         EventLoopGroup boss = new NioEventLoopGroup(1);
@@ -107,8 +111,7 @@ public final class NettyServer {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (userShutdown) {
                 System.err.println("SIGTERM: shutting down");
-                boss.shutdownGracefully();
-                workers.shutdownGracefully();
+                RequestHandler.shutdownGroups();
                 boss.terminationFuture().awaitUninterruptibly(30, TimeUnit.SECONDS);
                 workers.terminationFuture().awaitUninterruptibly(30, TimeUnit.SECONDS);
                 System.err.println("SIGTERM: event loops terminated");
@@ -127,12 +130,16 @@ public final class NettyServer {
     }
 
     private static long longOption(String[] args, String name) {
+        return longOption(args, name, 0);
+    }
+
+    private static long longOption(String[] args, String name, long absent) {
         for (int i = 0; i < args.length - 1; i++) {
             if (name.equals(args[i])) {
                 return Long.parseLong(args[i + 1]);
             }
         }
-        return 0;
+        return absent;
     }
 
     /** The usual companion of IdleStateHandler: close the connection when it reports idleness. */
@@ -168,6 +175,22 @@ public final class NettyServer {
         static final String REJECT_UPLOAD = "/h2patch.Test/RejectUpload";
         static volatile EventLoopGroup boss;
         static volatile EventLoopGroup workers;
+        /** {@code --shutdown-quiet-ms} / {@code --shutdown-timeout-ms}; -1: {@code shutdownGracefully()}. */
+        static volatile long shutdownQuietMillis = -1;
+        static volatile long shutdownTimeoutMillis = -1;
+
+        /** The application's shutdown: Netty's defaults, or the quiet period and timeout given as options. */
+        static void shutdownGroups() {
+            if (shutdownQuietMillis >= 0 && shutdownTimeoutMillis >= 0) {
+                System.err.println("shutdownGracefully(" + shutdownQuietMillis + ", " + shutdownTimeoutMillis
+                        + ", MILLISECONDS)");
+                boss.shutdownGracefully(shutdownQuietMillis, shutdownTimeoutMillis, TimeUnit.MILLISECONDS);
+                workers.shutdownGracefully(shutdownQuietMillis, shutdownTimeoutMillis, TimeUnit.MILLISECONDS);
+            } else {
+                boss.shutdownGracefully();
+                workers.shutdownGracefully();
+            }
+        }
 
         private String path;
         private CompositeByteBuf body;
@@ -267,8 +290,7 @@ public final class NettyServer {
                     ctx.writeAndFlush(fullText(HttpResponseStatus.OK, "shutting down\n")).addListener(f -> {
                         System.err.println("admin: shutting down");
                         long start = System.nanoTime();
-                        boss.shutdownGracefully();
-                        workers.shutdownGracefully();
+                        shutdownGroups();
                         Thread waiter = new Thread(() -> {
                             boss.terminationFuture().awaitUninterruptibly();
                             workers.terminationFuture().awaitUninterruptibly();
