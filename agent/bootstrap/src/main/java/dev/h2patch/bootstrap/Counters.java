@@ -14,7 +14,7 @@ public final class Counters {
     public static final int END_STREAM_FOLDED = 0;
     /** end-stream: in report mode, a response that would have been folded. */
     public static final int END_STREAM_WOULD_FOLD = 1;
-    /** end-stream: a write that followed a folded HEADERS on the same stream, dropped safely. */
+    /** end-stream: an empty write that followed a folded HEADERS on the same stream, absorbed (nothing was lost). */
     public static final int END_STREAM_DROPPED_WRITES = 2;
     /** proxy-safe-reset: a reset after a complete response sent at once, with NO_ERROR instead of its code. */
     public static final int PROXY_SAFE_RESET_REWRITTEN = 3;
@@ -46,6 +46,11 @@ public final class Counters {
     public static final int EARLY_SETTINGS_WOULD_SEND = 16;
     /** early-settings: a client SETTINGS ACK for that empty SETTINGS, kept from Netty's settings accounting. */
     public static final int EARLY_SETTINGS_ACK_ABSORBED = 17;
+    /**
+     * end-stream: a write that carried bytes (or trailer fields) after a folded HEADERS on the same stream; it cannot
+     * be sent after END_STREAM, so it failed (see {@link EndedStreams#afterEnd}).
+     */
+    public static final int END_STREAM_FAILED_WRITES = 18;
 
     private static final String[] NAMES = {
         "end-stream.folded",
@@ -66,6 +71,7 @@ public final class Counters {
         "early-settings.sent",
         "early-settings.would-send",
         "early-settings.ack-absorbed",
+        "end-stream.failed-writes",
     };
 
     private static final AtomicLongArray VALUES = new AtomicLongArray(NAMES.length);

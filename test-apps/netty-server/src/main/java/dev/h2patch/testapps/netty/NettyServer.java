@@ -173,6 +173,7 @@ public final class NettyServer {
      */
     static final class RequestHandler extends ChannelInboundHandlerAdapter {
         static final String REJECT_UPLOAD = "/h2patch.Test/RejectUpload";
+        static final String FAIL_THEN_WRITE = "/h2patch.Test/FailThenWrite";
         static volatile EventLoopGroup boss;
         static volatile EventLoopGroup workers;
         /** {@code --shutdown-quiet-ms} / {@code --shutdown-timeout-ms}; -1: {@code shutdownGracefully()}. */
@@ -207,6 +208,12 @@ public final class NettyServer {
                         body.release();
                         body = null;
                         rejectUpload(ctx);
+                        return;
+                    }
+                    if (path.startsWith(FAIL_THEN_WRITE)) {
+                        body.release();
+                        body = null;
+                        grpcFailThenWrite(ctx);
                         return;
                     }
                 }
@@ -344,6 +351,36 @@ public final class NettyServer {
             ctx.writeAndFlush(resp);
             // A later event-loop task, so the end of the stream is in a separate flush from the HEADERS.
             ctx.executor().execute(() -> ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+        }
+
+        /**
+         * Issue 14: the Trailers-Only error of {@code /h2patch.Test/Fail} (HEADERS with grpc-status, no END_STREAM),
+         * answered as soon as the request HEADERS arrive (the request stays open, so the stream's child channel does
+         * too), then, in a later event-loop task, one more message on the same stream and the end of the stream. With
+         * the end-stream fix the HEADERS already carried END_STREAM, so the message cannot be sent: the application
+         * must learn that its write failed rather than see it succeed. Each outcome is logged on stderr
+         * ({@code late-write: ...}, {@code late-end: ...}).
+         */
+        private static void grpcFailThenWrite(ChannelHandlerContext ctx) {
+            HttpResponse resp = new DefaultHttpResponse(HTTP_1_1, HttpResponseStatus.OK);
+            resp.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, "application/grpc")
+                    .set("grpc-status", "5")
+                    .set("grpc-message", "no such thing");
+            ctx.writeAndFlush(resp);
+            ctx.executor().execute(() -> {
+                byte[] message = "late message".getBytes(CharsetUtil.UTF_8);
+                ByteBuf framed = Unpooled.buffer(5 + message.length).writeByte(0).writeInt(message.length)
+                        .writeBytes(message);
+                ctx.writeAndFlush(new DefaultHttpContent(framed))
+                        .addListener(f -> System.err.println("late-write: " + outcome(f)));
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+                        .addListener(f -> System.err.println("late-end: " + outcome(f)));
+            });
+        }
+
+        private static String outcome(io.netty.util.concurrent.Future<?> f) {
+            return f.isSuccess() ? "succeeded" : "failed: " + f.cause();
         }
 
         /**
