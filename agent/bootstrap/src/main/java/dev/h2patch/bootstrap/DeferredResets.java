@@ -73,7 +73,6 @@ public final class DeferredResets {
 
     private static final ThreadLocal<Deferral> FIRING = new ThreadLocal<Deferral>();
 
-    private static ScheduledThreadPoolExecutor timers;
 
     private static final ClassValue<Method[]> RESET_METHODS = new ClassValue<Method[]>() {
         @Override
@@ -226,21 +225,26 @@ public final class DeferredResets {
         return LIVE.get();
     }
 
-    private static synchronized ScheduledThreadPoolExecutor timers() {
-        if (timers == null) {
-            ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, new ThreadFactory() {
-                @Override
-                public Thread newThread(Runnable task) {
-                    Thread thread = new Thread(task, "h2patch-reset-timer");
-                    thread.setDaemon(true);
-                    thread.setContextClassLoader(null);
-                    return thread;
-                }
-            });
-            executor.setRemoveOnCancelPolicy(true);
-            timers = executor;
-        }
-        return timers;
+    private static ScheduledThreadPoolExecutor timers() {
+        return Timers.EXECUTOR;
+    }
+
+    /**
+     * The time bounds' one daemon thread, created on the first deferral (class initialisation: no lock afterwards).
+     * Cancelled timers are not removed from its queue at once (the default policy): cancelling is then a lock-free
+     * state change, so the client's END_STREAM on a DATA frame never takes the queue's lock; a cancelled timer leaves
+     * the queue at its bound, doing nothing.
+     */
+    private static final class Timers {
+        static final ScheduledThreadPoolExecutor EXECUTOR = new ScheduledThreadPoolExecutor(1, new ThreadFactory() {
+            @Override
+            public Thread newThread(Runnable task) {
+                Thread thread = new Thread(task, "h2patch-reset-timer");
+                thread.setDaemon(true);
+                thread.setContextClassLoader(null);
+                return thread;
+            }
+        });
     }
 
     /** {@code {resetStream, ctx.newPromise, ctx.flush}} for a handler type, or null if it has no such method. */
