@@ -104,4 +104,15 @@ public final class EndedStreams {
         }
         return new IOException(message);
     }
+
+    /**
+     * Whether a reset asked for a stream that is already closed on both sides (its END_STREAM sent and received), and
+     * that a fix ended ({@code endedMark}: the stream's {@link #STREAM_ATTRIBUTE}), is to be dropped, its callback
+     * succeeded. An endpoint must not send any frame but PRIORITY on a closed stream (RFC 9113 §5.1); Jetty asks for
+     * such a reset (CANCEL) when it aborts the stream after a write that {@link #afterEnd} failed, and the client
+     * already has the complete response. Resets of streams the fixes did not end are left to the library.
+     */
+    public static boolean dropResetOfClosed(boolean closed, Object endedMark) {
+        return closed && endedMark != null;
+    }
 }

@@ -76,4 +76,11 @@ class EndedStreamsTest {
         assertFalse(EndedStreams.contains(connection, 11));
         assertFalse(EndedStreams.contains(new Object(), 9));
     }
+
+    @Test
+    void onlyAResetOfAClosedStreamAFixEndedIsDropped() {
+        assertTrue(EndedStreams.dropResetOfClosed(true, Boolean.TRUE));
+        assertFalse(EndedStreams.dropResetOfClosed(false, Boolean.TRUE), "half-closed: proxy-safe-reset decides");
+        assertFalse(EndedStreams.dropResetOfClosed(true, null), "a stream no fix ended: Jetty's own reset");
+    }
 }

@@ -75,6 +75,12 @@ class EndStreamLateWriteTest {
                     && "5".equals(first.header("grpc-status")),
                     "the client gets the status in one HEADERS with END_STREAM" + ctx);
             assertTrue(frames.stream().noneMatch(f -> f.is(Frame.DATA)), "nothing follows END_STREAM" + ctx);
+            // Jetty aborts the stream after the failed write and asks for RST_STREAM(CANCEL) on the stream both sides
+            // have ended; no frame but PRIORITY may be sent on a closed stream (RFC 9113 §5.1), so it is dropped.
+            // (Netty: the child's reset, with the request still open, is held back by proxy-safe-reset and never sent
+            // once the client ends its request.)
+            assertTrue(frames.stream().noneMatch(f -> f.is(Frame.RST_STREAM)), "no reset after the complete response"
+                    + ctx);
 
             assertTrue(outcome.startsWith(LATE_WRITE + "failed"),
                     "the late write's bytes never reached the client, so the app must see the write fail, not "
@@ -89,8 +95,7 @@ class EndStreamLateWriteTest {
             assertTrue(child.leakLines().isEmpty(), "no leaked buffer" + ctx);
 
             // A real gRPC client (its unary request is complete): it gets the application's status, never a
-            // success, whatever happens to the late write afterwards (Jetty aborts the stream after the failed
-            // write and sends RST_STREAM(CANCEL) on the already closed stream, which the client ignores).
+            // success, whatever happens to the late write afterwards.
             GrpcCalls.Outcome call = GrpcCalls.unary(child.port(), PATH.substring(1));
             assertEquals(Status.Code.NOT_FOUND, call.code(), "grpc-java: " + call + child.describeOutput());
             assertEquals("no such thing", call.description(), "grpc-java: " + call);
