@@ -265,6 +265,17 @@ public final class NettyServer {
                 case "/h2patch.Test/Echo":
                     grpcEcho(ctx, requestBody);
                     break;
+                case "/grpc-lookalike":
+                    // Issue 14: /h2patch.Test/Fail's frames with a content type that only starts like gRPC's
+                    // ("application/grpcx" is not "application/grpc" nor "application/grpc+..."): not a gRPC response.
+                    requestBody.release();
+                    HttpResponse lookalike = new DefaultHttpResponse(HTTP_1_1, HttpResponseStatus.OK);
+                    lookalike.headers()
+                            .set(HttpHeaderNames.CONTENT_TYPE, "application/grpcx")
+                            .set("grpc-status", "5");
+                    ctx.writeAndFlush(lookalike);
+                    ctx.executor().execute(() -> ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+                    break;
                 case "/empty-same-flush":
                     requestBody.release();
                     ctx.write(textHeadersOnly());
