@@ -1,6 +1,7 @@
 package dev.h2patch;
 
 import dev.h2patch.bootstrap.AdviceFailures;
+import dev.h2patch.bootstrap.AgentThreads;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
@@ -206,7 +207,7 @@ final class Installer implements ClassFileTransformer {
         for (TypePatch patch : target.fix.patches()) {
             names.add(target.relocation.apply(patch.typeName()));
         }
-        Thread restore = new Thread(new Runnable() {
+        Thread restore = AgentThreads.newThread(new Runnable() {
             @Override
             public void run() {
                 List<Class<?>> patched = new ArrayList<Class<?>>();
@@ -225,7 +226,6 @@ final class Installer implements ClassFileTransformer {
                 }
             }
         }, "h2patch-rollback");
-        restore.setDaemon(true);
         restore.start();
     }
 

@@ -1,6 +1,5 @@
 package dev.h2patch.netty;
 
-import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.EndedStreams;
 import dev.h2patch.bootstrap.H2patchRuntime;
 import io.netty.buffer.ByteBuf;
@@ -14,10 +13,12 @@ import net.bytebuddy.asm.Advice;
 /**
  * Inlined into {@code DefaultHttp2ConnectionEncoder.writeData(ctx, streamId, data, padding, endOfStream, promise)}.
  *
- * <p>Drops a DATA write on a stream whose response {@link EncoderWriteHeadersAdvice} already ended with END_STREAM —
- * typically the empty DATA(END_STREAM) the application meant to end the stream with. The buffer is released and the
- * promise succeeds, as if the frame had been written: the application's view stays consistent, and no DATA ever
- * follows END_STREAM on the wire (RFC 9113 §5.1, "half-closed (local)").
+ * <p>Handles a DATA write on a stream whose response {@link EncoderWriteHeadersAdvice} already ended with END_STREAM.
+ * No DATA ever follows END_STREAM on the wire (RFC 9113 §5.1, "half-closed (local)"), so the frame is never written
+ * and its buffer is released; {@link EndedStreams#afterEnd} decides what the application is told. An empty write —
+ * typically the empty DATA(END_STREAM) the application meant to end the stream with — loses nothing: its promise
+ * succeeds, as if the frame had been written. A write that carries bytes fails its promise with an exception naming
+ * h2patch and the stream, so the bytes are never lost silently.
  *
  * <p>The common path costs one stream lookup: only streams Netty already considers ended are looked up further.
  */
@@ -42,9 +43,15 @@ public final class EncoderWriteDataAdvice {
         if (H2patchRuntime.reportOnly || !EndedStreams.contains(ctx.channel(), streamId)) {
             return false;
         }
+        Throwable failure = EndedStreams.afterEnd(streamId, "DATA", data.readableBytes(), "bytes");
         data.release();
-        promise.trySuccess();
-        Counters.increment(Counters.END_STREAM_DROPPED_WRITES);
+        if (failure != null && !promise.isVoid()) {
+            promise.tryFailure(failure);
+        } else {
+            // Absorbed (nothing to send); or a void promise, whose failure would reach the connection's pipeline
+            // as an exception and close the connection: the write is then only counted (and logged once).
+            promise.trySuccess();
+        }
         return true;
     }
 

@@ -2,6 +2,7 @@ package dev.h2patch.netty;
 
 import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.EndedStreams;
+import dev.h2patch.bootstrap.GrpcShape;
 import dev.h2patch.bootstrap.H2patchRuntime;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -21,7 +22,8 @@ import net.bytebuddy.asm.Advice;
  * response (the gRPC HTTP/2 protocol: "Trailers-Only" or trailers), and gRPC requires END_STREAM on it. When the
  * application writes it without END_STREAM, planning to end the stream later with an empty DATA frame, the advice
  * sets END_STREAM now: the client gets the status in one frame. The stream is then remembered (and marked as having
- * sent its trailers, which is true) so that the application's later writes on it are dropped instead of failing the
+ * sent its trailers, which is true) so that the application's later writes on it are never written: empty ones are
+ * absorbed, ones that carry something fail their promise ({@link EndedStreams#afterEnd}); Netty itself would fail the
  * stream or, for HEADERS, the whole connection.
  *
  * <p>The content-type check matters: grpc-java itself answers a non-gRPC request with a 415 whose HEADERS carry
@@ -47,8 +49,13 @@ public final class EncoderWriteHeadersAdvice {
         Http2Stream stream = connection.stream(streamId);
         if (stream == null || stream.isTrailersSent()) {
             if (EndedStreams.contains(ctx.channel(), streamId) && !H2patchRuntime.reportOnly) {
-                Counters.increment(Counters.END_STREAM_DROPPED_WRITES);
-                promise.trySuccess();
+                // Trailers after the folded HEADERS: never written; empty ones are absorbed, others fail.
+                Throwable failure = EndedStreams.afterEnd(streamId, "trailers", headers.size(), "fields");
+                if (failure != null && !promise.isVoid()) {
+                    promise.tryFailure(failure);
+                } else {
+                    promise.trySuccess();
+                }
                 return true;
             }
             return false;
@@ -89,14 +96,8 @@ public final class EncoderWriteHeadersAdvice {
         if (status != null && status.length() > 0 && status.charAt(0) == '1') {
             return false; // 1xx: informational, never the end of a response
         }
-        String grpc = "application/grpc";
-        if (contentType == null || contentType.length() < grpc.length()) {
-            return false;
-        }
-        for (int i = 0; i < grpc.length(); i++) {
-            if (Character.toLowerCase(contentType.charAt(i)) != grpc.charAt(i)) {
-                return false;
-            }
+        if (!GrpcShape.isGrpcContentType(contentType)) {
+            return false; // the one gRPC shape check every end-stream advice uses
         }
 
         // Remembered in report mode too, so the frame-writer advice does not count this response twice.

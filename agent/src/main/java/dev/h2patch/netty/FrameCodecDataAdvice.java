@@ -17,7 +17,9 @@ import net.bytebuddy.asm.Advice;
  * flow control. The client's END_STREAM ends the deferral: the decoder closes the stream normally, and no reset is
  * ever sent. Past the byte bound, the reset is scheduled on the loop.
  *
- * <p>Fast path: one volatile read while no reset is deferred in the JVM.
+ * <p>Fast path: one volatile read while no reset is deferred in the JVM; while one is, a lock-free look-up of this
+ * connection ({@link DeferredResets#discard}), and only a connection with deferred resets takes its own lock. No lock
+ * shared by all connections is ever taken here.
  */
 public final class FrameCodecDataAdvice {
 

@@ -35,8 +35,12 @@ import java.util.concurrent.TimeUnit;
  *       lets that call through.</li>
  * </ol>
  *
- * <p>The bound is the caller's {@code timeout} when positive, else {@link H2patchRuntime#shutdownDrainMillis} (option
- * {@code shutdown-drain-ms}). Nothing here blocks an event loop or the caller: the drain waits on its own daemon
+ * <p>The bound is the caller's {@code timeout}, capped by {@link H2patchRuntime#shutdownDrainMillis} (option
+ * {@code shutdown-drain-ms}), so the whole shutdown still ends within the caller's timeout and an operator can keep it
+ * inside a container's grace period. A caller that gave no timeout ({@code shutdownGracefully(0, 0, unit)}: Netty
+ * requires {@code timeout >= quietPeriod}, so its quiet period is 0 too) asked for "now" and gets exactly Netty's own
+ * behaviour: the drain lasts no longer than the quiet period the application gave, which is none, so there is no
+ * drain. Nothing here blocks an event loop or the caller: the drain waits on its own daemon
  * thread. Library calls ({@code close}, {@code connection().numActiveStreams()}, the graceful timeout, the real
  * {@code shutdownGracefully}) go through public methods by reflection: this class may not name Netty types (it serves
  * plain and relocated Netty alike). Library objects are held weakly; a connection that goes away leaves nothing
@@ -77,6 +81,10 @@ public final class ConnectionDrain {
         if (RELEASING.get() == group || unit == null || quietPeriod < 0 || timeout < quietPeriod) {
             return false; // our own call, or arguments Netty rejects itself
         }
+        long timeoutMillis = unit.toMillis(timeout);
+        if (timeoutMillis <= 0) {
+            return false; // shutdownGracefully(0, 0, unit): the application asked for "now"; no drain (see above)
+        }
         List<Object[]> open = new ArrayList<Object[]>();
         synchronized (GROUPS) {
             Boolean released = GROUPS.get(group);
@@ -106,8 +114,7 @@ public final class ConnectionDrain {
             }
             GROUPS.put(group, Boolean.FALSE);
         }
-        long timeoutMillis = unit.toMillis(timeout);
-        long bound = timeoutMillis > 0 ? timeoutMillis : H2patchRuntime.shutdownDrainMillis;
+        long bound = Math.min(timeoutMillis, H2patchRuntime.shutdownDrainMillis);
         Drain drain = new Drain(group, open, quietPeriod, timeout, unit, bound);
         // Its own thread, free of the caller's context (AgentThreads); it ends when the drain does, at the latest at
         // the bound, detach or not: the application's shutdown call depends on it.

@@ -14,7 +14,7 @@ public final class Counters {
     public static final int END_STREAM_FOLDED = 0;
     /** end-stream: in report mode, a response that would have been folded. */
     public static final int END_STREAM_WOULD_FOLD = 1;
-    /** end-stream: a write that followed a folded HEADERS on the same stream, dropped safely. */
+    /** end-stream: an empty write that followed a folded HEADERS on the same stream, absorbed (nothing was lost). */
     public static final int END_STREAM_DROPPED_WRITES = 2;
     /** proxy-safe-reset: a reset after a complete response sent at once, with NO_ERROR instead of its code. */
     public static final int PROXY_SAFE_RESET_REWRITTEN = 3;
@@ -63,6 +63,11 @@ public final class Counters {
     public static final int EARLY_SETTINGS_FAILED = 21;
     /** proxy-safe-reset: a throwable caught in its advice; see {@link AdviceFailures}. */
     public static final int PROXY_SAFE_RESET_FAILED = 22;
+    /**
+     * end-stream: a write that carried bytes (or trailer fields) after a folded HEADERS on the same stream; it cannot
+     * be sent after END_STREAM, so it failed (see {@link EndedStreams#afterEnd}).
+     */
+    public static final int END_STREAM_FAILED_WRITES = 23;
 
     private static final String[] NAMES = {
         "end-stream.folded",
@@ -88,6 +93,7 @@ public final class Counters {
         "connection-state.failed",
         "early-settings.failed",
         "proxy-safe-reset.failed",
+        "end-stream.failed-writes",
     };
 
     private static final AtomicLongArray VALUES = new AtomicLongArray(NAMES.length);

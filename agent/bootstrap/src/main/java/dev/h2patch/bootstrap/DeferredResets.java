@@ -2,38 +2,51 @@ package dev.h2patch.bootstrap;
 
 import java.lang.ref.WeakReference;
 import java.lang.reflect.Method;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The resets the proxy-safe-reset fix holds back: streams whose response is complete, whose application asked for a
  * reset, and whose client is still sending its request.
  *
  * <p>Why hold them back at all: RFC 9113 §8.1 lets a server that has sent a complete response stop the client's upload
- * with RST_STREAM(NO_ERROR), but HAProxy (2.3 … 2.6, {@code h2_do_shutr}) turns any such server reset into
- * RST_STREAM(CANCEL) towards its client, and gRPC clients then report CANCELLED instead of the status they already
- * received (seed 004). Only a reset that is never sent survives the proxy. So the reset waits, bounded by
- * {@link H2patchRuntime#resetDeferMillis} and {@link H2patchRuntime#resetDeferBytes}: if the client's END_STREAM comes
- * first, the stream closes normally and no reset is ever sent ({@link #discard} returns {@link #ENDED}); otherwise the
- * reset is sent with NO_ERROR by {@link Deferral#run()} at the bound.
+ * with RST_STREAM(NO_ERROR), but a client behind HAProxy then sees the stream end with RST_STREAM(CANCEL) instead of
+ * the response it already received (HAProxy sends its own CANCEL because the response ended before the request did,
+ * haproxy/haproxy#1219), and gRPC clients report CANCELLED. Only a reset that is never sent cannot reach the client. So
+ * the reset waits, bounded by {@link H2patchRuntime#resetDeferMillis} and {@link H2patchRuntime#resetDeferBytes}: if
+ * the client's END_STREAM comes first, the stream closes normally and no reset is ever sent ({@link #discard} returns
+ * {@link #ENDED}); otherwise the reset is sent with NO_ERROR by {@link Deferral#run()} at the bound.
  *
- * <p>State lives here, keyed weakly by the connection's channel, rather than in Netty channel attributes or stream
- * properties: this class may not name Netty types (it is on the bootstrap path, shared by plain and relocated Netty),
- * a {@code PropertyKey} is per connection and would need its own per-connection map anyway, and a weak map leaves
- * nothing behind when a connection goes away. A {@link Deferral} holds the library objects it needs (the handler and
- * its context) only weakly, so the map's values never keep its keys alive.
+ * <p><b>Every deferral ends, exactly once</b> ({@link Deferral#finish}): on the client's END_STREAM, when its reset has
+ * been sent, or at its time bound whatever happened meanwhile — the connection collected, its event loop shut down
+ * (and with it anything scheduled there), the handler gone. The time bound is kept by this class's own daemon timer,
+ * not by the connection's event loop, so nothing the loop does can lose it: at the bound the timer hands the reset to
+ * the loop ({@code execute}) and, if the loop refuses it or the connection is gone, ends the deferral itself. The count
+ * of live deferrals ({@link #anyDeferred()}) therefore always comes back to 0 at most one time bound after the last
+ * deferral began.
  *
- * <p>Sending the reset at the bound uses the library's own public {@code resetStream(ctx, streamId, errorCode,
- * promise)} by reflection (looked up once per handler class through its public interfaces), so it goes through the
- * same path, and the same advice, as the application's reset. The advice recognises the call with
- * {@link #firing(Object, int)}.
+ * <p><b>No JVM-wide lock on the inbound DATA path.</b> What {@code FrameCodecDataAdvice} needs to know for each DATA
+ * frame is "is this stream of this connection deferred?". The common answer — nothing is deferred anywhere — costs one
+ * volatile read ({@link #anyDeferred()}). Otherwise the connection's state is found in a {@link ConcurrentHashMap}
+ * keyed by the connection's identity (lock-free read; the entry only exists while the connection has a live deferral
+ * and is removed with its last one), and only a connection with deferrals takes its own lock. The keys hold the
+ * connection weakly, so nothing here keeps a connection alive; a collected connection's entry goes when its deferrals
+ * reach their time bound.
  *
- * <p>All calls for one connection come from its event loop; the lock only guards the map shared by all loops. The
- * hot paths check {@link #anyDeferred()}, a volatile read, and skip everything else while nothing is deferred.
+ * <p>This class may not name Netty types (it is on the bootstrap path, shared by plain and relocated Netty). Sending
+ * the reset at the bound uses the library's own public {@code resetStream(ctx, streamId, errorCode, promise)} by
+ * reflection (looked up once per handler class through its public interfaces), so it goes through the same path, and
+ * the same advice, as the application's reset. The advice recognises the call with {@link #firing(Object, int)}. A
+ * {@link Deferral} holds the library objects (connection, handler, context) only weakly.
  */
 public final class DeferredResets {
 
@@ -54,13 +67,14 @@ public final class DeferredResets {
     /** {@link #firing}: the client sent more than the byte bound. */
     public static final int FIRING_BYTES = 2;
 
-    private static final Map<Object, Map<Integer, Deferral>> BY_CONNECTION =
-            new WeakHashMap<Object, Map<Integer, Deferral>>();
+    /** Connection (by identity, held weakly) → its deferrals; an entry exists only while it has a live one. */
+    private static final ConcurrentHashMap<Object, Connection> CONNECTIONS = new ConcurrentHashMap<Object, Connection>();
 
-    /** Deferred resets over all connections (those of collected connections excepted). */
-    private static volatile int count;
+    /** Deferrals begun and not yet finished, over all connections. */
+    private static final AtomicInteger LIVE = new AtomicInteger();
 
     private static final ThreadLocal<Deferral> FIRING = new ThreadLocal<Deferral>();
+
 
     private static final ClassValue<Method[]> RESET_METHODS = new ClassValue<Method[]>() {
         @Override
@@ -72,15 +86,15 @@ public final class DeferredResets {
     private DeferredResets() {
     }
 
-    /** Whether any reset is deferred, or being sent by a deferral, anywhere in this JVM. */
+    /** Whether any reset is deferred, or being sent by a deferral, anywhere in this JVM: one volatile read. */
     public static boolean anyDeferred() {
-        return count > 0;
+        return LIVE.get() > 0;
     }
 
     /**
-     * Holds back the reset of {@code streamId} on {@code connection}, and schedules it on {@code loop} after
-     * {@code millis}. Returns false, deferring nothing, when the connection already has {@link #MAX_PER_CONNECTION}
-     * deferred resets, the stream is already deferred, or the loop refuses the task (shutting down).
+     * Holds back the reset of {@code streamId} on {@code connection}; at {@code millis} it is handed to {@code loop}
+     * and sent. Returns false, deferring nothing, when the connection already has {@link #MAX_PER_CONNECTION}
+     * deferred resets, the stream is already deferred, or the loop is shutting down.
      *
      * @param handler the library's connection handler, which has a public {@code resetStream(ctx, int, long,
      *     promise)}
@@ -88,38 +102,56 @@ public final class DeferredResets {
      */
     public static boolean defer(Object connection, int streamId, Object handler, Object ctx,
                                 ScheduledExecutorService loop, long millis) {
-        if (RESET_METHODS.get(handler.getClass()) == null) {
+        if (RESET_METHODS.get(handler.getClass()) == null || loop.isShutdown()) {
             return false;
         }
-        Deferral deferral = new Deferral(connection, streamId, handler, ctx, loop);
-        synchronized (BY_CONNECTION) {
-            Map<Integer, Deferral> streams = BY_CONNECTION.get(connection);
-            if (streams == null) {
-                streams = new HashMap<Integer, Deferral>();
-                BY_CONNECTION.put(connection, streams);
+        Deferral deferral;
+        for (;;) {
+            Connection state = CONNECTIONS.get(new Probe(connection));
+            if (state == null) {
+                Connection fresh = new Connection(connection);
+                state = CONNECTIONS.putIfAbsent(fresh.key, fresh);
+                if (state == null) {
+                    state = fresh;
+                }
             }
-            if (streams.size() >= MAX_PER_CONNECTION || streams.containsKey(streamId)) {
-                return false;
+            synchronized (state) {
+                if (state.removed) {
+                    continue; // its last deferral just ended: start a new entry
+                }
+                if (state.streams.size() >= MAX_PER_CONNECTION || state.streams.containsKey(streamId)) {
+                    state.removeIfEmpty();
+                    return false;
+                }
+                deferral = new Deferral(state, connection, streamId, handler, ctx, loop);
+                state.streams.put(streamId, deferral);
+                LIVE.incrementAndGet();
             }
-            try {
-                deferral.timer = loop.schedule(deferral, millis, TimeUnit.MILLISECONDS);
-            } catch (RuntimeException rejected) {
-                return false;
+            break;
+        }
+        try {
+            Future<?> timer = timers().schedule(deferral.deadline, Math.max(0, millis), TimeUnit.MILLISECONDS);
+            synchronized (deferral.state) {
+                deferral.timer = timer;
             }
-            streams.put(streamId, deferral);
-            count++;
+        } catch (RuntimeException rejected) {
+            deferral.finish();
+            return false;
         }
         return true;
     }
 
     /** Whether the reset of {@code streamId} on {@code connection} is being held back. */
     public static boolean isDeferred(Object connection, int streamId) {
-        if (count == 0) {
+        if (LIVE.get() == 0) {
             return false;
         }
-        synchronized (BY_CONNECTION) {
-            Map<Integer, Deferral> streams = BY_CONNECTION.get(connection);
-            return streams != null && streams.containsKey(streamId);
+        Connection state = CONNECTIONS.get(new Probe(connection));
+        if (state == null) {
+            return false;
+        }
+        synchronized (state) {
+            return state.streams.containsKey(streamId);
         }
     }
 
@@ -131,43 +163,41 @@ public final class DeferredResets {
      * @return {@link #NOT_DEFERRED}, {@link #DISCARDED} or {@link #ENDED}
      */
     public static int discard(Object connection, int streamId, long bytes, boolean endOfStream) {
-        if (count == 0) {
+        if (LIVE.get() == 0) {
+            return NOT_DEFERRED;
+        }
+        Connection state = CONNECTIONS.get(new Probe(connection));
+        if (state == null) {
             return NOT_DEFERRED;
         }
         Deferral deferral;
-        synchronized (BY_CONNECTION) {
-            Map<Integer, Deferral> streams = BY_CONNECTION.get(connection);
-            deferral = streams == null ? null : streams.get(streamId);
+        synchronized (state) {
+            deferral = state.streams.get(streamId);
             if (deferral == null) {
                 return NOT_DEFERRED;
             }
             if (deferral.reason != NOT_FIRING) {
                 return DISCARDED; // the reset is on its way
             }
-            if (endOfStream) {
-                streams.remove(streamId);
-                count--;
-                Future<?> timer = deferral.timer;
-                if (timer != null) {
-                    timer.cancel(false);
+            if (!endOfStream) {
+                deferral.bytes += bytes;
+                if (deferral.bytes <= H2patchRuntime.resetDeferBytes) {
+                    return DISCARDED;
                 }
-                Counters.increment(Counters.PROXY_SAFE_RESET_AVOIDED);
-                return ENDED;
-            }
-            deferral.bytes += bytes;
-            if (deferral.bytes <= H2patchRuntime.resetDeferBytes) {
-                return DISCARDED;
-            }
-            deferral.reason = FIRING_BYTES;
-            Future<?> timer = deferral.timer;
-            if (timer != null) {
-                timer.cancel(false);
+                deferral.reason = FIRING_BYTES;
             }
         }
+        if (endOfStream) {
+            if (deferral.finish()) {
+                Counters.increment(Counters.PROXY_SAFE_RESET_AVOIDED);
+            }
+            return ENDED;
+        }
+        deferral.cancelTimer();
         try {
             deferral.loop.execute(deferral);
         } catch (RuntimeException rejected) {
-            forget(deferral);
+            deferral.finish();
         }
         return DISCARDED;
     }
@@ -177,7 +207,7 @@ public final class DeferredResets {
      * {@link #FIRING_TIMEOUT}, {@link #FIRING_BYTES}, or {@link #NOT_FIRING} when the call is not a deferral's.
      */
     public static int firing(Object connection, int streamId) {
-        if (count == 0) {
+        if (LIVE.get() == 0) {
             return NOT_FIRING;
         }
         Deferral deferral = FIRING.get();
@@ -187,19 +217,48 @@ public final class DeferredResets {
         return deferral.reason;
     }
 
-    private static void forget(Deferral deferral) {
-        synchronized (BY_CONNECTION) {
-            Object connection = deferral.connection.get();
-            Map<Integer, Deferral> streams = connection == null ? null : BY_CONNECTION.get(connection);
-            if (streams != null && streams.get(deferral.streamId) == deferral) {
-                streams.remove(deferral.streamId);
-                count--;
-                if (streams.isEmpty()) {
-                    BY_CONNECTION.remove(connection);
-                }
+    /** For tests: how many connections have state here. */
+    static int connectionsTracked() {
+        return CONNECTIONS.size();
+    }
+
+    /** For tests: how many deferrals are live. */
+    static int live() {
+        return LIVE.get();
+    }
+
+    /**
+     * The time bounds' one daemon thread ({@link AgentThreads}: no application context), created with the first
+     * deferral. Reading it is one volatile read; only creating it takes a lock. Cancelled timers are not removed
+     * from its queue at once (the default policy): cancelling is then a lock-free state change, so the client's
+     * END_STREAM on a DATA frame never takes the queue's lock; a cancelled timer leaves the queue at its bound, doing
+     * nothing. The thread ends {@link #TIMER_KEEP_ALIVE_MS} ms after its queue empties, and at once on {@link #stop}.
+     */
+    private static ScheduledThreadPoolExecutor timers() {
+        ScheduledThreadPoolExecutor current = timers;
+        if (current != null) {
+            return current;
+        }
+        synchronized (DeferredResets.class) {
+            if (timers == null) {
+                ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, new ThreadFactory() {
+                    @Override
+                    public Thread newThread(Runnable task) {
+                        return AgentThreads.newThread(task, "h2patch-reset-timer");
+                    }
+                });
+                executor.setKeepAliveTime(TIMER_KEEP_ALIVE_MS, TimeUnit.MILLISECONDS);
+                executor.allowCoreThreadTimeOut(true);
+                timers = executor;
             }
+            return timers;
         }
     }
+
+    /** How long the timer thread outlives its last timer. */
+    static final long TIMER_KEEP_ALIVE_MS = 5000;
+
+    private static volatile ScheduledThreadPoolExecutor timers;
 
     /** {@code {resetStream, ctx.newPromise, ctx.flush}} for a handler type, or null if it has no such method. */
     private static Method[] resetMethods(Class<?> handlerType) {
@@ -221,21 +280,99 @@ public final class DeferredResets {
         return null;
     }
 
-    /** One held-back reset; runs on the connection's event loop at the bound. */
+    /** The map key of a connection: its identity, held weakly. */
+    private static final class Key extends WeakReference<Object> {
+        private final int hash;
+
+        Key(Object connection) {
+            super(connection);
+            this.hash = System.identityHashCode(connection);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            if (other == this) {
+                return true;
+            }
+            Object mine = get();
+            if (mine == null) {
+                return false; // a collected connection's key equals only itself
+            }
+            return other instanceof Probe ? ((Probe) other).connection == mine
+                    : other instanceof Key && ((Key) other).get() == mine;
+        }
+    }
+
+    /** A look-up key for a connection (never stored). */
+    private static final class Probe {
+        final Object connection;
+
+        Probe(Object connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(connection);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Key && ((Key) other).get() == connection;
+        }
+    }
+
+    /** One connection's deferrals. Guarded by itself. */
+    private static final class Connection {
+        final Key key;
+        final Map<Integer, Deferral> streams = new HashMap<Integer, Deferral>();
+        /** Set once the entry left the map: a deferral that finds it so starts a new one. */
+        boolean removed;
+
+        Connection(Object connection) {
+            this.key = new Key(connection);
+        }
+
+        /** Caller holds the lock. */
+        void removeIfEmpty() {
+            if (streams.isEmpty() && !removed) {
+                removed = true;
+                CONNECTIONS.remove(key, this);
+            }
+        }
+    }
+
+    /** One held-back reset; its reset runs on the connection's event loop. */
     static final class Deferral implements Runnable {
+        final Connection state;
         final WeakReference<Object> connection;
         final int streamId;
         final WeakReference<Object> handler;
         final WeakReference<Object> ctx;
         final ScheduledExecutorService loop;
-        /** Guarded by the map's lock. */
+        final Runnable deadline = new Runnable() {
+            @Override
+            public void run() {
+                atDeadline();
+            }
+        };
+        /** Guarded by {@link #state}. */
         Future<?> timer;
-        /** Guarded by the map's lock. */
+        /** Guarded by {@link #state}. */
         long bytes;
-        /** Guarded by the map's lock; set once the reset is to be sent. */
+        /** Guarded by {@link #state}; set once the reset is to be sent. */
         int reason;
+        /** Guarded by {@link #state}; set once, by {@link #finish}. */
+        boolean finished;
 
-        Deferral(Object connection, int streamId, Object handler, Object ctx, ScheduledExecutorService loop) {
+        Deferral(Connection state, Object connection, int streamId, Object handler, Object ctx,
+                 ScheduledExecutorService loop) {
+            this.state = state;
             this.connection = new WeakReference<Object>(connection);
             this.streamId = streamId;
             this.handler = new WeakReference<Object>(handler);
@@ -243,16 +380,68 @@ public final class DeferredResets {
             this.loop = loop;
         }
 
+        /**
+         * Ends this deferral, once: it leaves its connection's state (and the connection's entry goes with its last
+         * deferral), its timer is cancelled, the live count comes down. Returns false if it had already ended.
+         */
+        boolean finish() {
+            Future<?> pending;
+            synchronized (state) {
+                if (finished) {
+                    return false;
+                }
+                finished = true;
+                pending = timer;
+                timer = null;
+                if (state.streams.get(streamId) == this) {
+                    state.streams.remove(streamId);
+                }
+                state.removeIfEmpty();
+            }
+            LIVE.decrementAndGet();
+            if (pending != null) {
+                pending.cancel(false);
+            }
+            return true;
+        }
+
+        void cancelTimer() {
+            Future<?> pending;
+            synchronized (state) {
+                pending = timer;
+                timer = null;
+            }
+            if (pending != null) {
+                pending.cancel(false);
+            }
+        }
+
+        /** On the timer thread: the time bound passed. Hands the reset to the loop, or ends the deferral here. */
+        void atDeadline() {
+            synchronized (state) {
+                timer = null;
+                if (finished || reason != NOT_FIRING) {
+                    return; // ended meanwhile, or already firing for the byte bound
+                }
+                reason = FIRING_TIMEOUT;
+            }
+            if (connection.get() == null || handler.get() == null || ctx.get() == null || loop.isShutdown()) {
+                finish(); // nothing left to reset: the connection is gone or its loop is stopping
+                return;
+            }
+            try {
+                loop.execute(this);
+            } catch (Throwable rejected) {
+                finish();
+            }
+        }
+
+        /** On the connection's event loop: sends the held-back reset, then ends the deferral. */
         @Override
         public void run() {
-            synchronized (BY_CONNECTION) {
-                Object key = connection.get();
-                Map<Integer, Deferral> streams = key == null ? null : BY_CONNECTION.get(key);
-                if (streams == null || streams.get(streamId) != this) {
+            synchronized (state) {
+                if (finished) {
                     return; // ended normally in the meantime
-                }
-                if (reason == NOT_FIRING) {
-                    reason = FIRING_TIMEOUT;
                 }
             }
             Object handlerObject = handler.get();
@@ -274,37 +463,39 @@ public final class DeferredResets {
             } catch (Throwable ignored) {
                 // The connection went away meanwhile; its streams are closed with it.
             } finally {
-                forget(this);
+                finish();
             }
         }
     }
 
     /**
      * On detach: every reset still held back is sent now, each on its connection's event loop (its timer cancelled,
-     * the deferral run at once, RST_STREAM(NO_ERROR) as at its time bound), so nothing of proxy-safe-reset is left
+     * RST_STREAM(NO_ERROR) as at its time bound), and the timer thread ends, so nothing of proxy-safe-reset is left
      * pending in the JVM. Never blocks: the caller (the attach listener) only queues the tasks. A loop that refuses
-     * the task is shutting down and closes the connection itself.
+     * the task is shutting down and closes the connection itself; the deferral ends here then.
      */
     public static void stop() {
-        java.util.List<Deferral> pending = new java.util.ArrayList<Deferral>();
-        synchronized (BY_CONNECTION) {
-            for (Map<Integer, Deferral> streams : BY_CONNECTION.values()) {
-                pending.addAll(streams.values());
+        List<Deferral> pending = new ArrayList<Deferral>();
+        for (Connection state : CONNECTIONS.values()) {
+            synchronized (state) {
+                pending.addAll(state.streams.values());
             }
         }
         for (Deferral deferral : pending) {
-            Future<?> timer;
-            synchronized (BY_CONNECTION) {
-                timer = deferral.timer;
-            }
+            deferral.cancelTimer();
             try {
-                if (timer != null) {
-                    timer.cancel(false);
-                }
                 deferral.loop.execute(deferral);
             } catch (Throwable refused) {
-                // A loop shutting down: the connection is closed with it.
+                deferral.finish();
             }
+        }
+        ScheduledThreadPoolExecutor executor;
+        synchronized (DeferredResets.class) {
+            executor = timers;
+            timers = null;
+        }
+        if (executor != null) {
+            executor.shutdownNow();
         }
     }
 }

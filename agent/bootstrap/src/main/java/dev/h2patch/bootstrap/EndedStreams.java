@@ -1,7 +1,9 @@
 package dev.h2patch.bootstrap;
 
+import java.io.IOException;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The streams, per connection, whose response a fix has already ended on the wire while the application still
@@ -28,6 +30,9 @@ public final class EndedStreams {
     static final int RING_SIZE = 64;
 
     private static final Map<Object, int[]> RINGS = new WeakHashMap<Object, int[]>();
+
+    /** Whether a failed late write has been logged in this JVM (it is logged once, then only counted). */
+    private static final AtomicBoolean FAILURE_LOGGED = new AtomicBoolean();
 
     private EndedStreams() {
     }
@@ -61,5 +66,53 @@ public final class EndedStreams {
             }
             return false;
         }
+    }
+
+    /**
+     * The one decision, for Netty and every Jetty line, about a write the application makes on a stream whose response
+     * a fix has already ended (END_STREAM folded into its HEADERS): returns {@code null} when the write may be
+     * absorbed, else the exception to fail it with.
+     *
+     * <p>Absorbed (completed as if written, counted as {@code end-stream.dropped-writes}): a write that carries
+     * nothing — {@code size == 0}: the empty DATA(END_STREAM) the fold replaced, an empty flush, an empty trailers
+     * block. Nothing of the application's is lost, and the stream's END_STREAM is already on the wire.
+     *
+     * <p>Failed (counted as {@code end-stream.failed-writes}; the first one in the JVM is also logged on stderr): a
+     * write that carries something — DATA bytes or trailer fields. Nothing may follow END_STREAM on a stream (RFC 9113
+     * §5.1, "half-closed (local)"), so it can no longer be sent; completing it as written would lose the
+     * application's bytes without anyone knowing. The exception is an {@link IOException} (what a failed write is
+     * elsewhere in both libraries) whose message names h2patch, the stream and the reason.
+     *
+     * @param streamId the stream's id, for the message
+     * @param what what was written, for the message ({@code "DATA"}, {@code "trailers"})
+     * @param size payload bytes (DATA, padding not included) or header fields (trailers)
+     * @param unit the unit of {@code size}, for the message ({@code "bytes"}, {@code "fields"})
+     */
+    public static Throwable afterEnd(int streamId, String what, long size, String unit) {
+        if (size <= 0) {
+            Counters.increment(Counters.END_STREAM_DROPPED_WRITES);
+            return null;
+        }
+        Counters.increment(Counters.END_STREAM_FAILED_WRITES);
+        String message = "h2patch end-stream: stream " + streamId + " already ended: h2patch set END_STREAM on its"
+                + " HEADERS (they carried grpc-status, the end of a gRPC response), so this " + what + " write of "
+                + size + " " + unit + " cannot be sent (RFC 9113 section 5.1) and fails";
+        if (FAILURE_LOGGED.compareAndSet(false, true)) {
+            // The agent's log format (slf4j-simple: level, logger name); bootstrap classes cannot reach that logger.
+            System.err.println("WARN h2patch - " + message + ". Further such writes are only counted"
+                    + " (end-stream.failed-writes).");
+        }
+        return new IOException(message);
+    }
+
+    /**
+     * Whether a reset asked for a stream that is already closed on both sides (its END_STREAM sent and received), and
+     * that a fix ended ({@code endedMark}: the stream's {@link #STREAM_ATTRIBUTE}), is to be dropped, its callback
+     * succeeded. An endpoint must not send any frame but PRIORITY on a closed stream (RFC 9113 §5.1); Jetty asks for
+     * such a reset (CANCEL) when it aborts the stream after a write that {@link #afterEnd} failed, and the client
+     * already has the complete response. Resets of streams the fixes did not end are left to the library.
+     */
+    public static boolean dropResetOfClosed(boolean closed, Object endedMark) {
+        return closed && endedMark != null;
     }
 }

@@ -24,9 +24,9 @@ public final class H2patchRuntime {
     public static volatile long resetDeferBytes = 1 << 20;
 
     /**
-     * connection-state: how long, in milliseconds, HTTP/2 connections are drained before an event loop group shuts
-     * down, when the application's own shutdown timeout is 0 (option {@code shutdown-drain-ms}); a positive
-     * application timeout is the bound itself.
+     * connection-state: the longest, in milliseconds, HTTP/2 connections are drained before a Netty event loop group
+     * shuts down (the application's own positive timeout bounds it too; {@code shutdownGracefully(0, 0, unit)} is not
+     * drained), and the longest a closing Jetty session's idle timeout is held back (option {@code shutdown-drain-ms}).
      */
     public static volatile long shutdownDrainMillis = 30000;
 

@@ -28,11 +28,13 @@ import org.eclipse.jetty.util.Callback;
  * flusher — is untouched: only the flag changes, before any of it runs.
  *
  * <p><b>Later writes</b> ({@code response == null}) on a marked stream — normally the empty
- * {@code send(request, null, EMPTY, true)} of the completion — are skipped and their callback succeeded at once,
- * exactly once, so nothing follows END_STREAM on the wire (RFC 9113 §5.1, "half-closed (local)") and the servlet's
- * view stays "written". The mark is only looked up when the stream is already locally closed or closed (an END_STREAM
- * went out, or it was reset), which a normal response's writes never see: plain responses pay two field reads here
- * and allocate nothing.
+ * {@code send(request, null, EMPTY, true)} of the completion — are never written, so nothing follows END_STREAM on
+ * the wire (RFC 9113 §5.1, "half-closed (local)"). Their callback is completed at once, exactly once, as
+ * {@link EndedStreams#afterEnd} decides: an empty write succeeds (nothing is lost; the servlet's view stays
+ * "written"), a write with bytes fails with an exception naming h2patch and the stream, so the bytes are never lost
+ * silently. The mark is only looked up when the stream is already locally closed or closed (an END_STREAM went out, or
+ * it was reset), which a normal response's writes never see: plain responses pay two field reads here and allocate
+ * nothing.
  *
  * <p>Unchanged: responses with content in the commit, responses committed as last, 1xx, HEAD and CONNECT (tunnels),
  * non-gRPC responses (their HEADERS + empty DATA(END_STREAM) is valid HTTP/2, and folding it would mean holding back
@@ -65,9 +67,15 @@ public final class TransportSendAdvice {
             if (stream.getAttribute(EndedStreams.STREAM_ATTRIBUTE) == null) {
                 return false;
             }
-            Counters.increment(Counters.END_STREAM_DROPPED_WRITES);
+            // Never written (nothing follows END_STREAM); empty writes are absorbed, ones with bytes fail.
+            Throwable failure = EndedStreams.afterEnd(stream.getId(), "DATA",
+                    content == null ? 0 : content.remaining(), "bytes");
             try {
-                ((Callback) callback).succeeded();
+                if (failure == null) {
+                    ((Callback) callback).succeeded();
+                } else {
+                    ((Callback) callback).failed(failure);
+                }
             } catch (Throwable ignored) {
                 // The callback has been completed; what it threw is its own and must not complete it twice.
             }

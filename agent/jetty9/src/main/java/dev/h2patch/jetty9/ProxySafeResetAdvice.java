@@ -1,6 +1,7 @@
 package dev.h2patch.jetty9;
 
 import dev.h2patch.bootstrap.Counters;
+import dev.h2patch.bootstrap.EndedStreams;
 import dev.h2patch.bootstrap.H2patchRuntime;
 import dev.h2patch.bootstrap.JettyDeferredResets;
 import net.bytebuddy.asm.Advice;
@@ -48,7 +49,10 @@ public final class ProxySafeResetAdvice {
             // dropped here, so no reset is ever sent for a stream that ended normally.
             if (JettyDeferredResets.anyDeferred() || stream.isClosed()) {
                 Object mark = stream.getAttribute(JettyDeferredResets.STREAM_ATTRIBUTE);
-                if (mark != null && stream.isClosed() && JettyDeferredResets.isFiring(mark)) {
+                if (mark != null && stream.isClosed() && JettyDeferredResets.isFiring(mark)
+                        || EndedStreams.dropResetOfClosed(stream.isClosed(),
+                                stream.getAttribute(EndedStreams.STREAM_ATTRIBUTE))) {
+                    // (Or: Jetty aborting a stream the end-stream fix ended, after a late write failed.)
                     try {
                         ((Callback) callback).succeeded();
                     } catch (Throwable ignored) {

@@ -53,6 +53,12 @@ class ConnectionStateTest {
     /** Netty's default quiet period for shutdownGracefully(); the app's shutdown cannot end sooner. */
     private static final long NETTY_QUIET_MS = 2000;
     private static final String TERMINATED = "admin: event loops terminated after ";
+    /** A stream far longer than any bound under test. */
+    private static final long LONG_SLOW_MS = 10000;
+    /** The shutdown-drain-ms given in the bound test. */
+    private static final long DRAIN_BOUND_MS = 1500;
+    /** shutdownGracefully(0, 0): Netty alone takes a few ms; this leaves room for a loaded machine. */
+    private static final long IMMEDIATE_BUDGET_MS = 3000;
 
     static Stream<String> apps() {
         return Wire.nettyApps();
@@ -151,6 +157,61 @@ class ConnectionStateTest {
                 + with + " ms with it");
         assertTrue(with < without + 500, "with the agent " + with + " ms, without " + without + " ms");
         assertTrue(with < NETTY_QUIET_MS + 1000, "with the agent " + with + " ms");
+    }
+
+    /**
+     * Issue 14: {@code shutdownGracefully(0, 0, unit)} asks for "now" (Netty requires timeout >= quiet period, so both
+     * are 0). The drain lasts no longer than the quiet period the application gave — none — so the loops stop at once
+     * even with a stream in flight, as without the agent. (The agent at 00d729f drained for up to shutdown-drain-ms,
+     * 30 s by default, here until the 10 s stream ended.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("apps")
+    void withAgentAnImmediateShutdownIsNotHeldByTheDrain(String app) throws Exception {
+        try (ChildJvm child = ChildJvm.app(app).agent()
+                .appArg("--user-shutdown", "--shutdown-quiet-ms", "0", "--shutdown-timeout-ms", "0").start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            List<Integer> ids = startSlowStreams(r, 1, LONG_SLOW_MS);
+            Thread.sleep(500);
+            trigger(child, "admin");
+            long took = terminatedAfterMillis(child, LONG_SLOW_MS + 5000);
+            System.err.println(app + ": shutdownGracefully(0, 0) with a stream in flight: loops terminated after "
+                    + took + " ms");
+            assertTrue(took < IMMEDIATE_BUDGET_MS, "shutdownGracefully(0, 0) must not wait for the in-flight stream: "
+                    + took + " ms\n" + r.describe() + child.describeOutput());
+            assertEquals(0, countOk(r, ids), "the stream was cut, as the application asked\n" + r.describe());
+            assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
+        }
+    }
+
+    /**
+     * Issue 14: {@code shutdown-drain-ms} caps the drain. With shutdown-drain-ms=1500, the app's
+     * {@code shutdownGracefully()} (2 s quiet period, 15 s timeout) and a stream that would need 10 s, the drain (GOAWAY
+     * first) ends at 1.5 s and the loops terminate after Netty's quiet period: about 3.5 s, not the 12 s that waiting
+     * for the stream takes (the agent at 00d729f used the application's 15 s timeout as the only bound).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("apps")
+    void shutdownDrainMsBoundsTheDrain(String app) throws Exception {
+        try (ChildJvm child = ChildJvm.app(app).agent("shutdown-drain-ms=" + DRAIN_BOUND_MS)
+                .appArg("--user-shutdown").start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            List<Integer> ids = startSlowStreams(r, 1, LONG_SLOW_MS);
+            Thread.sleep(500);
+            trigger(child, "admin");
+            List<Frame> frames = r.readUntil(f -> f.is(Frame.GOAWAY), Duration.ofMillis(2000));
+            assertTrue(frames.stream().anyMatch(f -> f.is(Frame.GOAWAY) && f.errorCode() == NO_ERROR),
+                    "the drain starts with GOAWAY(NO_ERROR)\n" + r.describe() + child.describeOutput());
+            long took = terminatedAfterMillis(child, LONG_SLOW_MS + NETTY_QUIET_MS + 5000);
+            System.err.println(app + ": shutdown-drain-ms=" + DRAIN_BOUND_MS + ", shutdownGracefully() with a "
+                    + LONG_SLOW_MS + " ms stream: loops terminated after " + took + " ms");
+            assertTrue(took >= DRAIN_BOUND_MS, "the drain held the shutdown for its bound: " + took + " ms");
+            assertTrue(took < DRAIN_BOUND_MS + NETTY_QUIET_MS + 2500, "the drain must end at shutdown-drain-ms ("
+                    + DRAIN_BOUND_MS + " ms), then Netty's quiet period: " + took + " ms\n" + r.describe()
+                    + child.describeOutput());
+            assertEquals(0, countOk(r, ids), "the 10 s stream could not finish within the bound\n" + r.describe());
+            assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
+        }
     }
 
     // ----------------------------------------------------------------------------------------------------- idle
@@ -382,6 +443,13 @@ class ConnectionStateTest {
     private static boolean endedWithDone(FrameRecorder r, int id) {
         return r.streamFrames(id).stream().anyMatch(f -> f.is(Frame.DATA) && f.endStream()
                 && new String(f.payload(), java.nio.charset.StandardCharsets.UTF_8).contains("done"));
+    }
+
+    /** The app's own reading of how long its event loops took to terminate after its shutdown calls. */
+    private static long terminatedAfterMillis(ChildJvm child, long waitMillis) throws Exception {
+        String line = child.awaitStderr(l -> l.startsWith(TERMINATED), Duration.ofMillis(waitMillis));
+        assertNotNull(line, "event loops did not terminate within " + waitMillis + " ms" + child.describeOutput());
+        return Long.parseLong(line.substring(TERMINATED.length()).replace(" ms", "").trim());
     }
 
     /** How long the app's event loops took to terminate after its shutdown calls, with one idle connection open. */

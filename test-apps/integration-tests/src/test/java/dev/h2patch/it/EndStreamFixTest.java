@@ -87,6 +87,36 @@ class EndStreamFixTest {
         }
     }
 
+    /**
+     * Issue 14: Netty decides "is this gRPC?" with the one shape check every end-stream advice uses
+     * ({@code bootstrap/GrpcShape}: {@code application/grpc} alone or followed by {@code +}, {@code ;} or {@code -}),
+     * as the Jetty advice do. A lookalike content type ({@code application/grpcx}) is not gRPC: its HEADERS + empty
+     * DATA keep their two frames. (The agent at 00d729f used its own prefix test on Netty and folded it.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(NETTY_APPS)
+    void grpcLookalikeContentTypeIsNotFolded(String app) throws Exception {
+        try (ChildJvm child = agentUnderTest(app).start()) {
+            Exchange x = FrameRecorder.exchange(child.port(), Request.get("/grpc-lookalike"));
+            List<Frame> fs = x.responseFrames();
+            String ctx = context(x, child);
+            assertEquals(2, fs.size(), "HEADERS then DATA(0, END_STREAM), as the app wrote them" + ctx);
+            assertTrue(fs.get(0).is(Frame.HEADERS) && !fs.get(0).endStream(), "HEADERS without END_STREAM" + ctx);
+            assertTrue(fs.get(1).is(Frame.DATA) && fs.get(1).length() == 0 && fs.get(1).endStream(),
+                    "then DATA(0, END_STREAM)" + ctx);
+        }
+    }
+
+    /** The app with the agent ({@value JettyEndStreamTest#AGENT_JAR_PROPERTY} may name another agent jar). */
+    private static ChildJvm.Builder agentUnderTest(String app) {
+        ChildJvm.Builder builder = ChildJvm.app(app).agent();
+        String jar = System.getProperty(JettyEndStreamTest.AGENT_JAR_PROPERTY);
+        if (jar != null && !jar.isBlank()) {
+            builder.agentJar(java.nio.file.Paths.get(jar));
+        }
+        return builder;
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource(NETTY_APPS)
     void reportMode(String app) throws Exception {

@@ -104,6 +104,26 @@ public final class Jetty12Server {
                     response.getHeaders().put("grpc-message", "no such thing");
                     response.write(false, null, Callback.from(callback::succeeded, callback::failed));
                     return true;
+                case "/h2patch.Test/FailThenWrite":
+                    // Issue 14: the Trailers-Only error above, then one more message written once the HEADERS are
+                    // out. With the end-stream fix the stream ended with them, so the write must fail, not vanish.
+                    response.setStatus(200);
+                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/grpc");
+                    response.getHeaders().put("grpc-status", "5");
+                    response.getHeaders().put("grpc-message", "no such thing");
+                    byte[] message = "late message".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    ByteBuffer framed = ByteBuffer.allocate(5 + message.length);
+                    framed.put((byte) 0).putInt(message.length).put(message).flip();
+                    response.write(false, null, Callback.from(() -> response.write(false, framed, Callback.from(
+                            () -> {
+                                System.err.println("late-write: succeeded");
+                                callback.succeeded();
+                            },
+                            x -> {
+                                System.err.println("late-write: failed: " + x);
+                                callback.failed(x);
+                            })), callback::failed));
+                    return true;
                 case "/h2patch.Test/Echo":
                     response.setStatus(200);
                     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/grpc");

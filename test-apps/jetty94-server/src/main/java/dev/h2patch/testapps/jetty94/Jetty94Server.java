@@ -110,6 +110,27 @@ public final class Jetty94Server {
                     response.setHeader("grpc-message", "no such thing");
                     response.flushBuffer();
                     return;
+                case "/h2patch.Test/FailThenWrite":
+                    // Issue 14: the Trailers-Only error above, then one more message written after the flush. With the
+                    // end-stream fix the stream ended at the flush, so the write must fail, not vanish.
+                    response.setStatus(200);
+                    response.setContentType("application/grpc");
+                    response.setHeader("grpc-status", "5");
+                    response.setHeader("grpc-message", "no such thing");
+                    response.flushBuffer();
+                    try {
+                        byte[] message = "late message".getBytes(StandardCharsets.UTF_8);
+                        byte[] framed = new byte[5 + message.length];
+                        framed[4] = (byte) message.length;
+                        System.arraycopy(message, 0, framed, 5, message.length);
+                        response.getOutputStream().write(framed);
+                        response.getOutputStream().flush();
+                        System.err.println("late-write: succeeded");
+                    } catch (IOException e) {
+                        System.err.println("late-write: failed: " + e
+                                + (e.getCause() == null ? "" : " / cause: " + e.getCause()));
+                    }
+                    return;
                 case "/h2patch.Test/Echo":
                     response.setStatus(200);
                     response.setContentType("application/grpc");

@@ -59,7 +59,9 @@ import static io.netty.handler.codec.http.HttpVersion.HTTP_1_1;
  * {@code --user-shutdown} makes SIGTERM
  * shut down the way applications do ({@code boss.shutdownGracefully(); workers.shutdownGracefully();} with Netty's
  * defaults, 2 s quiet period and 15 s timeout, then wait for both), instead of the quick shutdown the other tests use.
- * {@code GET /admin/shutdown} answers 200 and then shuts down that same way.
+ * {@code GET /admin/shutdown} answers 200 and then shuts down that same way. {@code --shutdown-quiet-ms Q
+ * --shutdown-timeout-ms T} make both call {@code shutdownGracefully(Q, T, MILLISECONDS)} instead (for example 0 and 0:
+ * an application that asks for an immediate shutdown).
  */
 public final class NettyServer {
 
@@ -73,6 +75,8 @@ public final class NettyServer {
         long readerIdleMillis = longOption(args, "--reader-idle-ms");
         long pingIdleMillis = longOption(args, "--ping-idle-ms");
         boolean userShutdown = java.util.Arrays.asList(args).contains("--user-shutdown");
+        RequestHandler.shutdownQuietMillis = longOption(args, "--shutdown-quiet-ms", -1);
+        RequestHandler.shutdownTimeoutMillis = longOption(args, "--shutdown-timeout-ms", -1);
 
         // NioEventLoopGroup: deprecated in 4.2 (MultiThreadIoEventLoopGroup) but present on 4.1 and 4.2 alike.
         EventLoopGroup boss = new NioEventLoopGroup(1);
@@ -124,8 +128,7 @@ public final class NettyServer {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (userShutdown) {
                 System.err.println("SIGTERM: shutting down");
-                boss.shutdownGracefully();
-                workers.shutdownGracefully();
+                RequestHandler.shutdownGroups();
                 boss.terminationFuture().awaitUninterruptibly(30, TimeUnit.SECONDS);
                 workers.terminationFuture().awaitUninterruptibly(30, TimeUnit.SECONDS);
                 System.err.println("SIGTERM: event loops terminated");
@@ -144,12 +147,16 @@ public final class NettyServer {
     }
 
     private static long longOption(String[] args, String name) {
+        return longOption(args, name, 0);
+    }
+
+    private static long longOption(String[] args, String name, long absent) {
         for (int i = 0; i < args.length - 1; i++) {
             if (name.equals(args[i])) {
                 return Long.parseLong(args[i + 1]);
             }
         }
-        return 0;
+        return absent;
     }
 
     /** The usual companion of IdleStateHandler: close the connection when it reports idleness. */
@@ -201,8 +208,25 @@ public final class NettyServer {
      */
     static final class RequestHandler extends ChannelInboundHandlerAdapter {
         static final String REJECT_UPLOAD = "/h2patch.Test/RejectUpload";
+        static final String FAIL_THEN_WRITE = "/h2patch.Test/FailThenWrite";
         static volatile EventLoopGroup boss;
         static volatile EventLoopGroup workers;
+        /** {@code --shutdown-quiet-ms} / {@code --shutdown-timeout-ms}; -1: {@code shutdownGracefully()}. */
+        static volatile long shutdownQuietMillis = -1;
+        static volatile long shutdownTimeoutMillis = -1;
+
+        /** The application's shutdown: Netty's defaults, or the quiet period and timeout given as options. */
+        static void shutdownGroups() {
+            if (shutdownQuietMillis >= 0 && shutdownTimeoutMillis >= 0) {
+                System.err.println("shutdownGracefully(" + shutdownQuietMillis + ", " + shutdownTimeoutMillis
+                        + ", MILLISECONDS)");
+                boss.shutdownGracefully(shutdownQuietMillis, shutdownTimeoutMillis, TimeUnit.MILLISECONDS);
+                workers.shutdownGracefully(shutdownQuietMillis, shutdownTimeoutMillis, TimeUnit.MILLISECONDS);
+            } else {
+                boss.shutdownGracefully();
+                workers.shutdownGracefully();
+            }
+        }
 
         private String path;
         private CompositeByteBuf body;
@@ -219,6 +243,12 @@ public final class NettyServer {
                         body.release();
                         body = null;
                         rejectUpload(ctx);
+                        return;
+                    }
+                    if (path.startsWith(FAIL_THEN_WRITE)) {
+                        body.release();
+                        body = null;
+                        grpcFailThenWrite(ctx);
                         return;
                     }
                 }
@@ -270,6 +300,17 @@ public final class NettyServer {
                 case "/h2patch.Test/Echo":
                     grpcEcho(ctx, requestBody);
                     break;
+                case "/grpc-lookalike":
+                    // Issue 14: /h2patch.Test/Fail's frames with a content type that only starts like gRPC's
+                    // ("application/grpcx" is not "application/grpc" nor "application/grpc+..."): not a gRPC response.
+                    requestBody.release();
+                    HttpResponse lookalike = new DefaultHttpResponse(HTTP_1_1, HttpResponseStatus.OK);
+                    lookalike.headers()
+                            .set(HttpHeaderNames.CONTENT_TYPE, "application/grpcx")
+                            .set("grpc-status", "5");
+                    ctx.writeAndFlush(lookalike);
+                    ctx.executor().execute(() -> ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+                    break;
                 case "/empty-same-flush":
                     requestBody.release();
                     ctx.write(textHeadersOnly());
@@ -309,8 +350,7 @@ public final class NettyServer {
                     ctx.writeAndFlush(fullText(HttpResponseStatus.OK, "shutting down\n")).addListener(f -> {
                         System.err.println("admin: shutting down");
                         long start = System.nanoTime();
-                        boss.shutdownGracefully();
-                        workers.shutdownGracefully();
+                        shutdownGroups();
                         Thread waiter = new Thread(() -> {
                             boss.terminationFuture().awaitUninterruptibly();
                             workers.terminationFuture().awaitUninterruptibly();
@@ -364,6 +404,36 @@ public final class NettyServer {
             ctx.writeAndFlush(resp);
             // A later event-loop task, so the end of the stream is in a separate flush from the HEADERS.
             ctx.executor().execute(() -> ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+        }
+
+        /**
+         * Issue 14: the Trailers-Only error of {@code /h2patch.Test/Fail} (HEADERS with grpc-status, no END_STREAM),
+         * answered as soon as the request HEADERS arrive (the request stays open, so the stream's child channel does
+         * too), then, in a later event-loop task, one more message on the same stream and the end of the stream. With
+         * the end-stream fix the HEADERS already carried END_STREAM, so the message cannot be sent: the application
+         * must learn that its write failed rather than see it succeed. Each outcome is logged on stderr
+         * ({@code late-write: ...}, {@code late-end: ...}).
+         */
+        private static void grpcFailThenWrite(ChannelHandlerContext ctx) {
+            HttpResponse resp = new DefaultHttpResponse(HTTP_1_1, HttpResponseStatus.OK);
+            resp.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, "application/grpc")
+                    .set("grpc-status", "5")
+                    .set("grpc-message", "no such thing");
+            ctx.writeAndFlush(resp);
+            ctx.executor().execute(() -> {
+                byte[] message = "late message".getBytes(CharsetUtil.UTF_8);
+                ByteBuf framed = Unpooled.buffer(5 + message.length).writeByte(0).writeInt(message.length)
+                        .writeBytes(message);
+                ctx.writeAndFlush(new DefaultHttpContent(framed))
+                        .addListener(f -> System.err.println("late-write: " + outcome(f)));
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+                        .addListener(f -> System.err.println("late-end: " + outcome(f)));
+            });
+        }
+
+        private static String outcome(io.netty.util.concurrent.Future<?> f) {
+            return f.isSuccess() ? "succeeded" : "failed: " + f.cause();
         }
 
         /**

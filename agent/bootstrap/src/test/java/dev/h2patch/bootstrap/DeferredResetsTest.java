@@ -1,0 +1,209 @@
+package dev.h2patch.bootstrap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.ref.WeakReference;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The state machine of the Netty proxy-safe-reset deferrals, with a plain executor as the event loop and a fake
+ * handler whose {@code resetStream(ctx, int, long, promise)} records what it was asked to send.
+ *
+ * <p>The two tests that matter most for the JVM as a whole: a deferral whose loop shuts down (cancelling whatever was
+ * scheduled there) or whose connection is collected must still end, so that {@link DeferredResets#anyDeferred()}
+ * comes back to false and every other connection's DATA frames take the one-volatile-read path again.
+ */
+@Timeout(30)
+class DeferredResetsTest {
+
+    /** The shape of Netty's ChannelHandlerContext as the helper uses it (found through the interface). */
+    public interface FakeContext {
+        Object newPromise();
+
+        Object flush();
+    }
+
+    public static final class Context implements FakeContext {
+        @Override
+        public Object newPromise() {
+            return new Object();
+        }
+
+        @Override
+        public Object flush() {
+            return this;
+        }
+    }
+
+    /** Records each reset as {streamId, errorCode, firing reason, thread}. */
+    public static final class Handler {
+        final BlockingQueue<Object[]> resets = new LinkedBlockingQueue<Object[]>();
+        volatile Object connection;
+
+        public Object resetStream(FakeContext ctx, int streamId, long errorCode, Object promise) {
+            resets.add(new Object[] {streamId, errorCode, DeferredResets.firing(connection, streamId),
+                Thread.currentThread()});
+            return promise;
+        }
+    }
+
+    private ScheduledThreadPoolExecutor loop;
+    private Thread loopThread;
+    private final Handler handler = new Handler();
+    private final Context ctx = new Context();
+    private long savedBytes;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        loop = new ScheduledThreadPoolExecutor(1);
+        loopThread = loop.submit(Thread::currentThread).get();
+        savedBytes = H2patchRuntime.resetDeferBytes;
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        H2patchRuntime.resetDeferBytes = savedBytes;
+        loop.shutdownNow();
+        // Every test ends its deferrals; none may leak into the next test (or, in the agent, into the JVM).
+        awaitNoDeferral(5000);
+    }
+
+    @Test
+    void clientEndStreamEndsTheDeferralAndNoResetIsSent() throws Exception {
+        Object connection = new Object();
+        handler.connection = connection;
+        long avoided = Counters.get(Counters.PROXY_SAFE_RESET_AVOIDED);
+        assertTrue(DeferredResets.defer(connection, 3, handler, ctx, loop, 10_000));
+        assertTrue(DeferredResets.anyDeferred());
+        assertTrue(DeferredResets.isDeferred(connection, 3));
+        assertFalse(DeferredResets.isDeferred(connection, 5));
+        assertFalse(DeferredResets.isDeferred(new Object(), 3), "another connection's stream 3");
+        assertEquals(DeferredResets.NOT_DEFERRED, DeferredResets.discard(new Object(), 3, 10, false));
+        assertEquals(DeferredResets.DISCARDED, DeferredResets.discard(connection, 3, 10, false));
+        assertEquals(DeferredResets.ENDED, DeferredResets.discard(connection, 3, 0, true));
+        assertFalse(DeferredResets.anyDeferred());
+        assertEquals(0, DeferredResets.connectionsTracked());
+        assertEquals(avoided + 1, Counters.get(Counters.PROXY_SAFE_RESET_AVOIDED));
+        assertEquals(DeferredResets.NOT_DEFERRED, DeferredResets.discard(connection, 3, 10, false));
+        assertNull(handler.resets.poll(300, TimeUnit.MILLISECONDS), "no reset after the client ended the stream");
+    }
+
+    @Test
+    void timeBoundSendsTheResetOnTheLoopAsNoError() throws Exception {
+        Object connection = new Object();
+        handler.connection = connection;
+        assertTrue(DeferredResets.defer(connection, 7, handler, ctx, loop, 100));
+        Object[] reset = handler.resets.poll(5, TimeUnit.SECONDS);
+        assertNotNull(reset, "the reset is sent at the time bound");
+        assertEquals(7, reset[0]);
+        assertEquals(0L, reset[1], "the helper asks for NO_ERROR itself");
+        assertEquals(DeferredResets.FIRING_TIMEOUT, reset[2], "the advice can tell it is the deferral's reset");
+        assertEquals(loopThread, reset[3], "sent on the connection's event loop");
+        awaitNoDeferral(2000);
+        assertEquals(0, DeferredResets.connectionsTracked());
+        assertEquals(DeferredResets.NOT_FIRING, DeferredResets.firing(connection, 7));
+    }
+
+    @Test
+    void byteBoundSendsTheResetEarly() throws Exception {
+        H2patchRuntime.resetDeferBytes = 100;
+        Object connection = new Object();
+        handler.connection = connection;
+        assertTrue(DeferredResets.defer(connection, 9, handler, ctx, loop, 60_000));
+        assertEquals(DeferredResets.DISCARDED, DeferredResets.discard(connection, 9, 60, false));
+        assertNull(handler.resets.poll(100, TimeUnit.MILLISECONDS), "within the byte bound");
+        assertEquals(DeferredResets.DISCARDED, DeferredResets.discard(connection, 9, 60, false));
+        Object[] reset = handler.resets.poll(5, TimeUnit.SECONDS);
+        assertNotNull(reset, "past the byte bound the reset is sent");
+        assertEquals(DeferredResets.FIRING_BYTES, reset[2]);
+        assertEquals(loopThread, reset[3]);
+        awaitNoDeferral(2000);
+        assertEquals(0, DeferredResets.connectionsTracked());
+    }
+
+    /** Issue 14: the loop's shutdown cancels what was scheduled on it; the deferral must end all the same. */
+    @Test
+    void loopShutdownBeforeTheBoundStillEndsTheDeferral() throws Exception {
+        Object connection = new Object();
+        handler.connection = connection;
+        assertTrue(DeferredResets.defer(connection, 11, handler, ctx, loop, 200));
+        loop.shutdownNow();
+        awaitNoDeferral(5000);
+        assertFalse(DeferredResets.anyDeferred(), "a deferral on a stopped loop ended at its bound");
+        assertEquals(0, DeferredResets.connectionsTracked(), "and left no state");
+        assertEquals(DeferredResets.NOT_DEFERRED, DeferredResets.discard(connection, 11, 10, false));
+        assertNull(handler.resets.poll(100, TimeUnit.MILLISECONDS), "nothing can be sent on a stopped loop");
+    }
+
+    /** Issue 14: a connection collected while its reset is held back must not leave the count up for ever. */
+    @Test
+    void collectedConnectionLeavesNoState() throws Exception {
+        WeakReference<Object> collected = deferOnATemporaryConnection(13, 200);
+        assertTrue(DeferredResets.anyDeferred());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (collected.get() != null && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertNull(collected.get(), "the helper must not keep the connection alive");
+        awaitNoDeferral(5000);
+        assertFalse(DeferredResets.anyDeferred(), "the collected connection's deferral ended at its bound");
+        assertEquals(0, DeferredResets.connectionsTracked(), "and left no state");
+    }
+
+    @Test
+    void perConnectionLimitAndDuplicates() throws Exception {
+        Object connection = new Object();
+        handler.connection = connection;
+        for (int i = 0; i < DeferredResets.MAX_PER_CONNECTION; i++) {
+            assertTrue(DeferredResets.defer(connection, 1 + 2 * i, handler, ctx, loop, 60_000), "deferral " + i);
+        }
+        assertFalse(DeferredResets.defer(connection, 1001, handler, ctx, loop, 60_000), "over the limit");
+        assertFalse(DeferredResets.defer(connection, 1, handler, ctx, loop, 60_000), "already deferred");
+        Object other = new Object();
+        assertTrue(DeferredResets.defer(other, 1, handler, ctx, loop, 60_000), "the limit is per connection");
+        assertEquals(2, DeferredResets.connectionsTracked());
+        assertEquals(DeferredResets.MAX_PER_CONNECTION + 1, DeferredResets.live());
+        for (int i = 0; i < DeferredResets.MAX_PER_CONNECTION; i++) {
+            assertEquals(DeferredResets.ENDED, DeferredResets.discard(connection, 1 + 2 * i, 0, true));
+        }
+        assertEquals(DeferredResets.ENDED, DeferredResets.discard(other, 1, 0, true));
+        assertFalse(DeferredResets.anyDeferred());
+        assertEquals(0, DeferredResets.connectionsTracked());
+    }
+
+    @Test
+    void stoppedLoopOrUnknownHandlerDefersNothing() {
+        Object connection = new Object();
+        assertFalse(DeferredResets.defer(connection, 3, new Object(), ctx, loop, 1000), "no resetStream method");
+        loop.shutdown();
+        assertFalse(DeferredResets.defer(connection, 3, handler, ctx, loop, 1000), "loop shutting down");
+        assertFalse(DeferredResets.anyDeferred());
+        assertEquals(0, DeferredResets.connectionsTracked());
+    }
+
+    private WeakReference<Object> deferOnATemporaryConnection(int streamId, long millis) {
+        Object connection = new Object();
+        assertTrue(DeferredResets.defer(connection, streamId, handler, ctx, loop, millis));
+        return new WeakReference<Object>(connection);
+    }
+
+    private static void awaitNoDeferral(long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (DeferredResets.anyDeferred() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertFalse(DeferredResets.anyDeferred(), "live deferrals: " + DeferredResets.live());
+    }
+}
