@@ -11,7 +11,7 @@ import net.bytebuddy.asm.Advice;
  *
  * <p>While {@link ResetStreamAdvice} holds back the reset of a stream whose response is complete, the client keeps
  * sending. The stream's child channel is closed, and Netty's frame codec returns 0 ("not consumed yet") for DATA,
- * leaving the window to the child channel, which drops it without returning the window (netty.md D): the connection
+ * leaving the window to the child channel, which drops it without returning the window (docs/fixes/proxy-safe-reset.md): the connection
  * window would shrink with every discarded byte. For a deferred stream this advice skips the frame codec entirely (no
  * frame object, no retain) and returns every byte, padding included, as consumed; the decoder then hands them back to
  * flow control. The client's END_STREAM ends the deferral: the decoder closes the stream normally, and no reset is

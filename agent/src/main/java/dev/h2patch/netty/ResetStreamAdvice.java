@@ -20,7 +20,7 @@ import net.bytebuddy.asm.Advice;
  * <p>The case it changes: a server stream in state HALF_CLOSED_LOCAL, i.e. the response's END_STREAM has already been
  * handed to the frame writer (Netty moves the stream there only after writing it), while the client is still sending.
  * Netty's child channels reset such a stream with CANCEL when they close before the client's END_STREAM
- * ({@code AbstractHttp2StreamChannel...Http2ChannelUnsafe.close}, netty.md D). RFC 9113 §8.1 says a server that has
+ * ({@code AbstractHttp2StreamChannel...Http2ChannelUnsafe.close}, docs/fixes/proxy-safe-reset.md). RFC 9113 §8.1 says a server that has
  * sent a complete response may stop the upload with RST_STREAM(NO_ERROR) and the client must not discard the
  * response; but HAProxy 2.6 forwards any such reset as CANCEL and gRPC clients then report CANCELLED (seed 004).
  * So the reset is:

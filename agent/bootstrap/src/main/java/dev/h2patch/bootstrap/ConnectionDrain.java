@@ -12,8 +12,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * connection-state: drains the HTTP/2 server connections of an event loop group before the group shuts down (seed
- * 003, netty.md B).
+ * connection-state: drains the HTTP/2 server connections of an event loop group before the group shuts down
+ * (docs/fixes/connection-state.md).
  *
  * <p>Why: {@code EventLoopGroup.shutdownGracefully()} closes every channel through {@code unsafe().close()}, which
  * bypasses the pipeline, so {@code Http2ConnectionHandler.close} never runs: no GOAWAY (RFC 9113 §6.8), in-flight

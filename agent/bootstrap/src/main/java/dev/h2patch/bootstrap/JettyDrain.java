@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * connection-state for Jetty (all lines): the helpers behind the inlined advice (seed 003, jetty.md B).
+ * connection-state for Jetty (all lines): the helpers behind the inlined advice (docs/fixes/connection-state.md).
  *
  * <ul>
  *   <li>{@link #deferIdle}: an idle timeout of a closing {@code HTTP2Session} (GOAWAY sent or received) that still has

@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * connection-state for Jetty 9.4: {@code Server.stop()} sends a graceful GOAWAY to every HTTP/2 session and waits,
- * within the server's stop timeout, for their streams to end (seed 003, jetty.md B, jetty#2788).
+ * within the server's stop timeout, for their streams to end (docs/fixes/connection-state.md, jetty#2788).
  *
  * <p>Jetty 9.4 has no graceful GOAWAY at stop: the HTTP/2 sessions are not {@code Graceful}, so {@code Server.doStop}
  * waits for nothing on their behalf, then stops the connectors, whose sessions {@code halt}: GOAWAY and a reset of

@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * connection-state for every Jetty line (9.4, 10, 11, 12.0, 12.1): an HTTP/2 session that is closing (GOAWAY sent or
- * received) but still has streams is active, so its idle timeout must not reset those streams (seed 003, jetty.md B).
+ * received) but still has streams is active, so its idle timeout must not reset those streams (docs/fixes/connection-state.md).
  *
  * <p>The bug: on {@code Server.stop()} Jetty 10 to 12.1 send GOAWAY(2^31-1) and cut every endpoint's idle timeout to
  * {@code shutdownIdleTimeout} (1 s); one second later {@code HTTP2Session.onIdleTimeout()} finds the session

@@ -12,7 +12,7 @@ import org.eclipse.jetty.http2.HTTP2Session;
  * <p>Why: once the session is LOCALLY_CLOSED (a GOAWAY was sent, e.g. the graceful GOAWAY of {@code Server.stop()})
  * or REMOTELY_CLOSED, Jetty's idle timeout fails every stream with a reset, sends GOAWAY and terminates, whether the
  * streams are busy or merely quiet. At stop, Jetty 10 to 12.1 cut the idle timeout to {@code shutdownIdleTimeout}
- * (1 s), so every stream quiet for one second is reset long before the stop timeout (jetty.md B). Here, when the
+ * (1 s), so every stream quiet for one second is reset long before the stop timeout (docs/fixes/connection-state.md). Here, when the
  * session is closing and still has streams, the method is skipped and returns false ("not closed"):
  * {@code IdleTimeout.checkIdleTimeout()} re-arms, and the check comes again one idle period later. Once the streams
  * have ended (or {@code shutdown-drain-ms} has passed since the first deferral, or holding back one more idle period

@@ -49,7 +49,7 @@ class JettyProxySafeResetTest {
         return Stream.of("jetty94-server", "jetty10-server", "jetty11-server", "jetty120-server", "jetty121-server");
     }
 
-    /** What the unpatched app sends directly after the complete response (jetty.md D). */
+    /** What the unpatched app sends directly after the complete response (docs/fixes/proxy-safe-reset.md, Jetty). */
     private static long unpatchedCode(String app) {
         return "jetty120-server".equals(app) ? NO_ERROR : CANCEL;
     }

@@ -372,7 +372,7 @@ public final class NettyServer {
         }
 
         /**
-         * Seed 004, bug (D) in netty.md: a client-streaming gRPC method that rejects the upload as soon as it sees
+         * The proxy-safe-reset bug (docs/fixes/proxy-safe-reset.md): a client-streaming gRPC method that rejects the upload as soon as it sees
          * the request HEADERS, before reading any of the body. The answer is complete and correct — one Trailers-Only
          * HEADERS with END_STREAM (a full response, so the end-stream fix is not involved) carrying grpc-status 7 —
          * and then the stream's child channel is closed, which is what real handlers do once they are done. Netty
@@ -389,7 +389,7 @@ public final class NettyServer {
         }
 
         /**
-         * Seed 002, bug (A) in netty.md: a gRPC Trailers-Only error sent as a non-full response whose end comes
+         * The end-stream bug (docs/fixes/end-stream.md): a gRPC Trailers-Only error sent as a non-full response whose end comes
          * in a later flush. Http2StreamFrameToHttpObjectCodec turns the HttpResponse into HEADERS without
          * END_STREAM, and EMPTY_LAST_CONTENT into DATA(length 0, END_STREAM). The gRPC spec wants END_STREAM on the
          * HEADERS that carry grpc-status; grpc-java and grpc-go clients report INTERNAL instead of NOT_FOUND
