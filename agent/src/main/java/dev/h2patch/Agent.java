@@ -82,6 +82,8 @@ public final class Agent {
             List<Fix> fixes = Fixes.enabled(options);
             Log.info(banner(options, fixes, how));
             installer = Installer.install(instrumentation, fixes);
+            H2patchRuntime.moduleOpener = installer.moduleOpener();
+            BootstrapInjector.syncSwitches();
             AgentState.installed(options, how);
             System.setProperty("h2patch.fixes", Options.join(options.fixes()));
             System.setProperty("h2patch.mode", options.mode().name().toLowerCase(java.util.Locale.ROOT));
@@ -108,6 +110,8 @@ public final class Agent {
             Lifecycle.stopHelpers();
             boolean reset = installer.uninstall();
             installer = null;
+            H2patchRuntime.moduleOpener = null;
+            BootstrapInjector.syncSwitches();
             AgentState.uninstalled();
             Lifecycle.stopHelpers();
             System.clearProperty("h2patch.fixes");

@@ -105,6 +105,11 @@ final class Installer implements ClassFileTransformer {
         }
     }
 
+    /** What the helpers call to open an application package to themselves on the module path; null on Java 8. */
+    java.util.function.BiConsumer<Class<?>, Class<?>> moduleOpener() {
+        return moduleEdges == null ? null : moduleEdges.opener();
+    }
+
     static List<Relocation> variants(Fix fix) {
         List<Relocation> variants = new ArrayList<Relocation>();
         variants.add(Relocation.NONE);

@@ -53,4 +53,10 @@ abstract class ModuleEdges {
 
     /** Whether {@code module} (a {@code java.lang.Module}) is named; on the class path nothing is to be done. */
     abstract boolean isNamed(Object module);
+
+    /**
+     * What {@code H2patchRuntime.moduleOpener} is set to: opens the package of a class (an application's port sniffer,
+     * read by the helpers) to the module of a helper class, with one log line per package; never a JDK package.
+     */
+    abstract java.util.function.BiConsumer<Class<?>, Class<?>> opener();
 }

@@ -48,6 +48,27 @@ final class ModuleEdges9 extends ModuleEdges {
     }
 
     @Override
+    java.util.function.BiConsumer<Class<?>, Class<?>> opener() {
+        return new java.util.function.BiConsumer<Class<?>, Class<?>>() {
+            @Override
+            public void accept(Class<?> type, Class<?> helper) {
+                Module source = type.getModule();
+                Module helpers = helper.getModule();
+                String pkg = type.getPackageName();
+                if (!source.isNamed() || isJdk(source) || source.isOpen(pkg, helpers)) {
+                    return;
+                }
+                Map<String, Set<Module>> noPackages = Collections.emptyMap();
+                instrumentation.redefineModule(source, Collections.<Module>emptySet(), noPackages,
+                        Collections.singletonMap(pkg, Collections.singleton(helpers)),
+                        Collections.<Class<?>>emptySet(), Collections.<Class<?>, java.util.List<Class<?>>>emptyMap());
+                Log.info("early-settings: module " + source.getName() + " opened " + pkg + " to the agent's helper"
+                        + " classes, to read what a port sniffer there holds (docs/fixes/early-settings.md)");
+            }
+        };
+    }
+
+    @Override
     boolean isNamed(Object module) {
         return module instanceof Module && ((Module) module).isNamed();
     }

@@ -43,6 +43,13 @@ public final class H2patchRuntime {
      */
     public static volatile long idleDeferMaxMillis = 300000;
 
+    /**
+     * Java 9+, set by the agent while it is installed (null on Java 8 and after detach): opens the package of the
+     * first class to the module of the second, a helper class, so that a helper can read the fields of an
+     * application's port sniffer on the module path ({@link SnifferEvidence}). Never used for the JDK's modules.
+     */
+    public static volatile java.util.function.BiConsumer<Class<?>, Class<?>> moduleOpener;
+
     private H2patchRuntime() {
     }
 }

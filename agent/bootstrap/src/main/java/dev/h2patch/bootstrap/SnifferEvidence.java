@@ -26,9 +26,10 @@ import java.util.List;
  * </ul>
  *
  * <p>Reflection only, no library types (this class is on the boot class path): the caller passes the library's
- * buffer and connection types. The field list of each class is computed once ({@link ClassValue}); a field that
- * cannot be made accessible (a named module that does not open its package) is left out, which can only make the
- * fix write less. These checks run only for a read that starts with the client preface on a connection that has no
+ * buffer and connection types. The field list of each class is computed once ({@link ClassValue}). On the module
+ * path the agent opens a handler's package to these helpers ({@link H2patchRuntime#moduleOpener}, one log line per
+ * package) so that its fields can be read; a field that still cannot be made accessible is left out, which can only
+ * make the fix write less. These checks run only for a read that starts with the client preface on a connection that has no
  * HTTP/2 codec yet: once per sniffed HTTP/2 connection, never per frame.
  */
 public final class SnifferEvidence {
@@ -56,8 +57,17 @@ public final class SnifferEvidence {
                     try {
                         field.setAccessible(true);
                         fields.add(field);
-                    } catch (RuntimeException e) {
-                        // not open to us (named module): left out
+                    } catch (RuntimeException closed) {
+                        // A named module that does not open the package to us: the agent opens it (to the helpers
+                        // only) when it can; otherwise the field is left out, which can only make the fix write less.
+                        if (openToHelpers(c)) {
+                            try {
+                                field.setAccessible(true);
+                                fields.add(field);
+                            } catch (RuntimeException stillClosed) {
+                                // left out
+                            }
+                        }
                     }
                 }
             }
@@ -66,6 +76,19 @@ public final class SnifferEvidence {
     };
 
     private SnifferEvidence() {
+    }
+
+    private static boolean openToHelpers(Class<?> type) {
+        java.util.function.BiConsumer<Class<?>, Class<?>> opener = H2patchRuntime.moduleOpener;
+        if (opener == null) {
+            return false;
+        }
+        try {
+            opener.accept(type, SnifferEvidence.class);
+            return true;
+        } catch (Throwable refused) {
+            return false;
+        }
     }
 
     /**
