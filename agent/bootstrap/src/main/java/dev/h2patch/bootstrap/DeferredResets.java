@@ -483,6 +483,11 @@ public final class DeferredResets {
         }
         for (Deferral deferral : pending) {
             deferral.cancelTimer();
+            synchronized (deferral.state) {
+                if (deferral.reason == NOT_FIRING) {
+                    deferral.reason = FIRING_TIMEOUT; // sent as at its time bound, not held back again
+                }
+            }
             try {
                 deferral.loop.execute(deferral);
             } catch (Throwable refused) {

@@ -132,6 +132,23 @@ class DeferredResetsTest {
         assertEquals(0, DeferredResets.connectionsTracked());
     }
 
+    /** Detach: a held-back reset goes out at once, as at its time bound (so the advice does not hold it again). */
+    @Test
+    void stopSendsEveryHeldBackResetAtOnceAsAtItsTimeBound() throws Exception {
+        Object connection = new Object();
+        handler.connection = connection;
+        assertTrue(DeferredResets.defer(connection, 11, handler, ctx, loop, 60_000));
+        DeferredResets.stop();
+        Object[] reset = handler.resets.poll(5, TimeUnit.SECONDS);
+        assertNotNull(reset, "sent on stop, not after the 60 s bound");
+        assertEquals(11, reset[0]);
+        assertEquals(0L, reset[1]);
+        assertEquals(DeferredResets.FIRING_TIMEOUT, reset[2], "the advice must see the deferral's own reset");
+        assertEquals(loopThread, reset[3]);
+        awaitNoDeferral(2000);
+        assertEquals(0, DeferredResets.connectionsTracked());
+    }
+
     /** Issue 14: the loop's shutdown cancels what was scheduled on it; the deferral must end all the same. */
     @Test
     void loopShutdownBeforeTheBoundStillEndsTheDeferral() throws Exception {
