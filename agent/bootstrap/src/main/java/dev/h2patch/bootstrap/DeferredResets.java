@@ -9,8 +9,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -130,7 +128,7 @@ public final class DeferredResets {
             break;
         }
         try {
-            Future<?> timer = timers().schedule(deferral.deadline, Math.max(0, millis), TimeUnit.MILLISECONDS);
+            Future<?> timer = TIMER.get().schedule(deferral.deadline, Math.max(0, millis), TimeUnit.MILLISECONDS);
             synchronized (deferral.state) {
                 deferral.timer = timer;
             }
@@ -228,37 +226,11 @@ public final class DeferredResets {
     }
 
     /**
-     * The time bounds' one daemon thread ({@link AgentThreads}: no application context), created with the first
-     * deferral. Reading it is one volatile read; only creating it takes a lock. Cancelled timers are not removed
-     * from its queue at once (the default policy): cancelling is then a lock-free state change, so the client's
-     * END_STREAM on a DATA frame never takes the queue's lock; a cancelled timer leaves the queue at its bound, doing
-     * nothing. The thread ends {@link #TIMER_KEEP_ALIVE_MS} ms after its queue empties, and at once on {@link #stop}.
+     * The time bounds' timer thread. Cancelled timers are not removed from its queue at once: cancelling is then a
+     * lock-free state change, so the client's END_STREAM on a DATA frame never takes the queue's lock; a cancelled
+     * timer leaves the queue at its bound, doing nothing.
      */
-    private static ScheduledThreadPoolExecutor timers() {
-        ScheduledThreadPoolExecutor current = timers;
-        if (current != null) {
-            return current;
-        }
-        synchronized (DeferredResets.class) {
-            if (timers == null) {
-                ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, new ThreadFactory() {
-                    @Override
-                    public Thread newThread(Runnable task) {
-                        return AgentThreads.newThread(task, "h2patch-reset-timer");
-                    }
-                });
-                executor.setKeepAliveTime(TIMER_KEEP_ALIVE_MS, TimeUnit.MILLISECONDS);
-                executor.allowCoreThreadTimeOut(true);
-                timers = executor;
-            }
-            return timers;
-        }
-    }
-
-    /** How long the timer thread outlives its last timer. */
-    static final long TIMER_KEEP_ALIVE_MS = 5000;
-
-    private static volatile ScheduledThreadPoolExecutor timers;
+    private static final AgentTimer TIMER = new AgentTimer("h2patch-reset-timer", false);
 
     /** {@code {resetStream, ctx.newPromise, ctx.flush}} for a handler type, or null if it has no such method. */
     private static Method[] resetMethods(Class<?> handlerType) {
@@ -494,13 +466,6 @@ public final class DeferredResets {
                 deferral.finish();
             }
         }
-        ScheduledThreadPoolExecutor executor;
-        synchronized (DeferredResets.class) {
-            executor = timers;
-            timers = null;
-        }
-        if (executor != null) {
-            executor.shutdownNow();
-        }
+        TIMER.stop();
     }
 }

@@ -8,8 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,9 +56,10 @@ public final class JettyDeferredResets {
     private static volatile int count;
 
     /** How long the timer thread waits idle for a new deferral before it ends. */
-    static final long TIMER_KEEP_ALIVE_MS = 5000;
+    static final long TIMER_KEEP_ALIVE_MS = AgentTimer.KEEP_ALIVE_MS;
 
-    private static ScheduledThreadPoolExecutor timers;
+    /** The time bounds' timer thread; a cancelled timer leaves its queue at once. */
+    private static final AgentTimer TIMER = new AgentTimer("h2patch-jetty-reset-timer", true);
 
     /** Deferrals reserved and not yet ended or fired (guarded by {@link #PER_SESSION}), for {@link #stop}. */
     private static final Set<Deferral> PENDING = new HashSet<Deferral>();
@@ -119,7 +118,7 @@ public final class JettyDeferredResets {
     public static boolean schedule(Object deferral, long millis) {
         Deferral d = (Deferral) deferral;
         try {
-            Future<?> timer = timers().schedule(d, Math.max(0, millis), TimeUnit.MILLISECONDS);
+            Future<?> timer = TIMER.get().schedule(d, Math.max(0, millis), TimeUnit.MILLISECONDS);
             synchronized (d) {
                 d.timer = timer;
             }
@@ -173,22 +172,6 @@ public final class JettyDeferredResets {
         ((Deferral) deferral).finish(ENDED);
     }
 
-    private static synchronized ScheduledThreadPoolExecutor timers() {
-        if (timers == null) {
-            ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, new ThreadFactory() {
-                @Override
-                public Thread newThread(Runnable task) {
-                    return AgentThreads.newThread(task, "h2patch-jetty-reset-timer");
-                }
-            });
-            executor.setRemoveOnCancelPolicy(true);
-            executor.setKeepAliveTime(TIMER_KEEP_ALIVE_MS, TimeUnit.MILLISECONDS);
-            executor.allowCoreThreadTimeOut(true);
-            timers = executor;
-        }
-        return timers;
-    }
-
     /**
      * On detach: every reset still held back is sent now ({@code RST_STREAM(NO_ERROR)}, as at its time bound) and the
      * timer thread ends, so nothing of proxy-safe-reset is left pending in the JVM. A deferral made after this by
@@ -202,19 +185,12 @@ public final class JettyDeferredResets {
         for (Deferral deferral : pending) {
             deferral.run();
         }
-        ScheduledThreadPoolExecutor executor;
-        synchronized (JettyDeferredResets.class) {
-            executor = timers;
-            timers = null;
-        }
-        if (executor != null) {
-            executor.shutdownNow();
-        }
+        TIMER.stop();
     }
 
     /** Whether the timer thread's executor exists (tests). */
-    static synchronized boolean hasTimers() {
-        return timers != null;
+    static boolean hasTimers() {
+        return TIMER.started();
     }
 
     /** One held-back reset. Its timer sends it at the time bound unless it ended or fired before. */
