@@ -1,0 +1,122 @@
+package dev.h2patch.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The catalog of test apps, {@code test-apps/catalog.txt}: which app runs which library line, how it accepts HTTP/2,
+ * which fixes are claimed for it and where else it is used. Tests, the interop suite, the compatibility matrix, the
+ * benchmark and the demo choose their apps here, never from a list of their own.
+ */
+public final class Catalog {
+
+    /** The stable fix names, in the order the docs use. */
+    public static final List<String> FIXES = List.of("end-stream", "connection-state", "early-settings",
+            "proxy-safe-reset");
+
+    /** One line of the catalog. */
+    public record App(String name, String library, String line, String versionProperty, Set<String> connectors,
+                      Set<String> fixes, Set<String> roles) {
+
+        public boolean hasConnector(String connector) {
+            return connectors.contains(connector);
+        }
+
+        /** Without the agent the app shows {@code fix}'s bug, and the agent is claimed to remove it. */
+        public boolean claims(String fix) {
+            return fixes.contains(fix);
+        }
+
+        public boolean hasRole(String role) {
+            return roles.contains(role);
+        }
+
+        /** {@code "Jetty 12.1"}, {@code "Netty 4.2"}. */
+        public String libraryLine() {
+            return library + " " + line;
+        }
+    }
+
+    private static volatile List<App> apps;
+
+    private Catalog() {}
+
+    /** Every app, in catalog order. */
+    public static List<App> apps() {
+        List<App> loaded = apps;
+        if (loaded == null) {
+            loaded = parse(Repo.root().resolve("test-apps").resolve("catalog.txt"));
+            apps = loaded;
+        }
+        return loaded;
+    }
+
+    /** The app called {@code name}; fails when the catalog has no such app. */
+    public static App app(String name) {
+        return apps().stream().filter(a -> a.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no app " + name + " in test-apps/catalog.txt"));
+    }
+
+    /** The names of the apps that match {@code filter}, in catalog order. */
+    public static Stream<String> names(Predicate<App> filter) {
+        return apps().stream().filter(filter).map(App::name);
+    }
+
+    /** The names of the apps of {@code library} for which {@code fix} is claimed. */
+    public static Stream<String> claiming(String library, String fix) {
+        return names(a -> a.library().equals(library) && a.claims(fix));
+    }
+
+    /** Reads a catalog file: one app per line, {@code #} comments, columns as described in the file's header. */
+    public static List<App> parse(Path file) {
+        try {
+            return parse(Files.readAllLines(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the catalog of test apps " + file, e);
+        }
+    }
+
+    static List<App> parse(List<String> lines) {
+        List<App> parsed = new ArrayList<>();
+        int number = 0;
+        for (String raw : lines) {
+            number++;
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            String[] c = line.split("\\s+");
+            if (c.length != 7) {
+                throw new IllegalArgumentException("catalog line " + number + " has " + c.length
+                        + " columns, expected 7 (app library line version connectors fixes roles): " + raw);
+            }
+            Set<String> fixes = list(c[5]);
+            for (String fix : fixes) {
+                if (!FIXES.contains(fix)) {
+                    throw new IllegalArgumentException("catalog line " + number + ": unknown fix " + fix);
+                }
+            }
+            parsed.add(new App(c[0], c[1], c[2], c[3], list(c[4]), fixes, list(c[6])));
+        }
+        return Collections.unmodifiableList(parsed);
+    }
+
+    private static Set<String> list(String column) {
+        if (column.equals("-")) {
+            return Set.of();
+        }
+        Set<String> values = Arrays.stream(column.split(","))
+                .collect(Collectors.toCollection(java.util.LinkedHashSet::new));
+        return Collections.unmodifiableSet(values);
+    }
+}
