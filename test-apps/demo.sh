@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # h2patch demo: a Netty gRPC server whose error status gets lost (HEADERS without END_STREAM + empty DATA),
-# called by a real grpc-java client, without and then with -javaagent:agent/target/h2patch-agent.jar.
+# called by a real grpc-java client, without and then with -javaagent:agent/dist/target/h2patch-agent.jar.
 # Prints the frames of both runs side by side and a verdict; exits 0 when the agent fixed the call.
 #
 #   bash test-apps/demo.sh                         # from the repo root (any directory works)

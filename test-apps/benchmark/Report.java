@@ -392,7 +392,7 @@ public class Report {
                 .append("`--quick` is a smoke run). It builds what is missing (`mvn -DskipTests package` of the agent, the apps and\n")
                 .append("`test-apps/benchmark/jmh`), then:\n\n")
                 .append("1. **Paired runs.** For each pair and each app, the app is started without the agent (A), measured and\n")
-                .append("   stopped, then started with `-javaagent:agent/target/h2patch-agent.jar` (B), measured and stopped: A B A B …,\n")
+                .append("   stopped, then started with `-javaagent:agent/dist/target/h2patch-agent.jar` (B), measured and stopped: A B A B …,\n")
                 .append("   ").append(env.getOrDefault("pairs", "?")).append(" pairs. JVM flags, both sides: `").append(env.getOrDefault("jvm_flags", "?"))
                 .append("`. In each run, for each workload, h2load\n")
                 .append("   warms the server up for ").append(env.getOrDefault("warm_s", "?")).append(" s and then measures for ")
@@ -431,7 +431,7 @@ public class Report {
                 .append("   fold advice stops at its \"not an accepted connection\" check, as on client connections; on a real accepted\n")
                 .append("   connection such a frame goes on to look at the unflushed tail) and `headChannelRead` (a read through the\n")
                 .append("   pipeline head: `HeadContextChannelReadAdvice`). Run twice, plain and with\n")
-                .append("   `-jvmArgsAppend -javaagent:agent/target/h2patch-agent.jar`, each `").append(env.getOrDefault("jmh_args", "?"))
+                .append("   `-jvmArgsAppend -javaagent:agent/dist/target/h2patch-agent.jar`, each `").append(env.getOrDefault("jmh_args", "?"))
                 .append(" -prof gc`. B/op is JMH's `gc.alloc.rate.norm`. The agent's\n")
                 .append("   start-up line in the forked JVMs confirms it patched Netty there: ").append(jmhActive).append(".\n");
 

@@ -32,7 +32,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$ROOT/test-apps/benchmark
-AGENT=$ROOT/agent/target/h2patch-agent.jar
+AGENT=$ROOT/agent/dist/target/h2patch-agent.jar
 JMH_JAR=$BENCH/jmh/target/benchmark-jmh.jar
 OUT=$BENCH/target/results
 

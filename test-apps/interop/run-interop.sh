@@ -33,7 +33,7 @@ quiet_mvn() {
 # parent pom; the agent: everything under agent/). The Java drivers check again and refuse stale jars.
 stale_jar() { # prints the first jar older than its sources, or nothing
   local jar newer
-  jar=agent/target/h2patch-agent.jar
+  jar=agent/dist/target/h2patch-agent.jar
   if [[ ! -f $jar ]]; then echo "$jar (missing)"; return; fi
   newer=$(find agent -name target -prune -o -type f -newer "$jar" -print -quit)
   if [[ -n $newer ]]; then echo "$jar (older than $newer)"; return; fi

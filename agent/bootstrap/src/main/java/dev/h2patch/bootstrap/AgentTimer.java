@@ -10,10 +10,10 @@ import java.util.concurrent.TimeUnit;
  * {@link #stop} (detach), so that no thread of the agent outlives its work. Getting it is one volatile read; only
  * creating it takes a lock.
  */
-final class AgentTimer {
+public final class AgentTimer {
 
     /** How long the thread outlives its last task. */
-    static final long KEEP_ALIVE_MS = 5000;
+    public static final long KEEP_ALIVE_MS = 5000;
 
     private final String threadName;
     private final boolean removeOnCancel;
@@ -23,12 +23,12 @@ final class AgentTimer {
      * @param removeOnCancel whether a cancelled task leaves the queue at once (takes the queue's lock) or at its
      *     deadline, doing nothing (cancelling is then a lock-free state change)
      */
-    AgentTimer(String threadName, boolean removeOnCancel) {
+    public AgentTimer(String threadName, boolean removeOnCancel) {
         this.threadName = threadName;
         this.removeOnCancel = removeOnCancel;
     }
 
-    ScheduledThreadPoolExecutor get() {
+    public ScheduledThreadPoolExecutor get() {
         ScheduledThreadPoolExecutor current = executor;
         if (current != null) {
             return current;
@@ -51,7 +51,7 @@ final class AgentTimer {
     }
 
     /** Ends the thread now, dropping what is queued; a later {@link #get} starts a new one. */
-    void stop() {
+    public void stop() {
         ScheduledThreadPoolExecutor current;
         synchronized (this) {
             current = executor;
@@ -63,7 +63,7 @@ final class AgentTimer {
     }
 
     /** Whether the executor exists (tests). */
-    boolean started() {
+    public boolean started() {
         return executor != null;
     }
 }

@@ -49,7 +49,7 @@ import java.util.concurrent.TimeUnit;
 public final class ConnectionDrain {
 
     /** How often the drain thread looks at the connections' close futures. */
-    static final long POLL_MILLIS = 20;
+    public static final long POLL_MILLIS = 20;
 
     /** Channel (weak key) → what the drain needs about it. */
     private static final Map<Object, Tracked> CONNECTIONS = new WeakHashMap<Object, Tracked>();
@@ -265,7 +265,7 @@ public final class ConnectionDrain {
      * The public method {@code name}, looked up where it is accessible: implementation classes may be
      * package-private (grpc-java's handlers), so the declaring public class or interface is searched.
      */
-    static Method publicMethod(Class<?> type, String name, Class<?>... parameters) throws NoSuchMethodException {
+    public static Method publicMethod(Class<?> type, String name, Class<?>... parameters) throws NoSuchMethodException {
         for (Class<?> c = type; c != null; c = c.getSuperclass()) {
             Method found = accessible(c, name, parameters);
             if (found != null) {

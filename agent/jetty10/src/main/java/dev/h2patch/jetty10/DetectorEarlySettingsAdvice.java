@@ -2,7 +2,7 @@ package dev.h2patch.jetty10;
 
 import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.H2patchRuntime;
-import dev.h2patch.bootstrap.JettyEarlySettings;
+import dev.h2patch.bootstrap.jetty.JettyEarlySettings;
 import java.nio.ByteBuffer;
 import net.bytebuddy.asm.Advice;
 import org.eclipse.jetty.io.AbstractConnection;

@@ -5,7 +5,9 @@ import dev.h2patch.FixNames;
 import dev.h2patch.LibraryVersions;
 import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
+import dev.h2patch.VersionRange;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -23,6 +25,11 @@ public final class Jetty10EarlySettingsFix extends Fix {
     @Override
     public String library() {
         return "Jetty 9.4/10/11";
+    }
+
+    @Override
+    public List<VersionRange> versions() {
+        return Collections.singletonList(VersionRange.of("9.4", "12"));
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.h2patch.FixNames;
 import dev.h2patch.LibraryVersions;
 import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
+import dev.h2patch.VersionRange;
 import java.util.Collections;
 import java.util.List;
 
@@ -32,6 +33,11 @@ public final class Jetty10EndStreamFix extends Fix {
     @Override
     public String library() {
         return "Jetty 10/11";
+    }
+
+    @Override
+    public List<VersionRange> versions() {
+        return Collections.singletonList(VersionRange.of("10", "12"));
     }
 
     @Override

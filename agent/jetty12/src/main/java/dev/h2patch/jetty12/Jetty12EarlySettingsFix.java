@@ -5,7 +5,9 @@ import dev.h2patch.FixNames;
 import dev.h2patch.LibraryVersions;
 import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
+import dev.h2patch.VersionRange;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -23,6 +25,11 @@ public final class Jetty12EarlySettingsFix extends Fix {
     @Override
     public String library() {
         return "Jetty 12.0/12.1";
+    }
+
+    @Override
+    public List<VersionRange> versions() {
+        return Collections.singletonList(VersionRange.of("12", "12.2"));
     }
 
     @Override

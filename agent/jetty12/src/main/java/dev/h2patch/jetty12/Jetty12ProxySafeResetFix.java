@@ -5,6 +5,7 @@ import dev.h2patch.FixNames;
 import dev.h2patch.LibraryVersions;
 import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
+import dev.h2patch.VersionRange;
 import java.util.Collections;
 import java.util.List;
 
@@ -37,6 +38,11 @@ public final class Jetty12ProxySafeResetFix extends Fix {
     }
 
     @Override
+    public List<VersionRange> versions() {
+        return Collections.singletonList(VersionRange.of("12", "12.2"));
+    }
+
+    @Override
     public String libraryVersion(ClassLoader loader, Relocation relocation) {
         return LibraryVersions.mavenVersion(loader, "org.eclipse.jetty.http2", "jetty-http2-common");
     }
@@ -49,5 +55,11 @@ public final class Jetty12ProxySafeResetFix extends Fix {
                 .advise(ProxySafeResetProcessAdvice.class, "process",
                         "org.eclipse.jetty.http2.frames.Frame", "org.eclipse.jetty.util.Callback")
                 .advise(ProxySafeResetDataAdvice.class, "process", "org.eclipse.jetty.http2.api.Stream$Data"));
+    }
+
+    /** Held-back resets go out at detach, and the reset timer thread ends. */
+    @Override
+    public List<String> helpersToStopOnDetach() {
+        return Collections.singletonList("dev.h2patch.bootstrap.jetty.JettyDeferredResets");
     }
 }

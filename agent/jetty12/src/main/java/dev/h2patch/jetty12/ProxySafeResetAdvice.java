@@ -3,7 +3,7 @@ package dev.h2patch.jetty12;
 import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.EndedStreams;
 import dev.h2patch.bootstrap.H2patchRuntime;
-import dev.h2patch.bootstrap.JettyDeferredResets;
+import dev.h2patch.bootstrap.jetty.JettyDeferredResets;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import org.eclipse.jetty.http2.HTTP2Stream;

@@ -5,6 +5,7 @@ import dev.h2patch.FixNames;
 import dev.h2patch.LibraryVersions;
 import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
+import dev.h2patch.VersionRange;
 import java.util.Collections;
 import java.util.List;
 
@@ -36,6 +37,11 @@ public final class Jetty9ProxySafeResetFix extends Fix {
     }
 
     @Override
+    public List<VersionRange> versions() {
+        return Collections.singletonList(VersionRange.of("9.4", "10"));
+    }
+
+    @Override
     public String libraryVersion(ClassLoader loader, Relocation relocation) {
         return LibraryVersions.mavenVersion(loader, "org.eclipse.jetty.http2", "http2-common");
     }
@@ -49,5 +55,11 @@ public final class Jetty9ProxySafeResetFix extends Fix {
                         "org.eclipse.jetty.http2.frames.Frame", "org.eclipse.jetty.util.Callback")
                 .advise(ProxySafeResetDataAdvice.class, "notifyData", "org.eclipse.jetty.http2.api.Stream",
                         "org.eclipse.jetty.http2.frames.DataFrame", "org.eclipse.jetty.util.Callback"));
+    }
+
+    /** Held-back resets go out at detach, and the reset timer thread ends. */
+    @Override
+    public List<String> helpersToStopOnDetach() {
+        return Collections.singletonList("dev.h2patch.bootstrap.jetty.JettyDeferredResets");
     }
 }

@@ -5,6 +5,7 @@ import dev.h2patch.FixNames;
 import dev.h2patch.LibraryVersions;
 import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
+import dev.h2patch.VersionRange;
 import java.util.Collections;
 import java.util.List;
 
@@ -43,6 +44,11 @@ public final class JettyConnectionStateFix extends Fix {
     @Override
     public String library() {
         return "Jetty 9.4/10/11/12 (HTTP2Session)";
+    }
+
+    @Override
+    public List<VersionRange> versions() {
+        return Collections.singletonList(VersionRange.of("9.4", "12.2"));
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.h2patch.jetty9;
 
-import dev.h2patch.bootstrap.JettyDeferredResets;
+import dev.h2patch.bootstrap.jetty.JettyDeferredResets;
 import net.bytebuddy.asm.Advice;
 import org.eclipse.jetty.http2.HTTP2Stream;
 import org.eclipse.jetty.http2.frames.DataFrame;

@@ -2,7 +2,7 @@ package dev.h2patch.jetty9;
 
 import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.H2patchRuntime;
-import dev.h2patch.bootstrap.JettyDrain;
+import dev.h2patch.bootstrap.jetty.JettyDrain;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;

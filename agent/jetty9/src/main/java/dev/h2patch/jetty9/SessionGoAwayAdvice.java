@@ -1,7 +1,7 @@
 package dev.h2patch.jetty9;
 
 import dev.h2patch.bootstrap.H2patchRuntime;
-import dev.h2patch.bootstrap.JettyDrain;
+import dev.h2patch.bootstrap.jetty.JettyDrain;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import org.eclipse.jetty.http2.CloseState;

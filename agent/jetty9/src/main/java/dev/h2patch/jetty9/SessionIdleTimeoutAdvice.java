@@ -1,6 +1,6 @@
 package dev.h2patch.jetty9;
 
-import dev.h2patch.bootstrap.JettyDrain;
+import dev.h2patch.bootstrap.jetty.JettyDrain;
 import net.bytebuddy.asm.Advice;
 import org.eclipse.jetty.http2.CloseState;
 import org.eclipse.jetty.http2.HTTP2Session;

@@ -294,19 +294,19 @@ public final class ChildJvm implements AutoCloseable {
             return this;
         }
 
-        /** Adds {@code -javaagent:<repo>/agent/target/h2patch-agent.jar}. */
+        /** Adds {@code -javaagent:<repo>/agent/dist/target/h2patch-agent.jar}. */
         public Builder agent() {
             return agent(null);
         }
 
-        /** Adds {@code -javaagent:<repo>/agent/target/h2patch-agent.jar=OPTIONS} (no {@code =} when null/empty). */
+        /** Adds {@code -javaagent:<repo>/agent/dist/target/h2patch-agent.jar=OPTIONS} (no {@code =} when null/empty). */
         public Builder agent(String options) {
             this.withAgent = true;
             this.agentOptions = options;
             return this;
         }
 
-        /** Uses another agent jar than {@code agent/target/h2patch-agent.jar}. */
+        /** Uses another agent jar than {@code agent/dist/target/h2patch-agent.jar}. */
         public Builder agentJar(Path agentJar) {
             this.agentJar = agentJar;
             return this;

@@ -61,7 +61,7 @@ public final class Demo {
 
         Run without = run(app, java, false, null, "[1/2] " + app + " WITHOUT the agent");
         Run with = run(app, java, true, agentOptions,
-                "[2/2] " + app + " WITH -javaagent:agent/target/h2patch-agent.jar"
+                "[2/2] " + app + " WITH -javaagent:agent/dist/target/h2patch-agent.jar"
                         + (agentOptions == null ? "" : "=" + agentOptions));
 
         System.out.println();

@@ -32,9 +32,9 @@ public final class Repo {
         return root().resolve("test-apps").resolve(appName).resolve("target").resolve(appName + ".jar");
     }
 
-    /** {@code agent/target/h2patch-agent.jar}; not checked for existence. */
+    /** {@code agent/dist/target/h2patch-agent.jar}; not checked for existence. */
     public static Path agentJar() {
-        return root().resolve("agent").resolve("target").resolve("h2patch-agent.jar");
+        return root().resolve("agent").resolve("dist").resolve("target").resolve("h2patch-agent.jar");
     }
 
     /** Fails with a message that says how to build it when {@code jar} does not exist. */

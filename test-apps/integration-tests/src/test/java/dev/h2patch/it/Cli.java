@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Runs {@code java -jar agent/target/h2patch-agent.jar ARGS} as an operator would, and keeps what it printed. */
+/** Runs {@code java -jar agent/dist/target/h2patch-agent.jar ARGS} as an operator would, and keeps what it printed. */
 final class Cli {
 
     /** One finished run. */

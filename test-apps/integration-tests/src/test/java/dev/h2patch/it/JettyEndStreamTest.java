@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * END_STREAM. Run against one app per Jetty line, in child JVMs.
  *
  * <p>Set {@value #AGENT_JAR_PROPERTY} to run the children with another agent jar than
- * {@code agent/target/h2patch-agent.jar} (e.g. a copy, while the tree is being rebuilt).
+ * {@code agent/dist/target/h2patch-agent.jar} (e.g. a copy, while the tree is being rebuilt).
  */
 @Timeout(120)
 class JettyEndStreamTest {

@@ -616,7 +616,7 @@ public final class InteropSuite {
         StringBuilder sb = new StringBuilder(Peers.header("Interop results: real peers, without and with the agent",
                 command, "Every seed scenario against " + (full ? "every test app" : "the test apps on the newest "
                         + "library versions (quick mode; `--full` runs all " + ALL_APPS.size() + " apps)")
-                        + ", each app started once without and once with `-javaagent:agent/target/h2patch-agent.jar`"
+                        + ", each app started once without and once with `-javaagent:agent/dist/target/h2patch-agent.jar`"
                         + " (all fixes, defaults). Apps run: " + String.join(", ", apps) + ". The suite took "
                         + seconds + " s. A cell is what the peer itself reported (status, frames on the request's "
                         + "stream as nghttp printed them — `+ES` = END_STREAM —, HAProxy's session state, h2load's "
