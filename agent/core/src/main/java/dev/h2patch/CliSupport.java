@@ -22,6 +22,11 @@ public final class CliSupport {
         }
     }
 
+    /** Every fix implementation in this jar, as the fix modules register them. */
+    public static java.util.List<Fix> fixes() {
+        return Fixes.all();
+    }
+
     /** The stable fix names, in the order the docs list them. */
     public static java.util.List<String> fixNames() {
         return Fixes.NAMES;

@@ -23,6 +23,7 @@ public final class Main {
             + "  status <pid> [--json]     active fixes, mode, library versions, counters per fix\n"
             + "  detach <pid>              restore the original bytecode\n"
             + "  wrapper                   print the container entrypoint script (docs/deploy.md)\n"
+            + "  fixes [--json]            what this jar fixes: each fix, its library line and versions\n"
             + "  version                   print the version\n"
             + "\n"
             + "At start-up instead: java -javaagent:h2patch-agent.jar[=key=value,...] -jar app.jar\n"
@@ -70,6 +71,8 @@ public final class Main {
                 return StatusCommand.run(args, out, err);
             } else if (command.equals("detach")) {
                 return DetachCommand.run(args, out, err);
+            } else if (command.equals("fixes")) {
+                return FixesCommand.run(args, out, err);
             } else {
                 return WrapperCommand.run(args, out, err);
             }
@@ -93,6 +96,8 @@ public final class Main {
             return DetachCommand.HELP;
         } else if (command.equals("wrapper")) {
             return WrapperCommand.HELP;
+        } else if (command.equals("fixes")) {
+            return FixesCommand.HELP;
         }
         return null;
     }

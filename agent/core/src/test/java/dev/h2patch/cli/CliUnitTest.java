@@ -26,7 +26,7 @@ class CliUnitTest {
 
     @Test
     void everyCommandHasHelpWithTheExitCodes() {
-        for (String command : List.of("list", "attach", "status", "detach", "wrapper")) {
+        for (String command : List.of("list", "attach", "status", "detach", "wrapper", "fixes")) {
             Run help = run(command, "--help");
             assertEquals(0, help.exit(), command);
             assertTrue(help.out().startsWith("Usage: java -jar h2patch-agent.jar " + command), help.out());
@@ -35,6 +35,16 @@ class CliUnitTest {
         Run top = run("--help");
         assertEquals(0, top.exit());
         assertTrue(top.out().contains("attach <pid>...") && top.out().contains("Exit codes:"), top.out());
+    }
+
+    @Test
+    void fixesListsWhatTheFixModulesRegisterAndTheCoreRegistersNone() {
+        Run json = run("fixes", "--json");
+        assertEquals(0, json.exit(), json.err());
+        assertEquals("[]", json.out().strip(), "the core alone has no fix");
+        Run table = run("fixes");
+        assertTrue(table.out().startsWith("FIX "), table.out());
+        assertEquals(ExitCode.USAGE, run("fixes", "--yaml").exit());
     }
 
     @Test
