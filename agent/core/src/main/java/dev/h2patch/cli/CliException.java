@@ -11,6 +11,22 @@ final class CliException extends Exception {
         this.exitCode = exitCode;
     }
 
+    /**
+     * Reads a command's only optional flag, {@code --json}: true when given; any other argument is a usage error of
+     * {@code command} (its {@code help} follows the message).
+     */
+    static boolean onlyJsonFlag(String command, java.util.List<String> args, String help) throws CliException {
+        boolean json = false;
+        for (String arg : args) {
+            if (arg.equals("--json")) {
+                json = true;
+            } else {
+                throw new CliException(ExitCode.USAGE, command + ": unexpected argument '" + arg + "'\n\n" + help);
+            }
+        }
+        return json;
+    }
+
     CliException(int exitCode, String message, Throwable cause) {
         super(message, cause);
         this.exitCode = exitCode;

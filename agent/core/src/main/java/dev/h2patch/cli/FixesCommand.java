@@ -25,14 +25,7 @@ final class FixesCommand {
     }
 
     static int run(List<String> args, PrintStream out, PrintStream err) throws CliException {
-        boolean json = false;
-        for (String arg : args) {
-            if (arg.equals("--json")) {
-                json = true;
-            } else {
-                throw new CliException(ExitCode.USAGE, "fixes: unknown argument '" + arg + "'\n\n" + HELP);
-            }
-        }
+        boolean json = CliException.onlyJsonFlag("fixes", args, HELP);
         List<Fix> fixes = CliSupport.fixes();
         if (json) {
             List<Object> rows = new ArrayList<Object>();

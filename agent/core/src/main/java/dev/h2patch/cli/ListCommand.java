@@ -65,14 +65,7 @@ final class ListCommand {
     }
 
     static int run(List<String> args, PrintStream out, PrintStream err) throws CliException {
-        boolean json = false;
-        for (String arg : args) {
-            if (arg.equals("--json")) {
-                json = true;
-            } else {
-                throw new CliException(ExitCode.USAGE, "list: unexpected argument '" + arg + "'\n\n" + HELP);
-            }
-        }
+        boolean json = CliException.onlyJsonFlag("list", args, HELP);
         AttachApi api = AttachApi.load();
         List<Jvm> jvms = inspectAll(api);
         if (json) {
