@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -35,7 +37,16 @@ public abstract class BootstrapHelpersContract {
 
     @Test
     void helpersUseJavaAndOtherHelpersOnly() throws IOException, URISyntaxException {
-        Path classes = Paths.get(anyHelperOfThisModule().getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path location = Paths.get(anyHelperOfThisModule().getProtectionDomain().getCodeSource().getLocation().toURI());
+        // In a reactor build past 'package' (mvn verify), a sibling module's classes come from its jar, not its folder.
+        try (FileSystem jar = Files.isRegularFile(location) ? FileSystems.newFileSystem(location, (ClassLoader) null)
+                : null) {
+            Path classes = jar != null ? jar.getPath("/") : location;
+            assertHelpersUseJavaAndOtherHelpersOnly(classes);
+        }
+    }
+
+    private static void assertHelpersUseJavaAndOtherHelpersOnly(Path classes) throws IOException {
         Path root = classes.resolve("dev/h2patch/bootstrap");
         List<Path> files;
         try (Stream<Path> walk = Files.walk(root)) {
