@@ -83,4 +83,53 @@ class EndedStreamsTest {
         assertFalse(EndedStreams.dropResetOfClosed(false, Boolean.TRUE), "half-closed: proxy-safe-reset decides");
         assertFalse(EndedStreams.dropResetOfClosed(true, null), "a stream no fix ended: Jetty's own reset");
     }
+
+    @Test
+    void foldEndsTheResponseInFixModeAndOnlyCountsInReportMode() {
+        long folded = Counters.get(Counters.END_STREAM_FOLDED);
+        long wouldFold = Counters.get(Counters.END_STREAM_WOULD_FOLD);
+        boolean saved = H2patchRuntime.reportOnly;
+        try {
+            H2patchRuntime.reportOnly = false;
+            assertTrue(EndedStreams.fold());
+            assertEquals(folded + 1, Counters.get(Counters.END_STREAM_FOLDED));
+            assertEquals(wouldFold, Counters.get(Counters.END_STREAM_WOULD_FOLD));
+            H2patchRuntime.reportOnly = true;
+            assertFalse(EndedStreams.fold(), "report mode: the frames stay as they are");
+            assertEquals(folded + 1, Counters.get(Counters.END_STREAM_FOLDED));
+            assertEquals(wouldFold + 1, Counters.get(Counters.END_STREAM_WOULD_FOLD));
+        } finally {
+            H2patchRuntime.reportOnly = saved;
+        }
+    }
+
+    @Test
+    void aLateWriteIsTakenOnlyOnAStreamAFixEndedAndNotInReportMode() {
+        Object connection = new Object();
+        EndedStreams.remember(connection, 13);
+        boolean saved = H2patchRuntime.reportOnly;
+        try {
+            H2patchRuntime.reportOnly = false;
+            assertTrue(EndedStreams.takesWrite(connection, 13));
+            assertFalse(EndedStreams.takesWrite(connection, 15), "a stream the library ended itself");
+            assertFalse(EndedStreams.takesWrite(new Object(), 13), "another connection");
+            // Report mode remembers the streams it would have ended (so the frame writer does not count them twice),
+            // but ended none: their writes are the library's.
+            H2patchRuntime.reportOnly = true;
+            assertFalse(EndedStreams.takesWrite(connection, 13));
+        } finally {
+            H2patchRuntime.reportOnly = saved;
+        }
+    }
+
+    @Test
+    void onlyTheRecentStreamsOfAConnectionAreRemembered() {
+        Object connection = new Object();
+        for (int id = 1; id <= 2 * EndedStreams.RING_SIZE + 1; id += 2) { // one more than the ring holds
+            EndedStreams.remember(connection, id);
+        }
+        assertFalse(EndedStreams.contains(connection, 1), "the oldest went out of the ring");
+        assertTrue(EndedStreams.contains(connection, 3));
+        assertTrue(EndedStreams.contains(connection, 2 * EndedStreams.RING_SIZE + 1), "the newest");
+    }
 }
