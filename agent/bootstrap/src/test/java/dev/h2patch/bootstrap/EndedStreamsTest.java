@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,6 +17,11 @@ import org.junit.jupiter.api.Test;
  * bytes fails, is counted, and the first such failure in the JVM is logged.
  */
 class EndedStreamsTest {
+
+    @AfterEach
+    void fixMode() {
+        H2patchRuntime.reportOnly = false;
+    }
 
     @Test
     void anEmptyWriteIsAbsorbedAndCountedAsDropped() {
@@ -88,38 +94,28 @@ class EndedStreamsTest {
     void foldEndsTheResponseInFixModeAndOnlyCountsInReportMode() {
         long folded = Counters.get(Counters.END_STREAM_FOLDED);
         long wouldFold = Counters.get(Counters.END_STREAM_WOULD_FOLD);
-        boolean saved = H2patchRuntime.reportOnly;
-        try {
-            H2patchRuntime.reportOnly = false;
-            assertTrue(EndedStreams.fold());
-            assertEquals(folded + 1, Counters.get(Counters.END_STREAM_FOLDED));
-            assertEquals(wouldFold, Counters.get(Counters.END_STREAM_WOULD_FOLD));
-            H2patchRuntime.reportOnly = true;
-            assertFalse(EndedStreams.fold(), "report mode: the frames stay as they are");
-            assertEquals(folded + 1, Counters.get(Counters.END_STREAM_FOLDED));
-            assertEquals(wouldFold + 1, Counters.get(Counters.END_STREAM_WOULD_FOLD));
-        } finally {
-            H2patchRuntime.reportOnly = saved;
-        }
+        assertTrue(EndedStreams.fold());
+        assertEquals(folded + 1, Counters.get(Counters.END_STREAM_FOLDED));
+        assertEquals(wouldFold, Counters.get(Counters.END_STREAM_WOULD_FOLD));
+
+        H2patchRuntime.reportOnly = true;
+        assertFalse(EndedStreams.fold(), "report mode: the frames stay as they are");
+        assertEquals(folded + 1, Counters.get(Counters.END_STREAM_FOLDED));
+        assertEquals(wouldFold + 1, Counters.get(Counters.END_STREAM_WOULD_FOLD));
     }
 
     @Test
     void aLateWriteIsTakenOnlyOnAStreamAFixEndedAndNotInReportMode() {
         Object connection = new Object();
         EndedStreams.remember(connection, 13);
-        boolean saved = H2patchRuntime.reportOnly;
-        try {
-            H2patchRuntime.reportOnly = false;
-            assertTrue(EndedStreams.takesWrite(connection, 13));
-            assertFalse(EndedStreams.takesWrite(connection, 15), "a stream the library ended itself");
-            assertFalse(EndedStreams.takesWrite(new Object(), 13), "another connection");
-            // Report mode remembers the streams it would have ended (so the frame writer does not count them twice),
-            // but ended none: their writes are the library's.
-            H2patchRuntime.reportOnly = true;
-            assertFalse(EndedStreams.takesWrite(connection, 13));
-        } finally {
-            H2patchRuntime.reportOnly = saved;
-        }
+        assertTrue(EndedStreams.takesWrite(connection, 13));
+        assertFalse(EndedStreams.takesWrite(connection, 15), "a stream the library ended itself");
+        assertFalse(EndedStreams.takesWrite(new Object(), 13), "another connection");
+
+        // Report mode remembers the streams it would have ended (so the frame writer does not count them twice), but
+        // ended none: their writes are the library's.
+        H2patchRuntime.reportOnly = true;
+        assertFalse(EndedStreams.takesWrite(connection, 13));
     }
 
     @Test

@@ -11,26 +11,31 @@ import org.junit.jupiter.api.Test;
  */
 class GrpcShapeTest {
 
+    /** gRPC content types: the prefix alone, or followed by {@code +}, {@code ;} or {@code -}; any letter case. */
+    private static final String[] GRPC = {
+        "application/grpc", "application/grpc+proto", "application/grpc+json", "application/grpc;charset=utf-8",
+        "application/grpc-web", "Application/GRPC",
+    };
+
+    /** Not gRPC: too short, a lookalike, a leading space, other types. */
+    private static final String[] NOT_GRPC = {
+        "", "application/grp", "application/grpcx", " application/grpc", "text/plain", "application/json",
+    };
+
     @Test
     void grpcContentTypes() {
-        assertTrue(GrpcShape.isGrpcContentType("application/grpc"));
-        assertTrue(GrpcShape.isGrpcContentType("application/grpc+proto"));
-        assertTrue(GrpcShape.isGrpcContentType("application/grpc+json"));
-        assertTrue(GrpcShape.isGrpcContentType("application/grpc;charset=utf-8"));
-        assertTrue(GrpcShape.isGrpcContentType("application/grpc-web"));
-        assertTrue(GrpcShape.isGrpcContentType("Application/GRPC"), "ASCII case-insensitive");
+        for (String type : GRPC) {
+            assertTrue(GrpcShape.isGrpcContentType(type), type);
+        }
         assertTrue(GrpcShape.isGrpcContentType(new StringBuilder("application/grpc")), "any CharSequence");
     }
 
     @Test
     void notGrpcContentTypes() {
+        for (String type : NOT_GRPC) {
+            assertFalse(GrpcShape.isGrpcContentType(type), type);
+        }
         assertFalse(GrpcShape.isGrpcContentType(null));
-        assertFalse(GrpcShape.isGrpcContentType(""));
-        assertFalse(GrpcShape.isGrpcContentType("application/grp"));
-        assertFalse(GrpcShape.isGrpcContentType("application/grpcx"), "a lookalike");
-        assertFalse(GrpcShape.isGrpcContentType("text/plain"));
-        assertFalse(GrpcShape.isGrpcContentType(" application/grpc"));
-        assertFalse(GrpcShape.isGrpcContentType("application/json"));
     }
 
     @Test
