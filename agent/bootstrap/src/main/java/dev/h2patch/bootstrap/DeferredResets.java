@@ -133,8 +133,9 @@ public final class DeferredResets {
                     ? Counters.PROXY_SAFE_RESET_DEFERRED_BYTES : Counters.PROXY_SAFE_RESET_DEFERRED_TIMEOUT);
             return SEND_NO_ERROR;
         }
+        long millis = H2patchRuntime.resetDeferMillis;
         if (isDeferred(connection, streamId)
-                || handler != null && defer(connection, streamId, handler, ctx, loop, H2patchRuntime.resetDeferMillis)) {
+                || handler != null && defer(connection, streamId, handler, ctx, loop, millis)) {
             if (!isDeferred(connection, streamId)) {
                 return SEND; // the deferral already ended again (its loop refused it): as before, unchanged
             }

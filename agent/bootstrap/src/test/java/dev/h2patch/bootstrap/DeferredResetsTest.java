@@ -261,7 +261,8 @@ class DeferredResetsTest {
         Object connection = new Object();
         long rewritten = Counters.get(Counters.PROXY_SAFE_RESET_REWRITTEN);
         assertEquals(DeferredResets.SEND_NO_ERROR,
-                DeferredResets.onReset(connection, 7, 0x8, true, false, null, ctx, null), "no handler that can hold it");
+                DeferredResets.onReset(connection, 7, 0x8, true, false, null, ctx, null),
+                "no handler that can hold it");
         assertEquals(DeferredResets.SEND, DeferredResets.onReset(connection, 7, 0x0, true, false, null, ctx, null),
                 "already NO_ERROR");
         assertEquals(rewritten + 1, Counters.get(Counters.PROXY_SAFE_RESET_REWRITTEN));

@@ -26,7 +26,8 @@ import net.bytebuddy.asm.Advice;
  *
  * <p>The advice reads the header values; {@link GrpcShape#endsResponse} decides (the test every end-stream advice,
  * Netty and Jetty, shares: its content-type part matters, since grpc-java itself answers a non-gRPC request with a 415
- * whose HEADERS carry {@code grpc-status} and are followed by a text body), and {@link EndedStreams#fold} (report mode).
+ * whose HEADERS carry {@code grpc-status} and are followed by a text body), then {@link EndedStreams#fold} (report
+ * mode).
  */
 public final class EncoderWriteHeadersAdvice {
 
