@@ -108,8 +108,7 @@ public final class ConnectionDrain {
             if (open.isEmpty()) {
                 return false;
             }
-            if (H2patchRuntime.reportOnly) {
-                Counters.increment(Counters.CONNECTION_STATE_WOULD_CHANGE);
+            if (H2patchRuntime.reportsOnly(Counters.CONNECTION_STATE_WOULD_CHANGE)) {
                 return false;
             }
             GROUPS.put(group, Boolean.FALSE);

@@ -65,6 +65,13 @@ public final class DeferredResets {
     /** {@link #firing}: the client sent more than the byte bound. */
     public static final int FIRING_BYTES = 2;
 
+    /** {@link #onReset}: the reset goes out as asked. */
+    public static final int SEND = 0;
+    /** {@link #onReset}: the reset goes out now, with NO_ERROR instead of the code asked for. */
+    public static final int SEND_NO_ERROR = 1;
+    /** {@link #onReset}: no reset is written (held back, or no longer needed); its promise succeeds. */
+    public static final int SKIP = 2;
+
     /** Connection (by identity, held weakly) → its deferrals; an entry exists only while it has a live one. */
     private static final ConcurrentHashMap<Object, Connection> CONNECTIONS = new ConcurrentHashMap<Object, Connection>();
 
@@ -87,6 +94,55 @@ public final class DeferredResets {
     /** Whether any reset is deferred, or being sent by a deferral, anywhere in this JVM: one volatile read. */
     public static boolean anyDeferred() {
         return LIVE.get() > 0;
+    }
+
+    /**
+     * The decision for a reset asked for on a stream of a server connection (Netty's
+     * {@code Http2ConnectionHandler.resetStream}; the advice reads the values, this decides, the advice acts):
+     * <ul>
+     *   <li>the response is not complete (the stream is not HALF_CLOSED_LOCAL): {@link #SEND} — a real abort — unless
+     *       this is a deferral's own reset at its bound for a stream that is gone meanwhile (the client ended or reset
+     *       it): {@link #SKIP};</li>
+     *   <li>a code that {@link ProxySafeReset#changes} leaves alone (the client's fault, a reset already sent, report
+     *       mode): {@link #SEND};</li>
+     *   <li>a deferral's own reset at its bound: {@link #SEND_NO_ERROR}, counted by bound (time or bytes);</li>
+     *   <li>already held back, or now held back ({@link #defer}, for {@code resetDeferMillis}) when
+     *       {@code handler} is given (the caller can discard the stream's inbound DATA): {@link #SKIP}, counted as
+     *       {@code proxy-safe-reset.deferred};</li>
+     *   <li>otherwise sent at once ({@link ProxySafeReset#codeSentAtOnce}): {@link #SEND_NO_ERROR}, or {@link #SEND}
+     *       when the code already is NO_ERROR.</li>
+     * </ul>
+     *
+     * @param responseComplete whether the stream is HALF_CLOSED_LOCAL: its END_STREAM already handed to the channel
+     * @param resetSent whether the library already sent a reset on the stream
+     * @param handler the connection handler when its streams' resets may be held back (see {@link #defer}), else null
+     * @param ctx that handler's context
+     * @param loop the connection's event loop (unused when {@code handler} is null)
+     */
+    public static int onReset(Object connection, int streamId, long errorCode, boolean responseComplete,
+                              boolean resetSent, Object handler, Object ctx, ScheduledExecutorService loop) {
+        if (!responseComplete) {
+            return anyDeferred() && firing(connection, streamId) != NOT_FIRING ? SKIP : SEND;
+        }
+        if (!ProxySafeReset.changes(errorCode, resetSent)) {
+            return SEND;
+        }
+        int firing = firing(connection, streamId);
+        if (firing != NOT_FIRING) {
+            Counters.increment(firing == FIRING_BYTES
+                    ? Counters.PROXY_SAFE_RESET_DEFERRED_BYTES : Counters.PROXY_SAFE_RESET_DEFERRED_TIMEOUT);
+            return SEND_NO_ERROR;
+        }
+        long millis = H2patchRuntime.resetDeferMillis;
+        if (isDeferred(connection, streamId)
+                || handler != null && defer(connection, streamId, handler, ctx, loop, millis)) {
+            if (!isDeferred(connection, streamId)) {
+                return SEND; // the deferral already ended again (its loop refused it): as before, unchanged
+            }
+            Counters.increment(Counters.PROXY_SAFE_RESET_DEFERRED);
+            return SKIP;
+        }
+        return ProxySafeReset.codeSentAtOnce(errorCode) == errorCode ? SEND : SEND_NO_ERROR;
     }
 
     /**

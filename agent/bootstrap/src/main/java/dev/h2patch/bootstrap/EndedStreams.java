@@ -69,6 +69,30 @@ public final class EndedStreams {
     }
 
     /**
+     * Whether a write on {@code streamId}, a stream the library already considers ended, is the fix's to take: the
+     * stream is one a fix ended ({@link #contains}) and the agent is not in report mode (where the fix ended nothing,
+     * so the write is the library's as usual). A write taken is never written; {@link #afterEnd} says how it
+     * completes.
+     */
+    public static boolean takesWrite(Object connection, int streamId) {
+        return !H2patchRuntime.reportOnly && contains(connection, streamId);
+    }
+
+    /**
+     * The last decision, for Netty and every Jetty line, once an advice has found a response to end in its HEADERS
+     * (a gRPC Trailers-Only answer or trailers, {@link GrpcShape#endsResponse}; or HEADERS + an empty DATA(END_STREAM)
+     * still unflushed): true when END_STREAM is set now, counted as {@code end-stream.folded}; false in report mode,
+     * counted as {@code end-stream.would-fold}, and the frames stay as they are.
+     */
+    public static boolean fold() {
+        if (H2patchRuntime.reportsOnly(Counters.END_STREAM_WOULD_FOLD)) {
+            return false;
+        }
+        Counters.increment(Counters.END_STREAM_FOLDED);
+        return true;
+    }
+
+    /**
      * The one decision, for Netty and every Jetty line, about a write the application makes on a stream whose response
      * a fix has already ended (END_STREAM folded into its HEADERS): returns {@code null} when the write may be
      * absorbed, else the exception to fail it with.

@@ -52,4 +52,17 @@ public final class H2patchRuntime {
 
     private H2patchRuntime() {
     }
+
+    /**
+     * The report-mode decision every fix makes before it changes anything: in {@code mode=report}, counts
+     * {@code wouldCounter} (one of the {@code *_WOULD_*} {@link Counters}) and returns true, and the caller changes
+     * nothing; otherwise returns false and counts nothing (the caller counts what it then does).
+     */
+    public static boolean reportsOnly(int wouldCounter) {
+        if (!reportOnly) {
+            return false;
+        }
+        Counters.increment(wouldCounter);
+        return true;
+    }
 }

@@ -6,7 +6,8 @@ import java.util.WeakHashMap;
 
 /**
  * connection-state for Netty: decides, once per idle period, whether a reader-idle or all-idle event (or a read
- * timeout) of an HTTP/2 server connection with active streams is held back (seed 003, netty#12660).
+ * timeout) of an HTTP/2 server connection with active streams is held back (docs/fixes/connection-state.md, "Idle,
+ * before and after"; netty#12660).
  *
  * <p>The rule: an event is held back only while the connection is doing work — streams are active and HEADERS or DATA
  * moved on it since the handler's previous event, i.e. within the handler's own period (the handler re-fires exactly
@@ -32,6 +33,34 @@ public final class IdleDeferral {
     private static final Map<Object, Record> RECORDS = new WeakHashMap<Object, Record>();
 
     private IdleDeferral() {
+    }
+
+    /** {@link #periodOf}: the event is never held back. */
+    public static final long NEVER = -1;
+
+    /**
+     * Which idle events may be held back, and their period: a reader-idle event (a read timeout is one) has the
+     * handler's reader period, an all-idle event its all-idle period; any other event — writer-idle, from which
+     * applications send their keepalive PINGs — is {@link #NEVER} held back.
+     */
+    public static long periodOf(boolean readerIdle, boolean allIdle, long readerMillis, long allMillis) {
+        if (readerIdle) {
+            return readerMillis;
+        }
+        return allIdle ? allMillis : NEVER;
+    }
+
+    /**
+     * The bound every connection-state deferral of idle events shares (Netty's idle handlers, Jetty's closing
+     * sessions): one more period held back is allowed only while the total held back so far plus that period stays
+     * within {@code idle-defer-max-ms} ({@link H2patchRuntime#idleDeferMaxMillis}).
+     */
+    public static boolean withinCap(long heldMillis, long periodMillis) {
+        return withinCap(heldMillis, periodMillis, H2patchRuntime.idleDeferMaxMillis);
+    }
+
+    static boolean withinCap(long heldMillis, long periodMillis, long capMillis) {
+        return heldMillis + Math.max(0, periodMillis) <= capMillis;
     }
 
     /**
@@ -95,11 +124,10 @@ public final class IdleDeferral {
         if (!moved) {
             return DELIVER_NO_PROGRESS;
         }
-        long period = Math.max(0, periodMillis);
-        if (record.deferredMillis + period > capMillis) {
+        if (!withinCap(record.deferredMillis, periodMillis, capMillis)) {
             return CAPPED;
         }
-        record.deferredMillis += period;
+        record.deferredMillis += Math.max(0, periodMillis);
         return HOLD;
     }
 

@@ -132,6 +132,16 @@ public final class SnifferEvidence {
     }
 
     /**
+     * Whether a buffer found in a handler's field ({@link #values}) could be keeping the client preface undecided, so
+     * that its first 24 readable bytes are worth comparing ({@link Http2Frames#isClientPreface}): it is still alive
+     * ({@code refCnt > 0}), writable — a buffer that accumulates what was read, not a read-only constant a sniffer
+     * compares against — and holds at least the preface's 24 bytes.
+     */
+    public static boolean couldHoldPreface(int refCnt, boolean readOnly, int readableBytes) {
+        return refCnt > 0 && !readOnly && readableBytes >= Http2Frames.PREFACE_LENGTH;
+    }
+
+    /**
      * Whether {@code holder}'s class loader resolves {@code codec}'s name to that very class: code loaded there can
      * install the HTTP/2 server codec the fix knows (and accounts for). False when it cannot be told.
      */

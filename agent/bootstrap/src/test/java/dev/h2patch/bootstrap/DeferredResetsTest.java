@@ -63,17 +63,21 @@ class DeferredResetsTest {
     private final Handler handler = new Handler();
     private final Context ctx = new Context();
     private long savedBytes;
+    private long savedMillis;
 
     @BeforeEach
     void setUp() throws Exception {
         loop = new ScheduledThreadPoolExecutor(1);
         loopThread = loop.submit(Thread::currentThread).get();
         savedBytes = H2patchRuntime.resetDeferBytes;
+        savedMillis = H2patchRuntime.resetDeferMillis;
+        H2patchRuntime.resetDeferMillis = 300;
     }
 
     @AfterEach
     void tearDown() throws Exception {
         H2patchRuntime.resetDeferBytes = savedBytes;
+        H2patchRuntime.resetDeferMillis = savedMillis;
         loop.shutdownNow();
         // Every test ends its deferrals; none may leak into the next test (or, in the agent, into the JVM).
         awaitNoDeferral(5000);
@@ -208,6 +212,96 @@ class DeferredResetsTest {
         assertFalse(DeferredResets.defer(connection, 3, handler, ctx, loop, 1000), "loop shutting down");
         assertFalse(DeferredResets.anyDeferred());
         assertEquals(0, DeferredResets.connectionsTracked());
+    }
+
+    /**
+     * A handler whose {@code resetStream} asks {@link DeferredResets#onReset} what the advice would, when the deferral
+     * sends its reset at the bound: {streamId, decision if the stream is still HALF_CLOSED_LOCAL, decision if gone}.
+     */
+    public static final class DecidingHandler {
+        final BlockingQueue<int[]> decisions = new LinkedBlockingQueue<int[]>();
+        volatile Object connection;
+
+        public Object resetStream(FakeContext ctx, int streamId, long errorCode, Object promise) {
+            int stillOpen = DeferredResets.onReset(connection, streamId, errorCode, true, false, this, ctx, null);
+            int gone = DeferredResets.onReset(connection, streamId, errorCode, false, false, this, ctx, null);
+            decisions.add(new int[] {streamId, stillOpen, gone});
+            return promise;
+        }
+    }
+
+    @Test
+    void onResetLeavesAbortsTheClientsFaultAndRepeatedResetsAlone() {
+        Object connection = new Object();
+        long deferred = Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED);
+        assertEquals(DeferredResets.SEND, DeferredResets.onReset(connection, 3, 0x8, false, false, handler, ctx, loop),
+                "incomplete response: a real abort");
+        assertEquals(DeferredResets.SEND, DeferredResets.onReset(connection, 3, 0x1, true, false, handler, ctx, loop),
+                "PROTOCOL_ERROR: the client's fault");
+        assertEquals(DeferredResets.SEND, DeferredResets.onReset(connection, 3, 0x8, true, true, handler, ctx, loop),
+                "the library already sent a reset");
+        assertFalse(DeferredResets.anyDeferred());
+        assertEquals(deferred, Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED));
+    }
+
+    @Test
+    void onResetHoldsBackAResetAfterACompleteResponse() {
+        Object connection = new Object();
+        long deferred = Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED);
+        assertEquals(DeferredResets.SKIP, DeferredResets.onReset(connection, 5, 0x8, true, false, handler, ctx, loop));
+        assertTrue(DeferredResets.isDeferred(connection, 5));
+        assertEquals(deferred + 1, Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED));
+        assertEquals(DeferredResets.SKIP, DeferredResets.onReset(connection, 5, 0x8, true, false, null, ctx, null),
+                "asked again while held back: still held back, whatever the handler");
+        assertEquals(DeferredResets.ENDED, DeferredResets.discard(connection, 5, 0, true));
+    }
+
+    @Test
+    void onResetSendsNoErrorAtOnceWhenTheResetCannotBeHeldBack() {
+        Object connection = new Object();
+        long rewritten = Counters.get(Counters.PROXY_SAFE_RESET_REWRITTEN);
+        assertEquals(DeferredResets.SEND_NO_ERROR,
+                DeferredResets.onReset(connection, 7, 0x8, true, false, null, ctx, null),
+                "no handler that can hold it");
+        assertEquals(DeferredResets.SEND, DeferredResets.onReset(connection, 7, 0x0, true, false, null, ctx, null),
+                "already NO_ERROR");
+        assertEquals(rewritten + 1, Counters.get(Counters.PROXY_SAFE_RESET_REWRITTEN));
+        loop.shutdown();
+        assertEquals(DeferredResets.SEND_NO_ERROR,
+                DeferredResets.onReset(connection, 9, 0x8, true, false, handler, ctx, loop), "loop shutting down");
+        assertFalse(DeferredResets.anyDeferred());
+    }
+
+    @Test
+    void onResetInReportModeCountsAndHoldsNothingBack() {
+        Object connection = new Object();
+        long would = Counters.get(Counters.PROXY_SAFE_RESET_WOULD_CHANGE);
+        H2patchRuntime.reportOnly = true;
+        try {
+            assertEquals(DeferredResets.SEND,
+                    DeferredResets.onReset(connection, 3, 0x8, true, false, handler, ctx, loop));
+        } finally {
+            H2patchRuntime.reportOnly = false;
+        }
+        assertEquals(would + 1, Counters.get(Counters.PROXY_SAFE_RESET_WOULD_CHANGE));
+        assertFalse(DeferredResets.anyDeferred());
+    }
+
+    @Test
+    void onResetAtTheBoundSendsNoErrorOrSkipsAStreamThatIsGone() throws Exception {
+        Object connection = new Object();
+        DecidingHandler deciding = new DecidingHandler();
+        deciding.connection = connection;
+        long timeout = Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_TIMEOUT);
+        assertEquals(DeferredResets.SKIP,
+                DeferredResets.onReset(connection, 11, 0x8, true, false, deciding, ctx, loop));
+        int[] decision = deciding.decisions.poll(5, TimeUnit.SECONDS);
+        assertNotNull(decision, "sent at the time bound (reset-defer-ms, 300 ms here)");
+        assertEquals(11, decision[0]);
+        assertEquals(DeferredResets.SEND_NO_ERROR, decision[1], "the deferral's own reset goes out as NO_ERROR");
+        assertEquals(DeferredResets.SKIP, decision[2], "a stream gone meanwhile gets no reset");
+        assertEquals(timeout + 1, Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_TIMEOUT));
+        awaitNoDeferral(2000);
     }
 
     private WeakReference<Object> deferOnATemporaryConnection(int streamId, long millis) {

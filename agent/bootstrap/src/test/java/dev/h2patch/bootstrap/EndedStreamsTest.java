@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,6 +17,11 @@ import org.junit.jupiter.api.Test;
  * bytes fails, is counted, and the first such failure in the JVM is logged.
  */
 class EndedStreamsTest {
+
+    @AfterEach
+    void fixMode() {
+        H2patchRuntime.reportOnly = false;
+    }
 
     @Test
     void anEmptyWriteIsAbsorbedAndCountedAsDropped() {
@@ -82,5 +88,44 @@ class EndedStreamsTest {
         assertTrue(EndedStreams.dropResetOfClosed(true, Boolean.TRUE));
         assertFalse(EndedStreams.dropResetOfClosed(false, Boolean.TRUE), "half-closed: proxy-safe-reset decides");
         assertFalse(EndedStreams.dropResetOfClosed(true, null), "a stream no fix ended: Jetty's own reset");
+    }
+
+    @Test
+    void foldEndsTheResponseInFixModeAndOnlyCountsInReportMode() {
+        long folded = Counters.get(Counters.END_STREAM_FOLDED);
+        long wouldFold = Counters.get(Counters.END_STREAM_WOULD_FOLD);
+        assertTrue(EndedStreams.fold());
+        assertEquals(folded + 1, Counters.get(Counters.END_STREAM_FOLDED));
+        assertEquals(wouldFold, Counters.get(Counters.END_STREAM_WOULD_FOLD));
+
+        H2patchRuntime.reportOnly = true;
+        assertFalse(EndedStreams.fold(), "report mode: the frames stay as they are");
+        assertEquals(folded + 1, Counters.get(Counters.END_STREAM_FOLDED));
+        assertEquals(wouldFold + 1, Counters.get(Counters.END_STREAM_WOULD_FOLD));
+    }
+
+    @Test
+    void aLateWriteIsTakenOnlyOnAStreamAFixEndedAndNotInReportMode() {
+        Object connection = new Object();
+        EndedStreams.remember(connection, 13);
+        assertTrue(EndedStreams.takesWrite(connection, 13));
+        assertFalse(EndedStreams.takesWrite(connection, 15), "a stream the library ended itself");
+        assertFalse(EndedStreams.takesWrite(new Object(), 13), "another connection");
+
+        // Report mode remembers the streams it would have ended (so the frame writer does not count them twice), but
+        // ended none: their writes are the library's.
+        H2patchRuntime.reportOnly = true;
+        assertFalse(EndedStreams.takesWrite(connection, 13));
+    }
+
+    @Test
+    void onlyTheRecentStreamsOfAConnectionAreRemembered() {
+        Object connection = new Object();
+        for (int id = 1; id <= 2 * EndedStreams.RING_SIZE + 1; id += 2) { // one more than the ring holds
+            EndedStreams.remember(connection, id);
+        }
+        assertFalse(EndedStreams.contains(connection, 1), "the oldest went out of the ring");
+        assertTrue(EndedStreams.contains(connection, 3));
+        assertTrue(EndedStreams.contains(connection, 2 * EndedStreams.RING_SIZE + 1), "the newest");
     }
 }

@@ -135,4 +135,28 @@ class IdleDeferralTest {
             H2patchRuntime.reportOnly = before;
         }
     }
+
+    @Test
+    void onlyReaderAndAllIdleEventsHaveAPeriodToHoldBack() {
+        assertEquals(1000, IdleDeferral.periodOf(true, false, 1000, 3000), "reader idle (and read timeouts)");
+        assertEquals(3000, IdleDeferral.periodOf(false, true, 1000, 3000), "all idle");
+        assertEquals(IdleDeferral.NEVER, IdleDeferral.periodOf(false, false, 1000, 3000),
+                "writer idle: keepalive PINGs are sent from it");
+    }
+
+    @Test
+    void theCapAllowsAPeriodOnlyWhileTheTotalStaysWithinIt() {
+        assertTrue(IdleDeferral.withinCap(0, 1000, 1000), "exactly the cap");
+        assertFalse(IdleDeferral.withinCap(1, 1000, 1000));
+        assertFalse(IdleDeferral.withinCap(0, 1001, 1000), "a first period longer than the cap");
+        assertTrue(IdleDeferral.withinCap(500, -5, 500), "a negative period counts as none");
+        long cap = H2patchRuntime.idleDeferMaxMillis;
+        H2patchRuntime.idleDeferMaxMillis = 2000;
+        try {
+            assertTrue(IdleDeferral.withinCap(1000, 1000), "idle-defer-max-ms");
+            assertFalse(IdleDeferral.withinCap(1001, 1000));
+        } finally {
+            H2patchRuntime.idleDeferMaxMillis = cap;
+        }
+    }
 }

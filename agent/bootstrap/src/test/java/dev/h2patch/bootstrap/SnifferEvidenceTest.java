@@ -117,4 +117,13 @@ class SnifferEvidenceTest {
             assertFalse(SnifferEvidence.canSee(String.class, Conn.class), "the boot loader cannot see app classes");
         }
     }
+
+    @Test
+    void onlyALiveWritableBufferWithTheWholePrefaceCouldHoldIt() {
+        assertTrue(SnifferEvidence.couldHoldPreface(1, false, 24));
+        assertTrue(SnifferEvidence.couldHoldPreface(2, false, 100));
+        assertFalse(SnifferEvidence.couldHoldPreface(0, false, 24), "released");
+        assertFalse(SnifferEvidence.couldHoldPreface(1, true, 24), "read-only: a constant a sniffer compares against");
+        assertFalse(SnifferEvidence.couldHoldPreface(1, false, 23), "not the whole preface");
+    }
 }

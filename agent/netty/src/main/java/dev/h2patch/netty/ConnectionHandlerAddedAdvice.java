@@ -12,8 +12,8 @@ import net.bytebuddy.asm.Advice;
  * <em>server</em> connection, with the group of its event loop, in {@link ConnectionDrain}.
  *
  * <p>Why: when the application shuts that group down, {@link GroupShutdownAdvice} must find the connections it serves
- * to drain them first (docs/fixes/connection-state.md), and Netty's event loops do not expose their channels. Netty defers
- * {@code handlerAdded} until the channel is registered, so {@code eventLoop()} is known here.
+ * to drain them first (docs/fixes/connection-state.md, "Shutdown, after"), and Netty's event loops do not expose their
+ * channels. Netty defers {@code handlerAdded} until the channel is registered, so {@code eventLoop()} is known here.
  *
  * <p>Runs once per connection, not per stream: one small entry in a weak map; nothing for client connections.
  */

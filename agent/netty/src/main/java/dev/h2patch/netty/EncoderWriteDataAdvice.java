@@ -1,7 +1,6 @@
 package dev.h2patch.netty;
 
 import dev.h2patch.bootstrap.EndedStreams;
-import dev.h2patch.bootstrap.H2patchRuntime;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -40,7 +39,7 @@ public final class EncoderWriteDataAdvice {
         if (stream != null && !stream.isTrailersSent()) {
             return false;
         }
-        if (H2patchRuntime.reportOnly || !EndedStreams.contains(ctx.channel(), streamId)) {
+        if (!EndedStreams.takesWrite(ctx.channel(), streamId)) {
             return false;
         }
         Throwable failure = EndedStreams.afterEnd(streamId, "DATA", data.readableBytes(), "bytes");

@@ -1,9 +1,7 @@
 package dev.h2patch.netty;
 
-import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.EndedStreams;
 import dev.h2patch.bootstrap.GrpcShape;
-import dev.h2patch.bootstrap.H2patchRuntime;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -26,8 +24,10 @@ import net.bytebuddy.asm.Advice;
  * absorbed, ones that carry something fail their promise ({@link EndedStreams#afterEnd}); Netty itself would fail the
  * stream or, for HEADERS, the whole connection.
  *
- * <p>The content-type check matters: grpc-java itself answers a non-gRPC request with a 415 whose HEADERS carry
- * {@code grpc-status} and are followed by a text body.
+ * <p>The advice reads the header values; {@link GrpcShape#endsResponse} decides (the test every end-stream advice,
+ * Netty and Jetty, shares: its content-type part matters, since grpc-java itself answers a non-gRPC request with a 415
+ * whose HEADERS carry {@code grpc-status} and are followed by a text body), then {@link EndedStreams#fold} (report
+ * mode).
  */
 public final class EncoderWriteHeadersAdvice {
 
@@ -48,7 +48,7 @@ public final class EncoderWriteHeadersAdvice {
         }
         Http2Stream stream = connection.stream(streamId);
         if (stream == null || stream.isTrailersSent()) {
-            if (EndedStreams.contains(ctx.channel(), streamId) && !H2patchRuntime.reportOnly) {
+            if (EndedStreams.takesWrite(ctx.channel(), streamId)) {
                 // Trailers after the folded HEADERS: never written; empty ones are absorbed, others fail.
                 Throwable failure = EndedStreams.afterEnd(streamId, "trailers", headers.size(), "fields");
                 if (failure != null && !promise.isVoid()) {
@@ -71,7 +71,7 @@ public final class EncoderWriteHeadersAdvice {
             // The common case, looked up without allocating.
             grpcStatus = headers.get("grpc-status");
             if (grpcStatus == null) {
-                return false;
+                return false; // the common answer, before two more look-ups
             }
             contentType = headers.get("content-type");
             status = headers.status();
@@ -89,24 +89,16 @@ public final class EncoderWriteHeadersAdvice {
                     status = header.getValue();
                 }
             }
-            if (grpcStatus == null) {
-                return false;
-            }
         }
-        if (status != null && status.length() > 0 && status.charAt(0) == '1') {
-            return false; // 1xx: informational, never the end of a response
-        }
-        if (!GrpcShape.isGrpcContentType(contentType)) {
-            return false; // the one gRPC shape check every end-stream advice uses
+        if (!GrpcShape.endsResponse(GrpcShape.isInformational(status), grpcStatus, contentType)) {
+            return false; // the one gRPC shape test every end-stream advice uses
         }
 
         // Remembered in report mode too, so the frame-writer advice does not count this response twice.
         EndedStreams.remember(ctx.channel(), streamId);
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.END_STREAM_WOULD_FOLD);
-            return false;
+        if (!EndedStreams.fold()) {
+            return false; // report mode: counted only
         }
-        Counters.increment(Counters.END_STREAM_FOLDED);
         endOfStream = true;
         folded = true;
         return false;

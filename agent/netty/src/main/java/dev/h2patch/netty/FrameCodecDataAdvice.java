@@ -11,11 +11,12 @@ import net.bytebuddy.asm.Advice;
  *
  * <p>While {@link ResetStreamAdvice} holds back the reset of a stream whose response is complete, the client keeps
  * sending. The stream's child channel is closed, and Netty's frame codec returns 0 ("not consumed yet") for DATA,
- * leaving the window to the child channel, which drops it without returning the window (docs/fixes/proxy-safe-reset.md): the connection
- * window would shrink with every discarded byte. For a deferred stream this advice skips the frame codec entirely (no
- * frame object, no retain) and returns every byte, padding included, as consumed; the decoder then hands them back to
- * flow control. The client's END_STREAM ends the deferral: the decoder closes the stream normally, and no reset is
- * ever sent. Past the byte bound, the reset is scheduled on the loop.
+ * leaving the window to the child channel, which drops it without returning the window
+ * (docs/fixes/proxy-safe-reset.md, "The fix"): the connection window would shrink with every discarded byte. For a
+ * deferred stream this advice skips the frame codec entirely (no frame object, no retain) and returns every byte,
+ * padding included, as consumed; the decoder then hands them back to flow control. The client's END_STREAM ends the
+ * deferral: the decoder closes the stream normally, and no reset is ever sent. Past the byte bound, the reset is
+ * scheduled on the loop.
  *
  * <p>Fast path: one volatile read while no reset is deferred in the JVM; while one is, a lock-free look-up of this
  * connection ({@link DeferredResets#discard}), and only a connection with deferred resets takes its own lock. No lock

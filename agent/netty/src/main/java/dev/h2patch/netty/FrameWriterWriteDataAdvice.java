@@ -1,8 +1,7 @@
 package dev.h2patch.netty;
 
-import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.EndedStreams;
-import dev.h2patch.bootstrap.H2patchRuntime;
+import dev.h2patch.bootstrap.Http2Frames;
 import dev.h2patch.bootstrap.OutboundTail;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -25,7 +24,8 @@ import net.bytebuddy.asm.Advice;
  * its header block, the END_STREAM flag is set on that frame header instead and the DATA frame is not written.
  * Nothing else can have been written in between, and nothing has left yet, so the wire shows one HEADERS(END_STREAM).
  * Netty's own stream state is unaffected: it saw a successful END_STREAM write. If anything does not match (TLS or
- * another handler buffering writes, CONTINUATION frames, priority, padding), the frames are left as they are.
+ * another handler buffering writes, CONTINUATION frames, priority, padding), the frames are left as they are. The
+ * advice reads the buffers; {@link Http2Frames} decides what the bytes are, {@link EndedStreams#fold} whether to fold.
  */
 public final class FrameWriterWriteDataAdvice {
 
@@ -39,7 +39,7 @@ public final class FrameWriterWriteDataAdvice {
                            @Advice.Argument(3) int padding,
                            @Advice.Argument(4) boolean endStream,
                            @Advice.Argument(5) ChannelPromise promise) {
-        if (!endStream || padding != 0 || data.isReadable()) {
+        if (!Http2Frames.isEmptyEndOfStream(endStream, padding, data.readableBytes())) {
             return false;
         }
         Channel channel = ctx.channel();
@@ -53,22 +53,19 @@ public final class FrameWriterWriteDataAdvice {
         ByteBuf frameHeader = (ByteBuf) tail[0];
         ByteBuf headerBlock = (ByteBuf) tail[1];
         int at = frameHeader.readerIndex();
-        if (frameHeader.readableBytes() != 9
-                || frameHeader.getUnsignedMedium(at) != headerBlock.readableBytes()
-                || frameHeader.getByte(at + 3) != 0x1 // HEADERS
-                || frameHeader.getByte(at + 4) != 0x4 // END_HEADERS alone: no END_STREAM, PADDED or PRIORITY
-                || (frameHeader.getInt(at + 5) & 0x7FFFFFFF) != streamId) {
+        if (frameHeader.readableBytes() != Http2Frames.FRAME_HEADER_LENGTH
+                || !Http2Frames.isBareHeadersOf(streamId, headerBlock.readableBytes(),
+                        frameHeader.getUnsignedMedium(at), frameHeader.getByte(at + 3),
+                        frameHeader.getByte(at + Http2Frames.FLAGS_OFFSET), frameHeader.getInt(at + 5))) {
             return false;
         }
         if (EndedStreams.contains(channel, streamId)) {
             return false; // a gRPC response the headers advice already handled (or counted, in report mode)
         }
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.END_STREAM_WOULD_FOLD);
-            return false;
+        if (!EndedStreams.fold()) {
+            return false; // report mode: counted only
         }
-        frameHeader.setByte(at + 4, 0x4 | 0x1); // END_HEADERS | END_STREAM
-        Counters.increment(Counters.END_STREAM_FOLDED);
+        frameHeader.setByte(at + Http2Frames.FLAGS_OFFSET, Http2Frames.END_HEADERS_AND_STREAM);
         try {
             data.release();
         } catch (Throwable ignored) {

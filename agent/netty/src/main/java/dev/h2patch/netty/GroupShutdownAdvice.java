@@ -13,11 +13,12 @@ import net.bytebuddy.asm.Advice;
  *
  * <p>Why: the group's loops close their channels with {@code unsafe().close()}, bypassing the pipeline, so
  * {@code Http2ConnectionHandler} never sends GOAWAY and every in-flight stream is cut; the loops also cancel the
- * scheduled tasks that would have produced the replies (docs/fixes/connection-state.md, RFC 9113 §6.8). When the group serves
- * open HTTP/2 server connections, {@link ConnectionDrain#beforeShutdown} starts draining them on its own thread and the
- * call is skipped: the caller gets the group's {@code terminationFuture()}, which completes as before once the real
- * shutdown, made after the drain and within the caller's timeout, has finished. A group with no such connection (a
- * boss group, a business executor, a server with no open connection) is not touched.
+ * scheduled tasks that would have produced the replies (docs/fixes/connection-state.md, "Shutdown, after"; RFC 9113
+ * §6.8). When the group serves open HTTP/2 server connections, {@link ConnectionDrain#beforeShutdown} starts draining
+ * them on its own thread and the call is skipped: the caller gets the group's {@code terminationFuture()}, which
+ * completes as before once the real shutdown, made after the drain and within the caller's timeout, has finished. A
+ * group with no such connection (a boss group, a business executor, a server with no open connection) is not
+ * touched.
  *
  * <p>Never blocks: neither the caller (possibly an event loop of this very group) nor any loop waits here.
  */

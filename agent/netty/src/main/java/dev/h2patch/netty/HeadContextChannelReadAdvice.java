@@ -3,6 +3,7 @@ package dev.h2patch.netty;
 import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.EarlySettings;
 import dev.h2patch.bootstrap.H2patchRuntime;
+import dev.h2patch.bootstrap.Http2Frames;
 import dev.h2patch.bootstrap.SnifferEvidence;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -58,6 +59,9 @@ import net.bytebuddy.asm.Advice;
  * until the read was handled (method exit), so a handler that installs the codec on the preface alone (Netty's
  * {@code CleartextHttp2ServerUpgradeHandler}) is left alone: its own SETTINGS go out at once (see
  * {@link PrefaceDecoderSendPrefaceAdvice}).
+ *
+ * <p>The advice reads Netty's buffers and pipeline and writes the frame; what the bytes are ({@link Http2Frames}) and
+ * what counts as evidence ({@link SnifferEvidence}) are decided by the helpers.
  */
 public final class HeadContextChannelReadAdvice {
 
@@ -72,14 +76,9 @@ public final class HeadContextChannelReadAdvice {
         }
         ByteBuf in = (ByteBuf) msg;
         int at = in.readerIndex();
-        if (in.writerIndex() - at < 24 || in.getInt(at) != 0x50524920) { // "PRI "
+        if (in.writerIndex() - at < Http2Frames.PREFACE_LENGTH || in.getInt(at) != Http2Frames.PREFACE_HEAD
+                || !Http2Frames.isClientPreface(in.getLong(at), in.getLong(at + 8), in.getLong(at + 16))) {
             return false;
-        }
-        String preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-        for (int i = 4; i < 24; i++) {
-            if (in.getByte(at + i) != (byte) preface.charAt(i)) {
-                return false;
-            }
         }
         return head.channel().parent() instanceof ServerChannel;
     }
@@ -118,16 +117,9 @@ public final class HeadContextChannelReadAdvice {
             for (Object value : SnifferEvidence.values(handler, ByteBuf.class)) {
                 ByteBuf kept = (ByteBuf) value;
                 int from = kept.readerIndex();
-                // Writable: a buffer that accumulates what was read, not a read-only constant to compare against.
-                if (kept.refCnt() <= 0 || kept.isReadOnly() || kept.writerIndex() - from < 24) {
-                    continue;
-                }
-                String preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-                boolean same = true;
-                for (int i = 0; i < 24 && same; i++) {
-                    same = kept.getByte(from + i) == (byte) preface.charAt(i);
-                }
-                if (same) {
+                if (SnifferEvidence.couldHoldPreface(kept.refCnt(), kept.isReadOnly(), kept.writerIndex() - from)
+                        && Http2Frames.isClientPreface(kept.getLong(from), kept.getLong(from + 8),
+                                kept.getLong(from + 16))) {
                     held = true;
                     break;
                 }
@@ -136,12 +128,11 @@ public final class HeadContextChannelReadAdvice {
         if (!held) {
             return; // passed on, consumed, or kept where the fix cannot see it: not ours to answer
         }
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.EARLY_SETTINGS_WOULD_SEND);
+        if (H2patchRuntime.reportsOnly(Counters.EARLY_SETTINGS_WOULD_SEND)) {
             return;
         }
-        ByteBuf settings = channel.alloc().buffer(9);
-        settings.writeMedium(0).writeByte(0x4).writeByte(0).writeInt(0);
+        byte[] frame = Http2Frames.emptySettingsFrame();
+        ByteBuf settings = channel.alloc().buffer(frame.length).writeBytes(frame);
         EarlySettings.mark(channel);
         ChannelHandlerContext first = pipeline.firstContext();
         if (first != null) {

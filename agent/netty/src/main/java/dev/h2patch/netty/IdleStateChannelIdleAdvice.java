@@ -18,7 +18,8 @@ import net.bytebuddy.asm.Advice;
  *
  * <p>Why: {@code IdleStateHandler} counts only the bytes passing its position in the pipeline and never looks at the
  * streams (netty#12660), so the usual pattern — a handler that closes the channel on {@code IdleStateEvent}, or a
- * {@code ReadTimeoutHandler} — cuts a server-streaming response to a client that has nothing to send (seed 003).
+ * {@code ReadTimeoutHandler} — cuts a server-streaming response to a client that has nothing to send
+ * (docs/fixes/connection-state.md, "The bug" and "Idle, before and after").
  *
  * <p>What is held back, decided by {@link IdleDeferral} from plain values read here: READER_IDLE and ALL_IDLE events
  * and read timeouts, only while streams are active and HEADERS or DATA moved since the handler's previous event, and
@@ -46,12 +47,9 @@ public final class IdleStateChannelIdleAdvice {
     static boolean onEnter(@Advice.This IdleStateHandler self, @Advice.Argument(0) ChannelHandlerContext ctx,
                            @Advice.Argument(1) IdleStateEvent event) {
         IdleState state = event.state();
-        long period;
-        if (state == IdleState.READER_IDLE) {
-            period = self.getReaderIdleTimeInMillis();
-        } else if (state == IdleState.ALL_IDLE) {
-            period = self.getAllIdleTimeInMillis();
-        } else {
+        long period = IdleDeferral.periodOf(state == IdleState.READER_IDLE, state == IdleState.ALL_IDLE,
+                self.getReaderIdleTimeInMillis(), self.getAllIdleTimeInMillis());
+        if (period == IdleDeferral.NEVER) {
             return false; // WRITER_IDLE: keepalives are never held back
         }
         Http2ConnectionHandler http2 = ctx.pipeline().get(Http2ConnectionHandler.class);

@@ -10,11 +10,11 @@ import java.util.List;
 
 /**
  * connection-state for Netty: an HTTP/2 server connection with open streams is treated as active, not new or idle
- * (seed 003; RFC 9113 §6.8; netty#3731, netty#12660).
+ * (docs/fixes/connection-state.md; RFC 9113 §6.8; netty#3731, netty#12660).
  *
  * <p>Netty's {@code EventLoopGroup.shutdownGracefully()} closes every channel with {@code unsafe().close()}: no GOAWAY,
  * in-flight streams cut, the replies the application scheduled on the loops cancelled. Idle and read-timeout handlers
- * close connections whose streams are active but quiet. Four pieces:
+ * close connections whose streams are active but quiet. Three advice, on four methods:
  * <ul>
  *   <li>{@link ConnectionHandlerAddedAdvice}: remembers each HTTP/2 server connection and its event loop group;</li>
  *   <li>{@link GroupShutdownAdvice}: before a group that serves such connections shuts down, each is closed through

@@ -1,12 +1,9 @@
 package dev.h2patch.netty;
 
+import dev.h2patch.LibraryVersions;
 import dev.h2patch.Relocation;
-import java.io.InputStream;
-import java.net.URL;
 import java.util.Collections;
-import java.util.Enumeration;
 import java.util.List;
-import java.util.Properties;
 
 /** What every Netty fix shares: the type names it uses, the grpc-java relocation, the version lookup. */
 final class NettyFixes {
@@ -33,32 +30,11 @@ final class NettyFixes {
      * drops that file, so for it the grpc-java version is given instead.
      */
     static String version(ClassLoader loader, Relocation relocation) {
-        ClassLoader source = loader != null ? loader : ClassLoader.getSystemClassLoader();
         if (relocation.isNone()) {
-            return property(source, "META-INF/io.netty.versions.properties", "netty-codec-http2.version");
+            return LibraryVersions.property(loader, "META-INF/io.netty.versions.properties",
+                    "netty-codec-http2.version");
         }
-        String grpc = property(source, "META-INF/maven/io.grpc/grpc-netty-shaded/pom.properties", "version");
+        String grpc = LibraryVersions.mavenVersion(loader, "io.grpc", "grpc-netty-shaded");
         return grpc == null ? null : "grpc-netty-shaded " + grpc;
-    }
-
-    private static String property(ClassLoader loader, String resource, String key) {
-        try {
-            for (Enumeration<URL> urls = loader.getResources(resource); urls.hasMoreElements(); ) {
-                Properties properties = new Properties();
-                InputStream in = urls.nextElement().openStream();
-                try {
-                    properties.load(in);
-                } finally {
-                    in.close();
-                }
-                String value = properties.getProperty(key);
-                if (value != null) {
-                    return value;
-                }
-            }
-        } catch (Exception ignored) {
-            // Only used for a log line.
-        }
-        return null;
     }
 }

@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * proxy-safe-reset for Netty: a reset a server sends after its response is complete must not make a client behind a
- * proxy lose that response (seed 004, RFC 9113 §8.1).
+ * proxy lose that response (RFC 9113 §8.1; docs/fixes/proxy-safe-reset.md).
  *
  * <p>Netty's per-stream child channels send RST_STREAM(CANCEL) right after the final HEADERS when they close before
  * the client's END_STREAM (an early gRPC error on a client-streaming call); HAProxy 2.6 forwards any server reset as

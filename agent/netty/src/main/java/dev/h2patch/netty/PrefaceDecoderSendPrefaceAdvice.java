@@ -51,8 +51,7 @@ public final class PrefaceDecoderSendPrefaceAdvice {
         if (!EarlySettings.flushPrefaceWanted(handler)) {
             return; // the application asked Netty not to flush the preface
         }
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.EARLY_SETTINGS_WOULD_FLUSH);
+        if (H2patchRuntime.reportsOnly(Counters.EARLY_SETTINGS_WOULD_FLUSH)) {
             return;
         }
         ctx.flush();

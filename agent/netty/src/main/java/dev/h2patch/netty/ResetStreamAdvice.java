@@ -1,8 +1,6 @@
 package dev.h2patch.netty;
 
-import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.DeferredResets;
-import dev.h2patch.bootstrap.H2patchRuntime;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -20,10 +18,10 @@ import net.bytebuddy.asm.Advice;
  * <p>The case it changes: a server stream in state HALF_CLOSED_LOCAL, i.e. the response's END_STREAM has already been
  * handed to the frame writer (Netty moves the stream there only after writing it), while the client is still sending.
  * Netty's child channels reset such a stream with CANCEL when they close before the client's END_STREAM
- * ({@code AbstractHttp2StreamChannel...Http2ChannelUnsafe.close}, docs/fixes/proxy-safe-reset.md). RFC 9113 §8.1 says a server that has
- * sent a complete response may stop the upload with RST_STREAM(NO_ERROR) and the client must not discard the
- * response; but HAProxy 2.6 forwards any such reset as CANCEL and gRPC clients then report CANCELLED (seed 004).
- * So the reset is:
+ * ({@code AbstractHttp2StreamChannel...Http2ChannelUnsafe.close}). RFC 9113 §8.1 says a server that has sent a complete
+ * response may stop the upload with RST_STREAM(NO_ERROR) and the client must not discard the response; but HAProxy 2.6
+ * forwards any such reset as CANCEL and gRPC clients then report CANCELLED (docs/fixes/proxy-safe-reset.md, "The
+ * bug"). So the reset is:
  * <ul>
  *   <li>held back ({@link DeferredResets#defer}) when the handler is an {@code Http2FrameCodec} (whose inbound DATA
  *       {@link FrameCodecDataAdvice} can discard): if the client's END_STREAM arrives within the bounds the stream
@@ -33,10 +31,11 @@ import net.bytebuddy.asm.Advice;
  * </ul>
  * Because the stream is HALF_CLOSED_LOCAL, the response's last frame is already in the channel ahead of any reset:
  * the reset cannot overtake it. Untouched: client connections; streams in any other state (a reset of an incomplete
- * response is a real abort); codes Netty's decoder uses for the client's own protocol violations (PROTOCOL_ERROR,
- * FLOW_CONTROL_ERROR, STREAM_CLOSED, FRAME_SIZE_ERROR), which are not the server losing interest.
+ * response is a real abort); codes Netty's decoder uses for the client's own protocol violations
+ * ({@code ProxySafeReset.isClientsFault}), which are not the server losing interest.
  *
- * <p>Fast path: one stream lookup and a state comparison, no allocation.
+ * <p>The advice reads the stream's state and acts; {@link DeferredResets#onReset} decides. Fast path: one stream
+ * lookup and a state comparison (and one volatile read), no allocation.
  */
 public final class ResetStreamAdvice {
 
@@ -56,48 +55,23 @@ public final class ResetStreamAdvice {
             return false;
         }
         Http2Stream stream = connection.stream(streamId);
-        if (stream == null || stream.state() != Http2Stream.State.HALF_CLOSED_LOCAL) {
-            if (DeferredResets.anyDeferred()
-                    && DeferredResets.firing(ctx.channel(), streamId) != DeferredResets.NOT_FIRING) {
-                // A deferral's bound passed, but the stream is already gone (the client ended or reset it).
-                done = promise.unvoid();
-                done.trySuccess();
-                return true;
-            }
-            return false;
+        boolean complete = stream != null && stream.state() == Http2Stream.State.HALF_CLOSED_LOCAL;
+        if (!complete && !DeferredResets.anyDeferred()) {
+            return false; // the common path: an abort, with nothing held back anywhere
         }
-        if (errorCode == 0x1 || errorCode == 0x3 || errorCode == 0x5 || errorCode == 0x6 || stream.isResetSent()) {
-            return false; // the client's own protocol error, or Netty already sent a reset
-        }
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.PROXY_SAFE_RESET_WOULD_CHANGE);
-            return false;
-        }
-        Object channel = ctx.channel();
-        int firing = DeferredResets.firing(channel, streamId);
-        if (firing != DeferredResets.NOT_FIRING) {
+        boolean holdable = handler instanceof Http2FrameCodec;
+        int action = DeferredResets.onReset(ctx.channel(), streamId, errorCode, complete,
+                complete && stream.isResetSent(), holdable ? handler : null, ctx, holdable ? ctx.executor() : null);
+        if (action == DeferredResets.SEND_NO_ERROR) {
             errorCode = 0;
-            Counters.increment(firing == DeferredResets.FIRING_BYTES
-                    ? Counters.PROXY_SAFE_RESET_DEFERRED_BYTES : Counters.PROXY_SAFE_RESET_DEFERRED_TIMEOUT);
             return false;
         }
-        if (DeferredResets.isDeferred(channel, streamId)
-                || handler instanceof Http2FrameCodec
-                && DeferredResets.defer(channel, streamId, handler, ctx, ctx.executor(),
-                        H2patchRuntime.resetDeferMillis)) {
-            if (!DeferredResets.isDeferred(channel, streamId)) {
-                return false;
-            }
-            Counters.increment(Counters.PROXY_SAFE_RESET_DEFERRED);
-            done = promise.unvoid();
-            done.trySuccess();
-            return true;
+        if (action != DeferredResets.SKIP) {
+            return false;
         }
-        if (errorCode != 0) {
-            errorCode = 0;
-            Counters.increment(Counters.PROXY_SAFE_RESET_REWRITTEN);
-        }
-        return false;
+        done = promise.unvoid();
+        done.trySuccess();
+        return true;
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class)
