@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * proxy-safe-reset for Jetty 12.0 and 12.1: a reset Jetty sends after a complete response must not make a client
- * behind a proxy lose that response (seed 004, RFC 9113 §8.1).
+ * behind a proxy lose that response (docs/fixes/proxy-safe-reset.md, "Jetty"; RFC 9113 §8.1).
  *
  * <p>{@code HttpStreamOverHTTP2.succeeded()} resets every stream whose request is still open when the response
  * completes (an early gRPC error on a client-streaming call) — with CANCEL in 12.1.1+, NO_ERROR in 12.0.5 … 12.1.0;

@@ -1,10 +1,10 @@
 package dev.h2patch.jetty12;
 
 import dev.h2patch.bootstrap.jetty.JettyDeferredResets;
+import dev.h2patch.bootstrap.jetty.JettyProxySafeReset;
 import net.bytebuddy.asm.Advice;
 import org.eclipse.jetty.http2.HTTP2Stream;
 import org.eclipse.jetty.http2.frames.Frame;
-import org.eclipse.jetty.http2.frames.FrameType;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 
 /**
@@ -13,6 +13,9 @@ import org.eclipse.jetty.http2.frames.HeadersFrame;
  * back: the client's trailers with END_STREAM end the deferral with no reset (Jetty closes the stream itself); a client
  * reset or a failure drops the deferral. The frame always continues into Jetty. While nothing is held back in the JVM
  * this costs one volatile read.
+ *
+ * <p>What is decided here is decided by the shared helper {@code JettyProxySafeReset.onFrame}, for every Jetty line
+ * (unit-tested there); this advice reads Jetty's objects and does what the answer names.
  */
 public final class ProxySafeResetProcessAdvice {
 
@@ -21,21 +24,12 @@ public final class ProxySafeResetProcessAdvice {
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     static void onEnter(@Advice.This Object self, @Advice.Argument(0) Object frameArgument) {
-        if (!JettyDeferredResets.anyDeferred()) {
-            return;
-        }
-        Object mark = ((HTTP2Stream) self).getAttribute(JettyDeferredResets.STREAM_ATTRIBUTE);
-        if (mark == null) {
-            return;
-        }
-        Frame frame = (Frame) frameArgument;
-        FrameType type = frame.getType();
-        if (type == FrameType.HEADERS) {
-            if (((HeadersFrame) frame).isEndStream()) {
-                JettyDeferredResets.onInbound(mark, 0, true);
-            }
-        } else if (type == FrameType.RST_STREAM || type == FrameType.FAILURE) {
-            JettyDeferredResets.onClosed(mark);
+        Object mark = JettyDeferredResets.anyDeferred()
+                ? ((HTTP2Stream) self).getAttribute(JettyDeferredResets.STREAM_ATTRIBUTE) : null;
+        if (mark != null) { // while nothing is held back in the JVM: one volatile read
+            Frame frame = (Frame) frameArgument; // never DATA here: 12 hands DATA to process(Stream.Data)
+            JettyProxySafeReset.onFrame(mark, frame.getType().name(), 0,
+                    frame instanceof HeadersFrame && ((HeadersFrame) frame).isEndStream());
         }
     }
 }
