@@ -6,6 +6,7 @@ import dev.h2patch.LibraryVersions;
 import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
 import dev.h2patch.VersionRange;
+import dev.h2patch.jetty9.ProxySafeResetProcessAdvice;
 import java.util.Collections;
 import java.util.List;
 
@@ -19,7 +20,8 @@ import java.util.List;
  * {@code reset(ResetFrame, Callback)} holds such a reset back (bounded by {@code reset-defer-ms},
  * {@code reset-defer-bytes} and a per-connection count) and sends it, if at all, as NO_ERROR;
  * {@link ProxySafeResetDataAdvice} on {@code process(Stream.Data)} counts the client's DATA and
- * {@link ProxySafeResetProcessAdvice} on {@code process(Frame, Callback)} sees its trailers or reset.
+ * {@link ProxySafeResetProcessAdvice} (agent/jetty9's, which every line shares) on {@code process(Frame, Callback)}
+ * sees its trailers or reset.
  * {@code process(Stream.Data)} exists only in 12, so this fix never matches the same-named {@code HTTP2Stream} of
  * 9.4/10/11.
  */
