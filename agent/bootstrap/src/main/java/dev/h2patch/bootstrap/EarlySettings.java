@@ -1,56 +1,188 @@
 package dev.h2patch.bootstrap;
 
 import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
- * The connections to which the early-settings fix sent an empty SETTINGS frame of its own, and whose client has not
- * yet had that frame's ACK taken out of the library's settings accounting.
- *
- * <p>Every SETTINGS frame a server sends is acknowledged by the client, in order (RFC 9113 §6.5.3). Netty applies its
- * own local settings when a SETTINGS ACK arrives, oldest sent first ({@code encoder.pollSentSettings()}). When the fix
- * speaks first for a connection whose HTTP/2 codec is not installed yet, the client's first ACK confirms the fix's
- * empty frame, not Netty's settings: that one ACK must be taken away from Netty, exactly once per marked connection.
- *
- * <p>Keyed by the connection's channel, weakly: a connection that closes before the client acknowledged leaves
- * nothing behind. {@link #anyPending()} is a volatile read that lets the ACK path skip the lock entirely while no
- * connection is marked, which is the normal state of a server without a port sniffer.
+ * The early-settings bookkeeping every library's fix shares (docs/fixes/early-settings.md): the HTTP/2 bytes the fix
+ * recognises and writes, the connections it spoke first on ({@link Connections}: once per connection, and the SETTINGS
+ * ACK accounting where a library needs it), the decision to write, and the private flag a library keeps about its own
+ * preface ({@link Flag}). java.* only; what is particular to a library (which field, which default, when to look) is
+ * said by the caller: Netty's advice through the static methods below, Jetty's through
+ * {@code dev.h2patch.bootstrap.jetty.JettyEarlySettings}.
  */
 public final class EarlySettings {
 
-    private static final Map<Object, Boolean> PENDING = new WeakHashMap<Object, Boolean>();
+    /** The HTTP/2 client connection preface, {@code PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n} (RFC 9113 §3.4). */
+    private static final byte[] PREFACE = {
+        'P', 'R', 'I', ' ', '*', ' ', 'H', 'T', 'T', 'P', '/', '2', '.', '0', '\r', '\n', '\r', '\n',
+        'S', 'M', '\r', '\n', '\r', '\n'};
 
-    /** How many marks were set and not yet taken; may over-count marks of connections already collected. */
-    private static volatile int marks;
+    /** The connections Netty's fix spoke first on (the static methods below, called by the Netty advice). */
+    private static final Connections NETTY = new Connections();
 
-    /** Per handler class: Netty's private {@code boolean flushPreface} field (4.1.78+), or null where there is none. */
-    private static final ClassValue<Field> FLUSH_PREFACE = new ClassValue<Field>() {
-        @Override
-        protected Field computeValue(Class<?> type) {
-            for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-                try {
-                    Field field = c.getDeclaredField("flushPreface");
-                    if (field.getType() != boolean.class) {
-                        return null;
-                    }
-                    field.setAccessible(true);
-                    return field;
-                } catch (NoSuchFieldException e) {
-                    // keep looking in the superclass
-                } catch (RuntimeException e) {
-                    // Inaccessible (a named module that does not open the package): behave as before 4.1.78, but
-                    // say so: the flush part of the fix does nothing here.
-                    AdviceFailures.failed(e, "early-settings", type);
-                    return null;
-                }
-            }
-            return null;
-        }
-    };
+    /** Netty's private {@code boolean flushPreface} of {@code Http2ConnectionHandler} (4.1.78+). */
+    private static final Flag FLUSH_PREFACE = new Flag("flushPreface");
 
     private EarlySettings() {
     }
+
+    /**
+     * The connections on which one library's fix wrote an empty SETTINGS frame of its own, and whose client has not
+     * yet had that frame's ACK taken out of the library's settings accounting.
+     *
+     * <p>Every SETTINGS frame a server sends is acknowledged by the client, in order (RFC 9113 §6.5.3). Netty applies
+     * its own local settings when a SETTINGS ACK arrives, oldest sent first ({@code encoder.pollSentSettings()}): when
+     * the fix speaks first for a connection whose HTTP/2 codec is not installed yet, the client's first ACK confirms
+     * the fix's empty frame, not Netty's settings, so that one ACK is taken away from Netty ({@link #takeAck}), exactly
+     * once per marked connection. Jetty applies its settings when it sends them and ignores ACKs: its marks only say
+     * that the frame went out, never taken.
+     *
+     * <p>Keyed by connection, weakly: a connection that closes before the client acknowledged leaves nothing behind.
+     * {@link #anyPending()} is a volatile read that lets the ACK path skip the lock entirely while no connection is
+     * marked, which is the normal state of a server without a port sniffer.
+     */
+    public static final class Connections {
+
+        private final Map<Object, Boolean> pending = new WeakHashMap<Object, Boolean>();
+
+        /** How many marks were set and not yet taken; may over-count marks of connections already collected. */
+        private volatile int marks;
+
+        /** Whether any connection may still be marked. */
+        public boolean anyPending() {
+            return marks > 0;
+        }
+
+        /** Remembers that an empty SETTINGS frame was sent on {@code connection}; false if it was already marked. */
+        public boolean mark(Object connection) {
+            synchronized (pending) {
+                if (pending.containsKey(connection)) {
+                    return false;
+                }
+                pending.put(connection, Boolean.TRUE);
+                marks = pending.size();
+                return true;
+            }
+        }
+
+        /** Whether {@code connection} is marked (its early SETTINGS sent and, for Netty, not yet acknowledged). */
+        public boolean isMarked(Object connection) {
+            if (marks == 0) {
+                return false;
+            }
+            synchronized (pending) {
+                return pending.containsKey(connection);
+            }
+        }
+
+        /**
+         * Takes the mark of {@code connection}: returns true exactly once per mark, for the SETTINGS ACK that
+         * acknowledges the fix's own frame.
+         */
+        public boolean takeAck(Object connection) {
+            if (marks == 0) {
+                return false;
+            }
+            synchronized (pending) {
+                boolean taken = pending.remove(connection) != null;
+                marks = pending.size();
+                return taken;
+            }
+        }
+
+        /**
+         * The last step before the fix writes its empty SETTINGS frame on {@code connection}, once every
+         * library-specific check passed: in report mode it counts {@code early-settings.would-send} and returns false;
+         * otherwise it marks the connection and returns true if it was not marked yet (the caller then writes the
+         * frame and counts {@code early-settings.sent} once written).
+         */
+        public boolean claim(Object connection) {
+            if (H2patchRuntime.reportOnly) {
+                Counters.increment(Counters.EARLY_SETTINGS_WOULD_SEND);
+                return false;
+            }
+            return mark(connection);
+        }
+    }
+
+    /**
+     * A library's private {@code boolean} instance field, found by name in a class or its superclasses once per class,
+     * read by reflection: how the fix learns what the library itself means to do with its preface (Netty's
+     * {@code flushPreface}, Jetty's {@code ServerParser.notifyPreface}). A field that is missing, not a boolean or not
+     * readable yields the caller's default; an inaccessible one (a named module that does not open its package) is
+     * also reported once through {@link AdviceFailures} under early-settings.
+     */
+    public static final class Flag {
+
+        private final ClassValue<Field> fields;
+
+        public Flag(final String name) {
+            this.fields = new ClassValue<Field>() {
+                @Override
+                protected Field computeValue(Class<?> type) {
+                    for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+                        try {
+                            Field field = c.getDeclaredField(name);
+                            if (field.getType() != boolean.class) {
+                                return null;
+                            }
+                            field.setAccessible(true);
+                            return field;
+                        } catch (NoSuchFieldException e) {
+                            // keep looking in the superclass
+                        } catch (RuntimeException e) {
+                            AdviceFailures.failed(e, "early-settings", type);
+                            return null;
+                        }
+                    }
+                    return null;
+                }
+            };
+        }
+
+        /** The field's value in {@code target}, or {@code unknown} where it cannot be read. */
+        public boolean read(Object target, boolean unknown) {
+            Field field = fields.get(target.getClass());
+            if (field == null) {
+                return unknown;
+            }
+            try {
+                return field.getBoolean(target);
+            } catch (Exception e) {
+                return unknown;
+            }
+        }
+    }
+
+    /** Whether the bytes from {@code buffer}'s position on start with the whole 24-byte client preface. */
+    public static boolean startsWithPreface(ByteBuffer buffer) {
+        if (buffer == null) {
+            return false;
+        }
+        int at = buffer.position();
+        if (buffer.limit() - at < PREFACE.length) {
+            return false;
+        }
+        for (int i = 0; i < PREFACE.length; i++) {
+            if (buffer.get(at + i) != PREFACE[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A new empty SETTINGS frame (length 0, type 4, no flags, stream 0; RFC 9113 §6.5), ready to be written: a
+     * complete server preface that changes no setting.
+     */
+    public static ByteBuffer emptySettingsFrame() {
+        return ByteBuffer.wrap(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
+    }
+
+    // Netty's entry points, called by its advice (agent/netty): its connections and its flushPreface flag.
 
     /**
      * Whether a Netty {@code Http2ConnectionHandler} wants its preface flushed: its {@code flushPreface} setting
@@ -58,56 +190,26 @@ public final class EarlySettings {
      * where the preface was meant to go out and simply was not flushed, netty#12089).
      */
     public static boolean flushPrefaceWanted(Object handler) {
-        Field field = FLUSH_PREFACE.get(handler.getClass());
-        if (field == null) {
-            return true;
-        }
-        try {
-            return field.getBoolean(handler);
-        } catch (Exception e) {
-            return true;
-        }
+        return FLUSH_PREFACE.read(handler, true);
     }
 
-    /** Whether any connection may still be waiting for its early SETTINGS to be acknowledged. */
+    /** Whether any Netty connection may still be waiting for its early SETTINGS to be acknowledged. */
     public static boolean anyPending() {
-        return marks > 0;
+        return NETTY.anyPending();
     }
 
-    /** Remembers that an empty SETTINGS frame was sent on {@code connection}; false if it was already marked. */
+    /** {@link Connections#mark} for a Netty connection (its channel). */
     public static boolean mark(Object connection) {
-        synchronized (PENDING) {
-            if (PENDING.containsKey(connection)) {
-                return false;
-            }
-            PENDING.put(connection, Boolean.TRUE);
-            marks = PENDING.size();
-            return true;
-        }
+        return NETTY.mark(connection);
     }
 
-    /** Whether {@code connection} is marked (its early SETTINGS not yet acknowledged). */
+    /** {@link Connections#isMarked} for a Netty connection (its channel). */
     public static boolean isMarked(Object connection) {
-        if (marks == 0) {
-            return false;
-        }
-        synchronized (PENDING) {
-            return PENDING.containsKey(connection);
-        }
+        return NETTY.isMarked(connection);
     }
 
-    /**
-     * Takes the mark of {@code connection}: returns true exactly once per mark, for the SETTINGS ACK that
-     * acknowledges the fix's own frame.
-     */
+    /** {@link Connections#takeAck} for a Netty connection (its channel). */
     public static boolean takeAck(Object connection) {
-        if (marks == 0) {
-            return false;
-        }
-        synchronized (PENDING) {
-            boolean taken = PENDING.remove(connection) != null;
-            marks = PENDING.size();
-            return taken;
-        }
+        return NETTY.takeAck(connection);
     }
 }

@@ -1,7 +1,7 @@
 package dev.h2patch.jetty10;
 
 import dev.h2patch.bootstrap.Counters;
-import dev.h2patch.bootstrap.H2patchRuntime;
+import dev.h2patch.bootstrap.EarlySettings;
 import dev.h2patch.bootstrap.jetty.JettyEarlySettings;
 import java.nio.ByteBuffer;
 import net.bytebuddy.asm.Advice;
@@ -29,6 +29,10 @@ import org.eclipse.jetty.server.Connector;
  *
  * <p>Cost: a boolean test on every detection; the 24-byte compare only while a detection is undecided.
  * {@code EndPoint.flush} is non-blocking; 9 bytes on a connection that has written nothing go out at once.
+ *
+ * <p>What is decided here is decided by the shared helper {@code JettyEarlySettings.holdsPreface} and {@code
+ * claimDetector}, for every Jetty line (unit-tested there); this advice reads Jetty's objects and does what the answer
+ * names.
  */
 public final class DetectorEarlySettingsAdvice {
 
@@ -39,30 +43,19 @@ public final class DetectorEarlySettingsAdvice {
     static void onExit(@Advice.This Object self, @Advice.Return boolean upgraded,
                        @Advice.FieldValue("_buffer") Object buffer,
                        @Advice.FieldValue("_connector") Object connector) {
-        if (upgraded || buffer == null || !H2patchRuntime.earlySettingsSniffers) {
-            return;
-        }
-        ByteBuffer bytes = (ByteBuffer) buffer;
-        if (!JettyEarlySettings.startsWithPreface(bytes)) {
+        ByteBuffer bytes = upgraded ? null : (ByteBuffer) buffer;
+        if (!JettyEarlySettings.holdsPreface(bytes)) {
             return;
         }
         EndPoint endPoint = ((AbstractConnection) self).getEndPoint();
-        if (!endPoint.isOpen() || JettyEarlySettings.wasSent(self)
-                || !JettyEarlySettings.servesHttp2(((Connector) connector).getConnectionFactories())) {
-            return;
+        if (JettyEarlySettings.claimDetector(self, endPoint.isOpen(),
+                ((Connector) connector).getConnectionFactories())) {
+            try {
+                endPoint.flush(EarlySettings.emptySettingsFrame());
+            } catch (java.io.IOException e) {
+                return; // the connection is failing; the detector finds out on its own
+            }
+            Counters.increment(Counters.EARLY_SETTINGS_SENT);
         }
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.EARLY_SETTINGS_WOULD_SEND);
-            return;
-        }
-        if (!JettyEarlySettings.markSent(self)) {
-            return;
-        }
-        try {
-            endPoint.flush(JettyEarlySettings.emptySettingsFrame());
-        } catch (java.io.IOException e) {
-            return; // the connection is failing; the detector finds out on its own
-        }
-        Counters.increment(Counters.EARLY_SETTINGS_SENT);
     }
 }

@@ -1,7 +1,6 @@
 package dev.h2patch.jetty10;
 
 import dev.h2patch.bootstrap.Counters;
-import dev.h2patch.bootstrap.H2patchRuntime;
 import dev.h2patch.bootstrap.jetty.JettyEarlySettings;
 import net.bytebuddy.asm.Advice;
 import org.eclipse.jetty.http2.parser.ServerParser;
@@ -27,6 +26,9 @@ import org.eclipse.jetty.http2.server.HTTP2ServerSession;
  * sent (suppressed) and Jetty behaves as without the agent.
  *
  * <p>Once per connection; the write is Jetty's own non-blocking flusher, as on its upgrade path.
+ *
+ * <p>What is decided here is decided by the shared helper {@code JettyEarlySettings.flushAtOpen}, for every Jetty line
+ * (unit-tested there); this advice reads Jetty's objects and does what the answer names.
  */
 public final class EarlySettingsOpenAdvice {
 
@@ -38,15 +40,10 @@ public final class EarlySettingsOpenAdvice {
         // HTTP2Session.getParser() (9.4 has no covariant override); each call's receiver is its own cast, so that
         // verifying this method needs no Jetty type hierarchy.
         ServerParser parser = (ServerParser) ((HTTP2Session) serverSession).getParser();
-        if (!JettyEarlySettings.prefaceStillToNotify(parser)) {
-            return;
+        if (JettyEarlySettings.flushAtOpen(parser)) {
+            parser.standardUpgrade();
+            ((HTTP2ServerSession) serverSession).onPreface();
+            Counters.increment(Counters.EARLY_SETTINGS_FLUSHED);
         }
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.EARLY_SETTINGS_WOULD_FLUSH);
-            return;
-        }
-        parser.standardUpgrade();
-        ((HTTP2ServerSession) serverSession).onPreface();
-        Counters.increment(Counters.EARLY_SETTINGS_FLUSHED);
     }
 }

@@ -11,9 +11,11 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * early-settings for Jetty 9.4, 10 and 11 (the methods, and the Jetty methods the advice calls, have the same descriptors in all three): the server's SETTINGS go out when the HTTP/2 connection opens
+ * early-settings for Jetty 9.4, 10 and 11 (the methods, and the Jetty methods the advice calls, have the same
+ * descriptors in all three): the server's SETTINGS go out when the HTTP/2 connection opens
  * ({@link EarlySettingsOpenAdvice}), and a {@code DetectorConnectionFactory} that holds a connection after the client
- * preface sends an empty SETTINGS frame first ({@link DetectorEarlySettingsAdvice}).
+ * preface sends an empty SETTINGS frame first ({@link DetectorEarlySettingsAdvice}); docs/fixes/early-settings.md,
+ * "Jetty (9.4, 10, 11, 12.0, 12.1)". The decisions are {@code dev.h2patch.bootstrap.jetty.JettyEarlySettings}.
  */
 public final class Jetty10EarlySettingsFix extends Fix {
 

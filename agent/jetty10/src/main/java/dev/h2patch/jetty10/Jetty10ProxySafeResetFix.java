@@ -6,18 +6,20 @@ import dev.h2patch.LibraryVersions;
 import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
 import dev.h2patch.VersionRange;
+import dev.h2patch.jetty9.ProxySafeResetProcessAdvice;
 import java.util.Collections;
 import java.util.List;
 
 /**
  * proxy-safe-reset for Jetty 10 and 11: a reset Jetty sends after a complete response must not make a client behind a
- * proxy lose that response (seed 004, RFC 9113 §8.1).
+ * proxy lose that response (docs/fixes/proxy-safe-reset.md, "Jetty"; RFC 9113 §8.1).
  *
  * <p>{@code HttpTransportOverHTTP2.onCompleted()} resets with CANCEL every stream whose request is still open when the
  * response completes (an early gRPC error on a client-streaming call); HAProxy 2.6 forwards any server reset as
  * CANCEL. Both pieces advise {@code HTTP2Stream}: {@link ProxySafeResetAdvice} on {@code reset(ResetFrame, Callback)}
  * holds such a reset back (bounded by {@code reset-defer-ms}, {@code reset-defer-bytes} and a per-connection count)
- * and sends it, if at all, as NO_ERROR; {@link ProxySafeResetProcessAdvice} on {@code process(Frame, Callback)} counts
+ * and sends it, if at all, as NO_ERROR; {@link ProxySafeResetProcessAdvice} (agent/jetty9's, which every line shares)
+ * on {@code process(Frame, Callback)} counts
  * the client's DATA and ends the deferral at its END_STREAM; {@link ProxySafeResetDataAdvice} on the private
  * {@code notifyDataDemanded(Stream, DataFrame, Callback)} discards that DATA with its window returned and demands the
  * next. {@code notifyDataDemanded} exists only in 10/11, so this fix never matches the same-named

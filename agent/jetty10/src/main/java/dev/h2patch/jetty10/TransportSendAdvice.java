@@ -1,9 +1,8 @@
 package dev.h2patch.jetty10;
 
-import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.EndedStreams;
-import dev.h2patch.bootstrap.GrpcShape;
 import dev.h2patch.bootstrap.H2patchRuntime;
+import dev.h2patch.bootstrap.jetty.JettyEndStream;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import net.bytebuddy.asm.Advice;
@@ -40,6 +39,9 @@ import org.eclipse.jetty.util.Callback;
  * non-gRPC responses (their HEADERS + empty DATA(END_STREAM) is valid HTTP/2, and folding it would mean holding back
  * headers the application asked to flush), and everything in report mode ({@link H2patchRuntime#reportOnly}: counted
  * only).
+ *
+ * <p>What is decided here is decided by the shared helper {@code JettyEndStream}, for every Jetty line (unit-tested
+ * there); this advice reads Jetty's objects and does what the answer names.
  */
 public final class TransportSendAdvice {
 
@@ -60,52 +62,34 @@ public final class TransportSendAdvice {
         }
         IStream stream = (IStream) streamField;
         if (responseArgument == null) {
-            if (!stream.isClosed()
-                    && !(stream instanceof HTTP2Stream && ((HTTP2Stream) stream).isLocallyClosed())) {
+            // A later write; the mark is looked up only once the stream has ended (END_STREAM sent, or reset).
+            Object outcome = JettyEndStream.laterWrite(stream.isClosed()
+                    || stream instanceof HTTP2Stream && ((HTTP2Stream) stream).isLocallyClosed()
+                    ? stream.getAttribute(EndedStreams.STREAM_ATTRIBUTE) : null, stream.getId(), content);
+            if (outcome == null) {
                 return false; // the common path: a write on a stream that has not ended
             }
-            if (stream.getAttribute(EndedStreams.STREAM_ATTRIBUTE) == null) {
-                return false;
-            }
-            // Never written (nothing follows END_STREAM); empty writes are absorbed, ones with bytes fail.
-            Throwable failure = EndedStreams.afterEnd(stream.getId(), "DATA",
-                    content == null ? 0 : content.remaining(), "bytes");
             try {
-                if (failure == null) {
-                    ((Callback) callback).succeeded();
+                if (outcome instanceof Throwable) {
+                    ((Callback) callback).failed((Throwable) outcome);
                 } else {
-                    ((Callback) callback).failed(failure);
+                    ((Callback) callback).succeeded();
                 }
             } catch (Throwable ignored) {
                 // The callback has been completed; what it threw is its own and must not complete it twice.
             }
             return true;
         }
-
-        if (lastContent || (content != null && content.hasRemaining()) || committed.get()) {
-            return false;
-        }
         MetaData.Response response = (MetaData.Response) responseArgument;
-        if (response.getStatus() < 200) {
-            return false; // 1xx: informational, never the end of a response
-        }
-        String method = ((MetaData.Request) requestArgument).getMethod();
-        if ("HEAD".equals(method) || "CONNECT".equals(method)) {
+        if (!JettyEndStream.mayFold(lastContent, content, committed.get(), response.getStatus())) {
             return false;
         }
         HttpFields fields = response.getFields();
-        if (fields == null || fields.get("grpc-status") == null
-                || !GrpcShape.isGrpcContentType(fields.get("content-type"))) {
-            return false;
+        if (fields != null && JettyEndStream.fold(((MetaData.Request) requestArgument).getMethod(),
+                fields.get("grpc-status"), fields.get("content-type"))) {
+            stream.setAttribute(EndedStreams.STREAM_ATTRIBUTE, Boolean.TRUE); // before the send: see fold
+            lastContent = true;
         }
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.END_STREAM_WOULD_FOLD);
-            return false;
-        }
-        // Marked before the send: its callback may run the next write before this method returns.
-        stream.setAttribute(EndedStreams.STREAM_ATTRIBUTE, Boolean.TRUE);
-        Counters.increment(Counters.END_STREAM_FOLDED);
-        lastContent = true;
         return false;
     }
 }

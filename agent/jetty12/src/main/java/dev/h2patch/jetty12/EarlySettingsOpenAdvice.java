@@ -1,7 +1,6 @@
 package dev.h2patch.jetty12;
 
 import dev.h2patch.bootstrap.Counters;
-import dev.h2patch.bootstrap.H2patchRuntime;
 import dev.h2patch.bootstrap.jetty.JettyEarlySettings;
 import net.bytebuddy.asm.Advice;
 import org.eclipse.jetty.http2.parser.ServerParser;
@@ -26,6 +25,9 @@ import org.eclipse.jetty.http2.server.internal.HTTP2ServerSession;
  * sent (suppressed) and Jetty behaves as without the agent.
  *
  * <p>Once per connection; the write is Jetty's own non-blocking flusher, as on its upgrade path.
+ *
+ * <p>What is decided here is decided by the shared helper {@code JettyEarlySettings.flushAtOpen}, for every Jetty line
+ * (unit-tested there); this advice reads Jetty's objects and does what the answer names.
  */
 public final class EarlySettingsOpenAdvice {
 
@@ -36,15 +38,10 @@ public final class EarlySettingsOpenAdvice {
     static void onExit(@Advice.Argument(0) Object serverSession) {
         HTTP2ServerSession session = (HTTP2ServerSession) serverSession;
         ServerParser parser = session.getParser();
-        if (!JettyEarlySettings.prefaceStillToNotify(parser)) {
-            return;
+        if (JettyEarlySettings.flushAtOpen(parser)) {
+            parser.standardUpgrade();
+            session.onPreface();
+            Counters.increment(Counters.EARLY_SETTINGS_FLUSHED);
         }
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.EARLY_SETTINGS_WOULD_FLUSH);
-            return;
-        }
-        parser.standardUpgrade();
-        session.onPreface();
-        Counters.increment(Counters.EARLY_SETTINGS_FLUSHED);
     }
 }

@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * early-settings for Jetty 12.0 and 12.1: the server's SETTINGS go out when the HTTP/2 connection opens
  * ({@link EarlySettingsOpenAdvice}), and a {@code DetectorConnectionFactory} that holds a connection after the client
- * preface sends an empty SETTINGS frame first ({@link DetectorEarlySettingsAdvice}).
+ * preface sends an empty SETTINGS frame first ({@link DetectorEarlySettingsAdvice}); docs/fixes/early-settings.md,
+ * "Jetty (9.4, 10, 11, 12.0, 12.1)". The decisions are {@code dev.h2patch.bootstrap.jetty.JettyEarlySettings}.
  */
 public final class Jetty12EarlySettingsFix extends Fix {
 

@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * end-stream for Jetty 12.0 and 12.1: a gRPC response must not end with HEADERS followed by an empty
- * DATA(END_STREAM).
+ * DATA(END_STREAM) (docs/fixes/end-stream.md, "Jetty").
  *
  * <p>A handler that commits a response with no body before it completes — core {@code Response.write(false, empty,
  * callback)}, an ee10/ee11 servlet's {@code flushBuffer()} — makes Jetty send the HEADERS without END_STREAM, and the

@@ -6,12 +6,13 @@ import dev.h2patch.LibraryVersions;
 import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
 import dev.h2patch.VersionRange;
+import dev.h2patch.jetty9.ProxySafeResetProcessAdvice;
 import java.util.Collections;
 import java.util.List;
 
 /**
  * proxy-safe-reset for Jetty 12.0 and 12.1: a reset Jetty sends after a complete response must not make a client
- * behind a proxy lose that response (seed 004, RFC 9113 §8.1).
+ * behind a proxy lose that response (docs/fixes/proxy-safe-reset.md, "Jetty"; RFC 9113 §8.1).
  *
  * <p>{@code HttpStreamOverHTTP2.succeeded()} resets every stream whose request is still open when the response
  * completes (an early gRPC error on a client-streaming call) — with CANCEL in 12.1.1+, NO_ERROR in 12.0.5 … 12.1.0;
@@ -19,7 +20,8 @@ import java.util.List;
  * {@code reset(ResetFrame, Callback)} holds such a reset back (bounded by {@code reset-defer-ms},
  * {@code reset-defer-bytes} and a per-connection count) and sends it, if at all, as NO_ERROR;
  * {@link ProxySafeResetDataAdvice} on {@code process(Stream.Data)} counts the client's DATA and
- * {@link ProxySafeResetProcessAdvice} on {@code process(Frame, Callback)} sees its trailers or reset.
+ * {@link ProxySafeResetProcessAdvice} (agent/jetty9's, which every line shares) on {@code process(Frame, Callback)}
+ * sees its trailers or reset.
  * {@code process(Stream.Data)} exists only in 12, so this fix never matches the same-named {@code HTTP2Stream} of
  * 9.4/10/11.
  */

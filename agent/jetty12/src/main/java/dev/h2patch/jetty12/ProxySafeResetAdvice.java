@@ -1,9 +1,8 @@
 package dev.h2patch.jetty12;
 
-import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.EndedStreams;
-import dev.h2patch.bootstrap.H2patchRuntime;
 import dev.h2patch.bootstrap.jetty.JettyDeferredResets;
+import dev.h2patch.bootstrap.jetty.JettyProxySafeReset;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import org.eclipse.jetty.http2.HTTP2Stream;
@@ -27,10 +26,13 @@ import org.eclipse.jetty.util.Callback;
  *       written. The client's END_STREAM then closes the stream the normal Jetty way: no reset at all;</li>
  *   <li>when it cannot be held (the connection's limit, timer refused) it is sent at once with <b>NO_ERROR</b>;</li>
  *   <li>a held-back reset sent at its bound (time: by the deferral's timer; bytes: by
- *       {@link ProxySafeResetProcessAdvice}), or asked for again meanwhile, goes through here as NO_ERROR; on a stream
+ *       {@link dev.h2patch.jetty9.ProxySafeResetProcessAdvice}), or asked for again meanwhile, goes through here as NO_ERROR; on a stream
  *       that closed meanwhile it is dropped (its callback succeeded).</li>
  * </ul>
  * Report mode counts {@code proxy-safe-reset.would-change} and changes nothing.
+ *
+ * <p>What is decided here is decided by the shared helper {@code JettyProxySafeReset.onReset} and {@code hold}, for
+ * every Jetty line (unit-tested there); this advice reads Jetty's objects and does what the answer names.
  */
 public final class ProxySafeResetAdvice {
 
@@ -44,70 +46,37 @@ public final class ProxySafeResetAdvice {
                            Object frameArgument,
                            @Advice.Argument(1) Object callback) {
         HTTP2Stream stream = (HTTP2Stream) self;
-        if (!stream.isLocallyClosed()) {
-            // The common path (an abort): one volatile read. A deferral firing for a stream closed meanwhile is
-            // dropped here, so no reset is ever sent for a stream that ended normally.
-            if (JettyDeferredResets.anyDeferred() || stream.isClosed()) {
-                Object mark = stream.getAttribute(JettyDeferredResets.STREAM_ATTRIBUTE);
-                if (mark != null && stream.isClosed() && JettyDeferredResets.isFiring(mark)
-                        || EndedStreams.dropResetOfClosed(stream.isClosed(),
-                                stream.getAttribute(EndedStreams.STREAM_ATTRIBUTE))) {
-                    // (Or: Jetty aborting a stream the end-stream fix ended, after a late write failed.)
-                    try {
-                        ((Callback) callback).succeeded();
-                    } catch (Throwable ignored) {
-                        // Completed once; what it threw is its own.
-                    }
-                    return true;
-                }
+        boolean complete = stream.isLocallyClosed();
+        boolean closed = stream.isClosed();
+        if (!JettyProxySafeReset.concerns(complete, closed)) {
+            return false; // the common path (an abort while nothing is held back): one volatile read
+        }
+        int code = ((ResetFrame) frameArgument).getError();
+        int action = JettyProxySafeReset.onReset(complete, closed, code,
+                stream.getAttribute(JettyDeferredResets.STREAM_ATTRIBUTE),
+                stream.getAttribute(EndedStreams.STREAM_ATTRIBUTE));
+        if (action == JettyProxySafeReset.DEFER) {
+            Object deferral = JettyDeferredResets.reserve(stream.getSession(), stream,
+                    code == 0 ? frameArgument : new ResetFrame(stream.getId(), 0), Callback.NOOP);
+            if (deferral != null) {
+                stream.setAttribute(JettyDeferredResets.STREAM_ATTRIBUTE, deferral);
+                // Request DATA from now on: read and released (window returned), content dropped; END_STREAM closes it.
+                stream.setListener(Stream.Listener.AUTO_DISCARD);
+                // 12 delivers DATA on demand only, and the recycled channel no longer demands: keep it flowing.
+                stream.demand();
             }
-            return false;
+            action = JettyProxySafeReset.hold(deferral, code);
         }
-        ResetFrame frame = (ResetFrame) frameArgument;
-        int code = frame.getError();
-        Object mark = stream.getAttribute(JettyDeferredResets.STREAM_ATTRIBUTE);
-        if (mark != null) {
-            // Fired at a bound, or another reset (idle timeout, shutdown) while held back: it goes out now, NO_ERROR.
-            JettyDeferredResets.fireNow(mark);
-            if (code != 0) {
-                frameArgument = new ResetFrame(stream.getId(), 0);
+        if (action == JettyProxySafeReset.NO_ERROR) {
+            frameArgument = new ResetFrame(stream.getId(), 0);
+        } else if (action == JettyProxySafeReset.SKIP) {
+            try {
+                ((Callback) callback).succeeded();
+            } catch (Throwable ignored) {
+                // Completed once; what it threw is its own and must not complete it twice.
             }
-            return false;
+            return true;
         }
-        if (code == 1 || code == 3 || code == 5 || code == 6) {
-            return false; // PROTOCOL_ERROR, FLOW_CONTROL_ERROR, STREAM_CLOSED, FRAME_SIZE_ERROR: the client's fault
-        }
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.PROXY_SAFE_RESET_WOULD_CHANGE);
-            return false;
-        }
-        ResetFrame noError = code == 0 ? frame : new ResetFrame(stream.getId(), 0);
-        Object deferral = JettyDeferredResets.reserve(stream.getSession(), stream, noError, Callback.NOOP);
-        if (deferral == null) {
-            if (code != 0) {
-                frameArgument = noError;
-                Counters.increment(Counters.PROXY_SAFE_RESET_REWRITTEN);
-            }
-            return false;
-        }
-        stream.setAttribute(JettyDeferredResets.STREAM_ATTRIBUTE, deferral);
-        // Request DATA from now on: callback succeeded (window returned), content dropped; END_STREAM closes it.
-        stream.setListener(Stream.Listener.AUTO_DISCARD);
-        // 12 delivers DATA on demand only, and the recycled channel no longer demands: keep it flowing.
-        stream.demand();
-        if (!JettyDeferredResets.schedule(deferral, H2patchRuntime.resetDeferMillis)) {
-            if (code != 0) {
-                frameArgument = noError;
-                Counters.increment(Counters.PROXY_SAFE_RESET_REWRITTEN);
-            }
-            return false;
-        }
-        Counters.increment(Counters.PROXY_SAFE_RESET_DEFERRED);
-        try {
-            ((Callback) callback).succeeded();
-        } catch (Throwable ignored) {
-            // Completed once; what it threw is its own and must not complete it twice.
-        }
-        return true;
+        return false;
     }
 }

@@ -1,6 +1,7 @@
 package dev.h2patch.jetty12;
 
 import dev.h2patch.bootstrap.jetty.JettyDeferredResets;
+import dev.h2patch.bootstrap.jetty.JettyProxySafeReset;
 import net.bytebuddy.asm.Advice;
 import org.eclipse.jetty.http2.HTTP2Stream;
 import org.eclipse.jetty.http2.api.Stream;
@@ -15,6 +16,9 @@ import org.eclipse.jetty.util.Callback;
  * (Jetty then drops the frame and returns its window); the client's END_STREAM ends the deferral with no reset (the
  * {@code AUTO_DISCARD} listener reads it and Jetty closes the stream). The frame always continues into Jetty. While
  * nothing is held back in the JVM this costs one volatile read.
+ *
+ * <p>What is decided here is decided by the shared helper {@code JettyProxySafeReset.onFrame}, for every Jetty line
+ * (unit-tested there); this advice reads Jetty's objects and does what the answer names.
  */
 public final class ProxySafeResetDataAdvice {
 
@@ -23,17 +27,12 @@ public final class ProxySafeResetDataAdvice {
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     static void onEnter(@Advice.This Object self, @Advice.Argument(0) Object dataArgument) {
-        if (!JettyDeferredResets.anyDeferred()) {
-            return;
-        }
         HTTP2Stream stream = (HTTP2Stream) self;
-        Object mark = stream.getAttribute(JettyDeferredResets.STREAM_ATTRIBUTE);
-        if (mark == null) {
-            return;
-        }
-        DataFrame frame = ((Stream.Data) dataArgument).frame();
-        if (JettyDeferredResets.onInbound(mark, (long) frame.remaining() + frame.padding(), frame.isEndStream())
-                == JettyDeferredResets.FIRE) {
+        Object mark = JettyDeferredResets.anyDeferred()
+                ? stream.getAttribute(JettyDeferredResets.STREAM_ATTRIBUTE) : null;
+        DataFrame frame = mark == null ? null : ((Stream.Data) dataArgument).frame();
+        if (frame != null && JettyProxySafeReset.onFrame(mark, "DATA", (long) frame.remaining() + frame.padding(),
+                frame.isEndStream())) {
             stream.reset(new ResetFrame(stream.getId(), 0), Callback.NOOP);
         }
     }

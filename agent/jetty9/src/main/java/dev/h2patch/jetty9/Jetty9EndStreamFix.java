@@ -10,7 +10,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * end-stream for Jetty 9.4: a gRPC response must not end with HEADERS followed by an empty DATA(END_STREAM).
+ * end-stream for Jetty 9.4: a gRPC response must not end with HEADERS followed by an empty DATA(END_STREAM)
+ * (docs/fixes/end-stream.md, "Jetty").
  *
  * <p>A servlet (or a proxy relaying a backend) that commits a response with no body before it completes —
  * {@code response.flushBuffer()}, {@code HttpOutput.flush()} with nothing buffered — makes Jetty send the HEADERS

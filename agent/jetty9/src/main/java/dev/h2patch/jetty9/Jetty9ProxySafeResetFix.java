@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * proxy-safe-reset for Jetty 9.4: a reset Jetty sends after a complete response must not make a client behind a proxy
- * lose that response (seed 004, RFC 9113 §8.1).
+ * lose that response (docs/fixes/proxy-safe-reset.md, "Jetty"; RFC 9113 §8.1).
  *
  * <p>{@code HttpTransportOverHTTP2.onCompleted()} resets with CANCEL every stream whose request is still open when the
  * response completes (an early gRPC error on a client-streaming call); HAProxy 2.6 forwards any server reset as

@@ -1,7 +1,5 @@
 package dev.h2patch.jetty9;
 
-import dev.h2patch.bootstrap.Counters;
-import dev.h2patch.bootstrap.H2patchRuntime;
 import dev.h2patch.bootstrap.jetty.JettyDrain;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +27,9 @@ import org.eclipse.jetty.util.Callback;
  * and the streams are cut as before — but after a GOAWAY.
  *
  * <p>Runs on the thread calling {@code Server.stop()}, once; allocation does not matter here.
+ *
+ * <p>What is decided here is decided by the shared helper {@code JettyDrain.stopGracefully}, for every Jetty line
+ * (unit-tested there); this advice reads Jetty's objects and does what the answer names.
  */
 public final class ServerShutdownAdvice {
 
@@ -63,18 +64,12 @@ public final class ServerShutdownAdvice {
                 }
             }
         }
-        if (sessions == null) {
-            return;
-        }
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.CONNECTION_STATE_WOULD_CHANGE);
+        if (sessions == null || !JettyDrain.stopGracefully(sessions.size())) {
             return;
         }
         for (Object session : sessions) {
             HTTP2Session http2 = (HTTP2Session) session;
-            for (int i = http2.getStreamCount(); i > 0; i--) {
-                Counters.increment(Counters.CONNECTION_STATE_STREAMS_SAVED_SHUTDOWN);
-            }
+            JettyDrain.stoppingGracefully(http2.getStreamCount());
             http2.goAway(GoAwayFrame.GRACEFUL, Callback.NOOP);
         }
         ((List<Future<Void>>) futures).add(JettyDrain.awaitSessions(null, sessions));

@@ -1,10 +1,8 @@
 package dev.h2patch.jetty9;
 
-import dev.h2patch.bootstrap.H2patchRuntime;
 import dev.h2patch.bootstrap.jetty.JettyDrain;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
-import org.eclipse.jetty.http2.CloseState;
 import org.eclipse.jetty.http2.HTTP2Session;
 import org.eclipse.jetty.http2.frames.GoAwayFrame;
 import org.eclipse.jetty.util.Callback;
@@ -23,6 +21,9 @@ import org.eclipse.jetty.util.Callback;
  *
  * <p>Rare path (a GOAWAY); the only allocation is the chained callback. Nothing here blocks: the close runs on
  * whichever thread completes the write, as Jetty's own write callbacks do.
+ *
+ * <p>What is decided here is decided by the shared helper {@code JettyDrain.closeAfterGoAway}, for every Jetty line
+ * (unit-tested there); this advice reads Jetty's objects and does what the answer names.
  */
 public final class SessionGoAwayAdvice {
 
@@ -35,14 +36,10 @@ public final class SessionGoAwayAdvice {
                         @Advice.Argument(value = 1, readOnly = false, typing = Assigner.Typing.DYNAMIC)
                         Object callback) {
         GoAwayFrame frame = (GoAwayFrame) frameArgument;
-        if (frame == null || callback == null || frame.isGraceful() || frame.getError() != 0) {
-            return;
-        }
         HTTP2Session session = (HTTP2Session) self;
-        if (session.getCloseState() != CloseState.LOCALLY_CLOSED || session.getStreamCount() != 0
-                || H2patchRuntime.reportOnly) {
-            return;
+        if (frame != null && callback != null && JettyDrain.closeAfterGoAway(frame.isGraceful(), frame.getError(),
+                session.getCloseState().name(), session.getStreamCount())) {
+            callback = Callback.from((Callback) callback, JettyDrain.terminateAfterWrite(self));
         }
-        callback = Callback.from((Callback) callback, JettyDrain.terminateAfterWrite(self));
     }
 }

@@ -2,7 +2,6 @@ package dev.h2patch.jetty9;
 
 import dev.h2patch.bootstrap.jetty.JettyDrain;
 import net.bytebuddy.asm.Advice;
-import org.eclipse.jetty.http2.CloseState;
 import org.eclipse.jetty.http2.HTTP2Session;
 
 /**
@@ -21,6 +20,9 @@ import org.eclipse.jetty.http2.HTTP2Session;
  *
  * <p>Not a hot path: once per idle period. A NOT_CLOSED session is left entirely to Jetty (it asks the server listener,
  * which closes only if every stream is idle).
+ *
+ * <p>What is decided here is decided by the shared helper {@code JettyDrain.deferIdle}, for every Jetty line
+ * (unit-tested there); this advice reads Jetty's objects and does what the answer names.
  */
 public final class SessionIdleTimeoutAdvice {
 
@@ -31,14 +33,7 @@ public final class SessionIdleTimeoutAdvice {
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
     static boolean onEnter(@Advice.This Object self) {
         HTTP2Session session = (HTTP2Session) self;
-        CloseState state = session.getCloseState();
-        if (state != CloseState.LOCALLY_CLOSED && state != CloseState.REMOTELY_CLOSED) {
-            return false;
-        }
-        int streams = session.getStreamCount();
-        if (streams == 0) {
-            return false;
-        }
-        return JettyDrain.deferIdle(self, streams, session.getEndPoint().getIdleTimeout());
+        return JettyDrain.deferIdle(self, session.getCloseState().name(), session.getStreamCount(),
+                session.getEndPoint().getIdleTimeout());
     }
 }

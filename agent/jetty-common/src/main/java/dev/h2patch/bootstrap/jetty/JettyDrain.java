@@ -43,12 +43,17 @@ public final class JettyDrain {
     }
 
     /**
-     * Called when a closing session with {@code streams} active streams hits its idle timeout, whose period is
-     * {@code periodMillis} (the endpoint's idle timeout: holding it back delays Jetty's next check by that much).
-     * Returns true when the timeout must be ignored (Jetty re-arms it), false to let Jetty fail the streams and close
-     * as before.
+     * At {@code HTTP2Session.onIdleTimeout()}: whether the idle timeout is ignored (the advice skips the method, which
+     * returns false; Jetty re-arms it), or false to let Jetty fail the streams and close as before. Only a closing
+     * session ({@code closeState}, the name of its {@code CloseState}: LOCALLY_CLOSED after a GOAWAY was sent,
+     * REMOTELY_CLOSED after one was received) that still has {@code streams}; a NOT_CLOSED session is left to Jetty
+     * (which asks the server listener, closing only if every stream is idle). {@code periodMillis} is the endpoint's
+     * idle timeout: holding the timeout back delays Jetty's next check by that much.
      */
-    public static boolean deferIdle(Object session, int streams, long periodMillis) {
+    public static boolean deferIdle(Object session, String closeState, int streams, long periodMillis) {
+        if (!"LOCALLY_CLOSED".equals(closeState) && !"REMOTELY_CLOSED".equals(closeState) || streams == 0) {
+            return false;
+        }
         if (H2patchRuntime.reportOnly) {
             Counters.increment(Counters.CONNECTION_STATE_WOULD_CHANGE);
             return false;
@@ -80,6 +85,40 @@ public final class JettyDrain {
         }
         Counters.increment(Counters.CONNECTION_STATE_IDLE_DEFERRED);
         return true;
+    }
+
+    /**
+     * At {@code HTTP2Session.goAway(GoAwayFrame, Callback)}: whether this GOAWAY is the last one of a closing session
+     * (non-graceful, NO_ERROR, the session LOCALLY_CLOSED with no stream left), after which the advice chains the
+     * frame's callback with {@link #terminateAfterWrite}, so that the connection closes once it is written instead of
+     * one idle period later. Never in report mode.
+     */
+    public static boolean closeAfterGoAway(boolean graceful, int error, String closeState, int streams) {
+        return !graceful && error == 0 && "LOCALLY_CLOSED".equals(closeState) && streams == 0
+                && !H2patchRuntime.reportOnly;
+    }
+
+    /**
+     * Jetty 9.4, {@code Server.doStop}: whether the HTTP/2 sessions found open ({@code sessions}: how many) are sent a
+     * graceful GOAWAY and waited for ({@link #awaitSessions}). Not when there are none; in report mode counts
+     * {@code connection-state.would-change} and returns false.
+     */
+    public static boolean stopGracefully(int sessions) {
+        if (sessions == 0) {
+            return false;
+        }
+        if (H2patchRuntime.reportOnly) {
+            Counters.increment(Counters.CONNECTION_STATE_WOULD_CHANGE);
+            return false;
+        }
+        return true;
+    }
+
+    /** Jetty 9.4, {@code Server.doStop}: a session with {@code streams} streams is sent a graceful GOAWAY (counted). */
+    public static void stoppingGracefully(int streams) {
+        for (int i = streams; i > 0; i--) {
+            Counters.increment(Counters.CONNECTION_STATE_STREAMS_SAVED_SHUTDOWN);
+        }
     }
 
     /** A task that ends the session the way its idle timeout would: {@code session.onIdleTimeout()}. */

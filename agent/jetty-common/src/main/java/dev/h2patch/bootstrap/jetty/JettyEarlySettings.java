@@ -1,104 +1,71 @@
 package dev.h2patch.bootstrap.jetty;
 
-import dev.h2patch.bootstrap.AdviceFailures;
-import java.lang.reflect.Field;
+import dev.h2patch.bootstrap.Counters;
+import dev.h2patch.bootstrap.EarlySettings;
+import dev.h2patch.bootstrap.H2patchRuntime;
 import java.nio.ByteBuffer;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
- * Helpers for the Jetty part of the early-settings fix, called from advice inlined into Jetty (9.4 to 12.1).
+ * The decisions of the Jetty part of the early-settings fix (docs/fixes/early-settings.md, "Jetty"), called from the
+ * advice of every Jetty line (9.4 to 12.1), which reads Jetty's objects and does what is decided here. The bookkeeping
+ * (the connections spoken first on, the preface bytes, the empty SETTINGS frame, reading a private flag) is the one
+ * {@link EarlySettings} Netty's fix uses too; what is Jetty's is which field says that the preface is still to be
+ * notified, and which connection factories serve HTTP/2.
  *
- * <p>Reflection only, no Jetty types: the bootstrap module is on the boot class path and never sees Jetty. Each helper
- * runs at most a few times per connection (when an HTTP/2 connection opens, or when a detecting connection holds a
- * client preface), never per frame.
+ * <p>Reflection only, no Jetty types: these classes are injected with the bootstrap helpers and never see Jetty. Each
+ * helper runs at most a few times per connection (when an HTTP/2 connection opens, or when a detecting connection holds
+ * a client preface), never per frame.
  */
 public final class JettyEarlySettings {
 
-    /** The HTTP/2 client connection preface, {@code PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n}. */
-    private static final byte[] PREFACE = {
-        'P', 'R', 'I', ' ', '*', ' ', 'H', 'T', 'T', 'P', '/', '2', '.', '0', '\r', '\n', '\r', '\n',
-        'S', 'M', '\r', '\n', '\r', '\n'};
+    /** Detecting connections already sent an empty SETTINGS frame (Jetty takes no ACK away: marks are never taken). */
+    private static final EarlySettings.Connections SENT = new EarlySettings.Connections();
 
-    /** Detecting connections already sent an empty SETTINGS frame; weak, so a closed connection leaves nothing. */
-    private static final Map<Object, Boolean> SENT = new WeakHashMap<Object, Boolean>();
+    /** Jetty's private {@code boolean notifyPreface} of {@code ServerParser}. */
+    private static final EarlySettings.Flag NOTIFY_PREFACE = new EarlySettings.Flag("notifyPreface");
 
-    /** Per parser class: Jetty's private {@code boolean notifyPreface} of {@code ServerParser}, or null. */
-    private static final ClassValue<Field> NOTIFY_PREFACE = new ClassValue<Field>() {
-        @Override
-        protected Field computeValue(Class<?> type) {
-            for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-                try {
-                    Field field = c.getDeclaredField("notifyPreface");
-                    if (field.getType() != boolean.class) {
-                        return null;
-                    }
-                    field.setAccessible(true);
-                    return field;
-                } catch (NoSuchFieldException e) {
-                    // keep looking in the superclass
-                } catch (RuntimeException e) {
-                    // Inaccessible (a named module that does not open the package): the fix does nothing on this
-                    // connector, and says so once.
-                    AdviceFailures.failed(e, "early-settings", type);
-                    return null;
-                }
-            }
-            return null;
-        }
-    };
+    /** Jetty's base class of every HTTP/2 server connection factory, the same name on every line (9.4 to 12.1). */
+    static final String HTTP2_SERVER_FACTORY = "org.eclipse.jetty.http2.server.AbstractHTTP2ServerConnectionFactory";
 
     private JettyEarlySettings() {
     }
 
     /**
-     * Whether Jetty's {@code ServerParser} will still call {@code onPreface()} when it has parsed the client preface
-     * ({@code notifyPreface}, false after an HTTP/1.1 {@code Upgrade: h2c}, whose server preface is already out).
-     * False when the field cannot be read: then the fix does nothing.
+     * At {@code HTTP2ServerConnection.notifyAccept}: whether the advice makes Jetty send its SETTINGS now (its
+     * {@code ServerParser.standardUpgrade()}, then {@code session.onPreface()}). Only while the parser still means to
+     * notify the client preface ({@code notifyPreface}; false after an HTTP/1.1 {@code Upgrade: h2c}, whose server
+     * preface is already out, and false when the field cannot be read: then the fix does nothing). In report mode it
+     * counts {@code early-settings.would-flush} and returns false.
      */
-    public static boolean prefaceStillToNotify(Object serverParser) {
-        Field field = NOTIFY_PREFACE.get(serverParser.getClass());
-        if (field == null) {
+    public static boolean flushAtOpen(Object serverParser) {
+        if (!NOTIFY_PREFACE.read(serverParser, false)) {
             return false;
         }
-        try {
-            return field.getBoolean(serverParser);
-        } catch (Exception e) {
+        if (H2patchRuntime.reportOnly) {
+            Counters.increment(Counters.EARLY_SETTINGS_WOULD_FLUSH);
             return false;
-        }
-    }
-
-    /** Whether the bytes from {@code buffer}'s position on start with the whole 24-byte client preface. */
-    public static boolean startsWithPreface(ByteBuffer buffer) {
-        if (buffer == null) {
-            return false;
-        }
-        int at = buffer.position();
-        if (buffer.limit() - at < PREFACE.length) {
-            return false;
-        }
-        for (int i = 0; i < PREFACE.length; i++) {
-            if (buffer.get(at + i) != PREFACE[i]) {
-                return false;
-            }
         }
         return true;
     }
 
-    /** A new empty SETTINGS frame (length 0, type 4, no flags, stream 0), ready to be written. */
-    public static ByteBuffer emptySettingsFrame() {
-        return ByteBuffer.wrap(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
+    /**
+     * After a detection that did not upgrade: whether the detector's own buffer ({@code bytes}, null if none) holds
+     * the whole client preface, undecided, and the sniffer part is on (option {@code early-settings-sniffers}). The
+     * cheap test; {@link #claimDetector} decides.
+     */
+    public static boolean holdsPreface(ByteBuffer bytes) {
+        return H2patchRuntime.earlySettingsSniffers && EarlySettings.startsWithPreface(bytes);
     }
 
-    /** Remembers that {@code connection} was sent the empty SETTINGS frame; false if it already was. */
-    public static boolean markSent(Object connection) {
-        synchronized (SENT) {
-            return SENT.put(connection, Boolean.TRUE) == null;
-        }
+    /**
+     * For a detecting {@code connection} that {@link #holdsPreface}: whether the advice writes the empty SETTINGS frame
+     * ({@link EarlySettings#emptySettingsFrame}) to its endpoint now. Only on an open endpoint, once per connection,
+     * and only when the detector's connector ({@code connectionFactories}: {@code Connector.getConnectionFactories()})
+     * {@link #servesHttp2}; report mode counts and writes nothing ({@link EarlySettings.Connections#claim}).
+     */
+    public static boolean claimDetector(Object connection, boolean open, Iterable<?> connectionFactories) {
+        return open && !SENT.isMarked(connection) && servesHttp2(connectionFactories) && SENT.claim(connection);
     }
-
-    /** Jetty's base class of every HTTP/2 server connection factory, the same name on every line (9.4 to 12.1). */
-    static final String HTTP2_SERVER_FACTORY = "org.eclipse.jetty.http2.server.AbstractHTTP2ServerConnectionFactory";
 
     /**
      * Whether one of a connector's connection factories ({@code Connector.getConnectionFactories()}) is a Jetty HTTP/2
@@ -119,12 +86,5 @@ public final class JettyEarlySettings {
             }
         }
         return false;
-    }
-
-    /** Whether {@code connection} was already sent the empty SETTINGS frame. */
-    public static boolean wasSent(Object connection) {
-        synchronized (SENT) {
-            return SENT.containsKey(connection);
-        }
     }
 }
