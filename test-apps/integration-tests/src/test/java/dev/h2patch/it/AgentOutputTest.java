@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class AgentOutputTest {
 
-    private static final String APP = "netty-server";
+    private static final String APP = TestApps.NETTY;
 
     /** The check the other tests rely on must see the agent's real failure lines, or it proves nothing. */
     @Test

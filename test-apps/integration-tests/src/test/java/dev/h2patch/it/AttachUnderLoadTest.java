@@ -38,7 +38,7 @@ class AttachUnderLoadTest {
     @Test
     void attachUnderLoadLosesNoRequestAndFixesWithinThreeSeconds() throws Exception {
         RequiredPeer.require(Files.isExecutable(H2LOAD), "needs h2load (Debian package nghttp2-client; .ci/run installs it)");
-        try (ChildJvm child = ChildJvm.app("netty-server").start()) {
+        try (ChildJvm child = ChildJvm.app(TestApps.NETTY).start()) {
             Wire.assertUnfixed(FrameRecorder.exchange(child.port(), Request.grpc(FAIL_PATH)), child);
 
             // 4 connections x 10 streams, 250 requests/s per connection, for 10 s; the attach comes after ~2 s, so

@@ -30,7 +30,7 @@ class CliTest {
 
     @Test
     void attachStatusDetachAndReportMode() throws Exception {
-        try (ChildJvm child = ChildJvm.app("netty-server").start()) {
+        try (ChildJvm child = ChildJvm.app(TestApps.NETTY).start()) {
             String pid = Long.toString(child.pid());
             assertEquals(Status.Code.INTERNAL, GrpcCalls.unary(child.port(), FAIL).code(), "the bug, no agent yet");
 
@@ -102,7 +102,7 @@ class CliTest {
 
     @Test
     void statusAndDetachWorkForAnAgentLoadedWithJavaagent() throws Exception {
-        try (ChildJvm child = ChildJvm.app("netty-server").agent().start()) {
+        try (ChildJvm child = ChildJvm.app(TestApps.NETTY).agent().start()) {
             String pid = Long.toString(child.pid());
             assertEquals(Status.Code.NOT_FOUND, GrpcCalls.unary(child.port(), FAIL).code(), "fixed from the start");
             // Right after start, with no MBean server in the JVM: status asks the agent itself.
@@ -148,7 +148,7 @@ class CliTest {
             sleep.destroy();
         }
 
-        try (ChildJvm closed = ChildJvm.app("netty-server").jvmArg("-XX:+DisableAttachMechanism").start()) {
+        try (ChildJvm closed = ChildJvm.app(TestApps.NETTY).jvmArg("-XX:+DisableAttachMechanism").start()) {
             Cli.Result disabled = Cli.run("attach", Long.toString(closed.pid()));
             assertEquals(5, disabled.exit(), disabled.toString());
             assertTrue(disabled.err().contains("-XX:+DisableAttachMechanism"), disabled.toString());
@@ -161,7 +161,7 @@ class CliTest {
     void anotherUserIsRefused() throws Exception {
         assumeTrue(isRoot() && Files.isExecutable(Paths.get("/usr/bin/setpriv")),
                 "needs root and setpriv, to run the command as nobody");
-        try (ChildJvm child = ChildJvm.app("netty-server").start()) {
+        try (ChildJvm child = ChildJvm.app(TestApps.NETTY).start()) {
             Cli.Result other = Cli.runWith(
                     List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"),
                     Paths.get(System.getProperty("java.home"), "bin", "java"), "attach", Long.toString(child.pid()));
@@ -190,7 +190,7 @@ class CliTest {
     @Test
     void java25WarnsAboutJep451AndRefusesWhenDynamicAgentsAreDisabled() throws Exception {
         assumeTrue(Files.isExecutable(TEMURIN_25), "needs " + TEMURIN_25);
-        try (ChildJvm child = ChildJvm.app("netty-server").java(TEMURIN_25).start()) {
+        try (ChildJvm child = ChildJvm.app(TestApps.NETTY).java(TEMURIN_25).start()) {
             Cli.Result attach = Cli.run("attach", Long.toString(child.pid()));
             assertEquals(0, attach.exit(), attach + "\n" + child.describeOutput());
             assertTrue(attach.err().contains("runs Java 25") && attach.err().contains("JEP 451")
@@ -199,13 +199,13 @@ class CliTest {
                     Duration.ofSeconds(5)), child.describeOutput());
             assertEquals(Status.Code.NOT_FOUND, GrpcCalls.unary(child.port(), FAIL).code(), "fixed on Java 25");
         }
-        try (ChildJvm child = ChildJvm.app("netty-server").java(TEMURIN_25)
+        try (ChildJvm child = ChildJvm.app(TestApps.NETTY).java(TEMURIN_25)
                 .jvmArg("-XX:-EnableDynamicAgentLoading").start()) {
             Cli.Result refused = Cli.run("attach", Long.toString(child.pid()));
             assertEquals(8, refused.exit(), refused.toString());
             assertTrue(refused.err().contains("-XX:-EnableDynamicAgentLoading"), refused.toString());
         }
-        try (ChildJvm child = ChildJvm.app("netty-server").java(TEMURIN_25)
+        try (ChildJvm child = ChildJvm.app(TestApps.NETTY).java(TEMURIN_25)
                 .jvmArg("-XX:+EnableDynamicAgentLoading").start()) {
             Cli.Result quiet = Cli.run("attach", Long.toString(child.pid()));
             assertEquals(0, quiet.exit(), quiet.toString());

@@ -61,25 +61,25 @@ class ConnectionStateTest {
     private static final long IMMEDIATE_BUDGET_MS = 3000;
 
     static Stream<String> apps() {
-        return Wire.nettyApps();
+        return TestApps.claiming("Netty", "connection-state");
     }
 
     static Stream<Arguments> appsAndTriggers() {
-        return Wire.nettyApps().flatMap(app -> Stream.of(Arguments.of(app, "admin"), Arguments.of(app, "sigterm")));
+        return apps().flatMap(app -> Stream.of(Arguments.of(app, "admin"), Arguments.of(app, "sigterm")));
     }
 
     static Stream<Arguments> appsAndIdleHandlers() {
-        return Wire.nettyApps().flatMap(app -> Stream.of(
+        return apps().flatMap(app -> Stream.of(
                 Arguments.of(app, "--idle-timeout-ms"), Arguments.of(app, "--read-timeout-ms")));
     }
 
     static Stream<Arguments> appsAndDeadPeerHandlers() {
-        return Wire.nettyApps().flatMap(app -> Stream.of(Arguments.of(app, "--reader-idle-ms"),
+        return apps().flatMap(app -> Stream.of(Arguments.of(app, "--reader-idle-ms"),
                 Arguments.of(app, "--idle-timeout-ms"), Arguments.of(app, "--read-timeout-ms")));
     }
 
     static Stream<Arguments> appsAndReaderIdleHandlersWithAndWithoutAgent() {
-        return Wire.nettyApps().flatMap(app -> Stream.of("--reader-idle-ms", "--read-timeout-ms")
+        return apps().flatMap(app -> Stream.of("--reader-idle-ms", "--read-timeout-ms")
                 .flatMap(option -> Stream.of(Arguments.of(app, option, false), Arguments.of(app, option, true))));
     }
 

@@ -41,17 +41,23 @@ class EarlySettingsTest {
     static final Duration BUDGET = Duration.ofMillis(100);
     /** How long "never" is for an app that does not speak first. */
     static final Duration SILENCE = Duration.ofSeconds(1);
-    static final String SNIFFER = "netty-sniffer-server";
+    static final String SNIFFER = TestApps.only("Netty", "sniffer", true);
+    /** Netty 4.1.77: its server writes the preface SETTINGS on connect but does not flush them (netty#12089). */
+    static final String FLOOR = TestApps.app("netty41-floor-server");
     static final int TRIES = 3;
 
     /** Apps whose HTTP/2 handler is in the pipeline from the start: SETTINGS are due on connect. */
     static Stream<String> codecFromTheStartApps() {
-        return Stream.of("netty-server", "netty4177-server", "netty42-server", "grpc-shaded-netty-server");
+        return TestApps.claiming("Netty", "early-settings", a -> a.mainConnector().equals("h2c"));
     }
 
-    /** Every Netty-based app, the sniffer included: SETTINGS are due once the client preface arrived. */
+    /**
+     * Every Netty-based app, the sniffer and the grpc-java server (Netty inside) included: SETTINGS are due once the
+     * client preface arrived.
+     */
     static Stream<String> allApps() {
-        return Stream.concat(codecFromTheStartApps(), Stream.of(SNIFFER, "grpc-server"));
+        return Stream.concat(TestApps.claiming("Netty", "early-settings"),
+                Catalog.names(a -> a.library().equals("grpc-java") && a.runsAsJar()));
     }
 
     // ------------------------------------------------------------------------------------------- (a) on connect
@@ -70,11 +76,11 @@ class EarlySettingsTest {
     }
 
     @Test
-    void netty4177SendsNothingOnConnectWithoutAgent() throws Exception {
-        try (ChildJvm child = ChildJvm.app("netty4177-server").start()) {
+    void floorSendsNothingOnConnectWithoutAgent() throws Exception {
+        try (ChildJvm child = ChildJvm.app(FLOOR).start()) {
             settingsOnConnect(child.port(), SILENCE); // warm-up
             long nanos = settingsOnConnect(child.port(), SILENCE);
-            report("netty4177-server", "no agent", "connect", nanos);
+            report(FLOOR, "no agent", "connect", nanos);
             assertEquals(-1, nanos, "Netty 4.1.77 should send nothing before the client writes (netty#12089); got "
                     + describe(nanos));
             long afterPreface = settingsAfterPreface(child.port(), SILENCE);
@@ -306,10 +312,10 @@ class EarlySettingsTest {
                     + describe(afterPreface) + "\n" + child.describeOutput());
             assertTrue(child.agentErrorLines().isEmpty(), ChildJvm.lines(child.agentErrorLines()));
         }
-        try (ChildJvm child = ChildJvm.app("netty4177-server").agent(off).start()) {
+        try (ChildJvm child = ChildJvm.app(FLOOR).agent(off).start()) {
             settingsOnConnect(child.port(), SILENCE); // warm-up
             long nanos = best(() -> settingsOnConnect(child.port(), SILENCE));
-            report("netty4177-server", "agent, " + off, "connect", nanos);
+            report(FLOOR, "agent, " + off, "connect", nanos);
             assertTrue(nanos >= 0 && nanos <= BUDGET.toNanos(), "with " + off + " the preface flush should still"
                     + " send Netty 4.1.77's SETTINGS within " + BUDGET.toMillis() + " ms of connect, got "
                     + describe(nanos) + "\n" + child.describeOutput());

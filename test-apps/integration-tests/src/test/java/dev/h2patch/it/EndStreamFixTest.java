@@ -15,6 +15,7 @@ import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Timeout;
@@ -27,9 +28,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(90)
 class EndStreamFixTest {
-    private static final String NETTY_APPS = "dev.h2patch.it.Wire#nettyApps";
+    private static final String NETTY_APPS = "apps";
     private static final List<String> FIX_NAMES =
             List.of("end-stream", "connection-state", "early-settings", "proxy-safe-reset");
+
+    static Stream<String> apps() {
+        return TestApps.claiming("Netty", "end-stream");
+    }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource(NETTY_APPS)

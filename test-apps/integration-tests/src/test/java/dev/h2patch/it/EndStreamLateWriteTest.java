@@ -36,7 +36,7 @@ class EndStreamLateWriteTest {
     private static final String LATE_WRITE = "late-write: ";
 
     static Stream<String> apps() {
-        return Stream.concat(Wire.nettyApps(), JettyEndStreamTest.jettyApps());
+        return Stream.concat(TestApps.claiming("Netty", "end-stream"), TestApps.claiming("Jetty", "end-stream"));
     }
 
     private static ChildJvm.Builder withAgent(String app) {
@@ -51,7 +51,7 @@ class EndStreamLateWriteTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("apps")
     void withAgentALateWriteFailsInsteadOfVanishing(String app) throws Exception {
-        boolean netty = Wire.nettyApps().anyMatch(app::equals);
+        boolean netty = TestApps.library(app).equals("Netty");
         try (ChildJvm child = withAgent(app).start();
              FrameRecorder r = FrameRecorder.connect(child.port())) {
             r.sendPreface();

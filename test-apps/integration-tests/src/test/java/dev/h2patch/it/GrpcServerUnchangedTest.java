@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(90)
 class GrpcServerUnchangedTest {
-    private static final String APP = "grpc-server";
+    private static final String APP = TestApps.app("grpc-server");
 
     @Test
     void failFramesUnchanged() throws Exception {

@@ -161,14 +161,14 @@ class HarnessSelfTest {
 
     @Test
     void agentOptionsGoOnTheCommandLine() {
-        List<String> cmd = ChildJvm.app("netty-server").agent("mode=report").jvmArg("-Xmx64m").command();
+        List<String> cmd = ChildJvm.app(TestApps.NETTY).agent("mode=report").jvmArg("-Xmx64m").command();
         assertEquals("-javaagent:" + Repo.agentJar() + "=mode=report", cmd.get(1));
         assertEquals(ChildJvm.LEAK_DETECTION, cmd.get(2));
         assertEquals(ChildJvm.SHADED_LEAK_DETECTION, cmd.get(3));
         assertEquals("-Xmx64m", cmd.get(4));
-        assertEquals(List.of("-jar", Repo.appJar("netty-server").toString(), "--port", "0"),
+        assertEquals(List.of("-jar", Repo.appJar(TestApps.NETTY).toString(), "--port", "0"),
                 cmd.subList(5, cmd.size()));
-        assertEquals("-javaagent:" + Repo.agentJar(), ChildJvm.app("netty-server").agent().command().get(1));
+        assertEquals("-javaagent:" + Repo.agentJar(), ChildJvm.app(TestApps.NETTY).agent().command().get(1));
     }
 
     /** Packs FakeApp.class into an executable jar. */

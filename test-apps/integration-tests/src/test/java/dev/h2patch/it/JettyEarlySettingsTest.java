@@ -14,9 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * early-settings on Jetty (issue 4, Jetty part), measured on the wire with a raw client.
@@ -28,7 +29,17 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class JettyEarlySettingsTest {
 
-    static final String SNIFFER = "jetty12-sniffer-server";
+    static final String SNIFFER = TestApps.only("Jetty", "sniffer", true);
+
+    /** The Jetty apps whose main port the --h2c-only flag makes h2c only. */
+    static Stream<String> h2cOnlyApps() {
+        return TestApps.claiming("Jetty", "early-settings", a -> a.hasConnector("h2c-only"));
+    }
+
+    /** The Jetty apps whose main port puts HTTP/1.1 first: only the preface can select HTTP/2. */
+    static Stream<String> http1FirstApps() {
+        return TestApps.claiming("Jetty", "early-settings", a -> a.mainConnector().equals("http11-first"));
+    }
 
     static int h2cPort(ChildJvm child) {
         for (String line : child.stdoutLines()) {
@@ -150,8 +161,7 @@ class JettyEarlySettingsTest {
      * comes.
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"jetty94-server", "jetty10-server", "jetty11-server", "jetty120-server",
-        "jetty121-server"})
+    @MethodSource("h2cOnlyApps")
     void everyJettyLineSendsSettingsOnConnectOnAnH2cOnlyConnectorWithAgent(String app) throws Exception {
         try (ChildJvm child = ChildJvm.app(app).appArg("--h2c-only").start()) {
             settingsAfterPreface(child.port(), SILENCE); // warm-up
@@ -179,8 +189,7 @@ class JettyEarlySettingsTest {
     // --------------------------------------------------- HTTP/1.1-first Jetty apps: the preface, exactly once
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"jetty94-server", "jetty10-server", "jetty11-server", "jetty120-server",
-        "jetty121-server"})
+    @MethodSource("http1FirstApps")
     void http1FirstAppsAnswerThePrefaceOnceWithAgent(String app) throws Exception {
         try (ChildJvm child = ChildJvm.app(app).agent().start()) {
             settingsAfterPreface(child.port(), SILENCE); // warm-up

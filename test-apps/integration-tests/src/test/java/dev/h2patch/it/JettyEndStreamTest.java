@@ -39,7 +39,7 @@ class JettyEndStreamTest {
 
     /** One app per Jetty line: 9.4, 10, 11, 12.0, 12.1. */
     static Stream<String> jettyApps() {
-        return Stream.of("jetty94-server", "jetty10-server", "jetty11-server", "jetty120-server", "jetty121-server");
+        return TestApps.claiming("Jetty", "end-stream");
     }
 
     private static ChildJvm.Builder withAgent(String app, String options) {

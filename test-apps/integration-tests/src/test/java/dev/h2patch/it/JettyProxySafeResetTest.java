@@ -46,12 +46,12 @@ class JettyProxySafeResetTest {
     private static final long CANCEL = 0x8;
 
     static Stream<String> jettyApps() {
-        return Stream.of("jetty94-server", "jetty10-server", "jetty11-server", "jetty120-server", "jetty121-server");
+        return TestApps.claiming("Jetty", "proxy-safe-reset");
     }
 
     /** What the unpatched app sends directly after the complete response (docs/fixes/proxy-safe-reset.md, Jetty). */
     private static long unpatchedCode(String app) {
-        return "jetty120-server".equals(app) ? NO_ERROR : CANCEL;
+        return Catalog.app(app).line().equals("12.0") ? NO_ERROR : CANCEL;
     }
 
     @ParameterizedTest(name = "{0}")
@@ -170,7 +170,7 @@ class JettyProxySafeResetTest {
     /** Report mode (one line): counts what it would change, and the wire is what the unpatched app sends. */
     @Test
     void reportModeCountsAndChangesNothing() throws Exception {
-        String app = "jetty94-server";
+        String app = TestApps.app("jetty94-server");
         try (ChildJvm child = ChildJvm.app(app).agent("mode=report," + AGENT_OPTIONS).start()) {
             Exchange x = call(child.port(), Duration.ofMillis(500));
             assertCompleteResponse(x, child);

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.remote.JMXConnector;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * What the agent leaves in, and opens in, the JVM it runs in: after detach no h2patch system property, thread or
@@ -43,6 +44,12 @@ class LifecycleTest {
     private static final String REJECT_UPLOAD = "/h2patch.Test/RejectUpload";
     private static final String OBJECT_NAME = "h2patch:type=Agent";
 
+    /** A Jetty 12.0 and a Netty 4.1 app that hold a reset back (proxy-safe-reset). */
+    static Stream<String> detachApps() {
+        return Catalog.names(a -> a.runsAsJar() && a.claims("proxy-safe-reset")
+                && (a.libraryLine().equals("Jetty 12.0") || a.libraryLine().equals("Netty 4.1")));
+    }
+
     /**
      * Attach to a Jetty 12.0 or a Netty app, hold a reset back (proxy-safe-reset, a bound of 60 s; on Jetty the reset
      * timer thread is then running), detach: the held-back reset goes out at once as RST_STREAM(NO_ERROR), no
@@ -50,7 +57,7 @@ class LifecycleTest {
      * app's own command line may mention the repository's path).
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"jetty120-server", "netty-server"})
+    @MethodSource("detachApps")
     void detachLeavesNoPropertyThreadOrHeldBackResetBehind(String app) throws Exception {
         try (ChildJvm child = ChildJvm.app(app).start()) {
             String pid = Long.toString(child.pid());
@@ -69,7 +76,7 @@ class LifecycleTest {
                 r.sendData(id, Request.grpcFrame(new byte[0]), false);
                 r.readFor(Duration.ofMillis(500));
                 assertFalse(RejectUploadCall.hasReset(r, id), "the reset is held back (bound 60 s)\n" + r.describe());
-                if (app.startsWith("jetty")) {
+                if (TestApps.library(app).equals("Jetty")) {
                     assertTrue(awaitThreads(pid, true).contains("h2patch-jetty-reset-timer"),
                             "the Jetty reset timer runs while a reset is held back\n" + jcmd(pid, "Thread.print"));
                 }
@@ -111,7 +118,7 @@ class LifecycleTest {
      */
     @Test
     void statusOpensNothingInTheTarget() throws Exception {
-        try (ChildJvm child = ChildJvm.app("netty-server").agent().start()) {
+        try (ChildJvm child = ChildJvm.app(TestApps.NETTY).agent().start()) {
             String pid = Long.toString(child.pid());
             GrpcCalls.unary(child.port(), Wire.FAIL);
             Set<String> listening = listeningSockets(child.pid());
@@ -153,7 +160,7 @@ class LifecycleTest {
                 + Paths.get(System.getProperty("java.home"), "bin", "java") + " \"$@\"\n");
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        try (ChildJvm child = ChildJvm.app("netty-server").java(java).agent().start()) {
+        try (ChildJvm child = ChildJvm.app(TestApps.NETTY).java(java).agent().start()) {
             String pid = Long.toString(child.pid());
             assertEquals(65534, Files.getAttribute(Paths.get("/proc", pid), "unix:uid"), "the app runs as nobody");
             Set<String> statusFiles = statusFiles();
@@ -170,7 +177,7 @@ class LifecycleTest {
      */
     @Test
     void theAgentNeverCreatesThePlatformMBeanServer() throws Exception {
-        try (ChildJvm child = ChildJvm.app("netty-server").agent().start()) {
+        try (ChildJvm child = ChildJvm.app(TestApps.NETTY).agent().start()) {
             String pid = Long.toString(child.pid());
             Thread.sleep(12_000);
             assertFalse(jcmd(pid, "GC.class_histogram").contains("com.sun.jmx.mbeanserver.JmxMBeanServer "),
@@ -189,7 +196,7 @@ class LifecycleTest {
      */
     @Test
     void aJmxClientTheApplicationEnabledSeesTheMBean() throws Exception {
-        try (ChildJvm child = ChildJvm.app("netty-server").jvmArg("-Dcom.sun.management.jmxremote").start()) {
+        try (ChildJvm child = ChildJvm.app(TestApps.NETTY).jvmArg("-Dcom.sun.management.jmxremote").start()) {
             String pid = Long.toString(child.pid());
             Cli.Result attach = Cli.run("attach", pid, "mode=report");
             assertEquals(0, attach.exit(), attach.toString());
@@ -201,7 +208,7 @@ class LifecycleTest {
                 assertFalse(server.isRegistered(new ObjectName(OBJECT_NAME)), "unregistered at detach");
             }
         }
-        try (ChildJvm child = ChildJvm.app("netty-server").agent().jvmArg("-Dcom.sun.management.jmxremote").start()) {
+        try (ChildJvm child = ChildJvm.app(TestApps.NETTY).agent().jvmArg("-Dcom.sun.management.jmxremote").start()) {
             String pid = Long.toString(child.pid());
             Cli.Result status = Cli.run("status", pid);
             assertEquals(0, status.exit(), status.toString());

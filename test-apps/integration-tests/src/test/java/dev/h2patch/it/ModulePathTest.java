@@ -45,7 +45,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(120)
 class ModulePathTest {
-    static final String NETTY_APP = "netty42-module-server";
+    static final String NETTY_APP = TestApps.only("Netty", Catalog.MODULE_PATH, false);
     static final String NETTY_MODULE = "dev.h2patch.testapps.netty42";
     static final String NETTY_SERVER = "dev.h2patch.testapps.netty.NettyServer";
     static final String NETTY_SNIFFER = "dev.h2patch.testapps.sniffer.SnifferServer";
@@ -59,7 +59,7 @@ class ModulePathTest {
      */
     private static final long QUIET_MS = 1500;
 
-    static final String JETTY_APP = "jetty12-module-server";
+    static final String JETTY_APP = TestApps.only("Jetty", Catalog.MODULE_PATH, false);
     static final String JETTY_MODULE = "dev.h2patch.testapps.jetty12";
     static final String JETTY_SERVER = "dev.h2patch.testapps.jetty12.Jetty12Server";
     static final String JETTY_SNIFFER = "dev.h2patch.testapps.jetty12sniffer.Jetty12SnifferServer";

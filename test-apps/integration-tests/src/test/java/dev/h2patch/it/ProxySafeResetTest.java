@@ -40,6 +40,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(180)
 class ProxySafeResetTest {
+
+    static Stream<String> apps() {
+        return TestApps.claiming("Netty", "proxy-safe-reset");
+    }
     private static final String PATH = "/h2patch.Test/RejectUpload";
     private static final String METHOD = "h2patch.Test/RejectUpload";
     private static final long UNARY_GAP_MS = 30;
@@ -49,7 +53,7 @@ class ProxySafeResetTest {
     private static final long CANCEL = 0x8;
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.h2patch.it.Wire#nettyApps")
+    @MethodSource("apps")
     void withoutAgentTheResetAfterTheResponseIsCancelAndHaproxyForwardsIt(String app) throws Exception {
         try (ChildJvm child = ChildJvm.app(app).start()) {
             Exchange direct = call(child.port(), Duration.ofMillis(500));
@@ -79,7 +83,7 @@ class ProxySafeResetTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.h2patch.it.Wire#nettyApps")
+    @MethodSource("apps")
     void withAgentNoResetReachesTheClientWhenItEndsWithinTheBound(String app) throws Exception {
         try (ChildJvm child = ChildJvm.app(app).agent(AGENT_OPTIONS).start()) {
             for (Duration streamFor : List.of(Duration.ZERO, Duration.ofMillis(500))) {
@@ -114,7 +118,7 @@ class ProxySafeResetTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.h2patch.it.Wire#nettyApps")
+    @MethodSource("apps")
     void withAgentAClientThatStreamsPastTheBoundGetsNoError(String app) throws Exception {
         try (ChildJvm child = ChildJvm.app(app).agent(AGENT_OPTIONS + ",reset-defer-bytes=40000").start()) {
             // The time bound.

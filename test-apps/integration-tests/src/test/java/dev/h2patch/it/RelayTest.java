@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(180)
 class RelayTest {
-    static final String RELAY = "netty-relay-server";
+    static final String RELAY = TestApps.only("Netty", "relay", true);
     static final long BACKEND_DELAY_MS = 500;
     static final String HELLO = "hello from node\n";
     static final int RUNS = 5;
@@ -133,7 +133,7 @@ class RelayTest {
     /** A Java h2c backend (netty-server, Netty's codec, no agent) behind the relay: one SETTINGS, Netty's. */
     @Test
     void javaBackendBehindTheRelaySendsTheOnlySettingsWithAgent() throws Exception {
-        try (ChildJvm backend = ChildJvm.app("netty-server").start();
+        try (ChildJvm backend = ChildJvm.app(TestApps.NETTY).start();
              ChildJvm child = ChildJvm.app(RELAY).agent().appArg("--backend", "127.0.0.1:" + backend.port()).start()) {
             for (int connection = 0; connection < 2; connection++) {
                 try (FrameRecorder r = FrameRecorder.connect(child.port())) {

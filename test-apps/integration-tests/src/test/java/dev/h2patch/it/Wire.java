@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 
 /** Shared assertions and constants of the integration tests. */
 final class Wire {
@@ -16,11 +15,6 @@ final class Wire {
     static final String ECHO_PATH = "/" + ECHO;
 
     private Wire() {}
-
-    /** The three Netty-based apps that reproduce the HEADERS-then-empty-DATA bug. */
-    static Stream<String> nettyApps() {
-        return Stream.of("netty-server", "netty42-server", "grpc-shaded-netty-server");
-    }
 
     /** The bug, as the apps produce it: HEADERS (grpc-status 5) without END_STREAM, then DATA len 0 END_STREAM. */
     static void assertUnfixed(Exchange x, ChildJvm child) {

@@ -104,7 +104,7 @@ class WrapperTest {
         static Running start(Path script, Map<String, String> env) throws Exception {
             Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
             ProcessBuilder pb = new ProcessBuilder("sh", script.toString(), java.toString(), "-jar",
-                    Repo.appJar("netty-server").toString(), "--port", "0");
+                    Repo.appJar(TestApps.NETTY).toString(), "--port", "0");
             pb.environment().keySet().removeIf(k -> k.startsWith("H2PATCH_") || k.equals("JAVA_TOOL_OPTIONS"));
             pb.environment().putAll(env);
             Running running = new Running(pb.start());
