@@ -1,5 +1,12 @@
 package dev.h2patch.it;
 
+import static dev.h2patch.it.SettingsTiming.BUDGET;
+import static dev.h2patch.it.SettingsTiming.SILENCE;
+import static dev.h2patch.it.SettingsTiming.best;
+import static dev.h2patch.it.SettingsTiming.describe;
+import static dev.h2patch.it.SettingsTiming.report;
+import static dev.h2patch.it.SettingsTiming.settingsAfterPreface;
+import static dev.h2patch.it.SettingsTiming.settingsOnConnect;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,14 +44,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(120)
 class EarlySettingsTest {
-    /** The budget of the issue: SETTINGS within 100 ms of connect / of the client preface. */
-    static final Duration BUDGET = Duration.ofMillis(100);
-    /** How long "never" is for an app that does not speak first. */
-    static final Duration SILENCE = Duration.ofSeconds(1);
     static final String SNIFFER = TestApps.only("Netty", "sniffer", true);
     /** Netty 4.1.77: its server writes the preface SETTINGS on connect but does not flush them (netty#12089). */
     static final String FLOOR = TestApps.app("netty41-floor-server");
-    static final int TRIES = 3;
 
     /** Apps whose HTTP/2 handler is in the pipeline from the start: SETTINGS are due on connect. */
     static Stream<String> codecFromTheStartApps() {
@@ -324,46 +326,6 @@ class EarlySettingsTest {
 
     // ------------------------------------------------------------------------------------------- helpers
 
-    interface Probe {
-        long nanos() throws Exception;
-    }
-
-    /**
-     * The fastest of {@value #TRIES} probes (-1 only if all saw nothing). The machines these tests run on are shared
-     * and small: one probe can lose 100+ ms to scheduling alone, which says nothing about when the server wrote.
-     */
-    static long best(Probe probe) throws Exception {
-        long best = -1;
-        StringBuilder all = new StringBuilder();
-        for (int i = 0; i < TRIES; i++) {
-            long nanos = probe.nanos();
-            all.append(i == 0 ? "" : ", ").append(describe(nanos));
-            if (nanos >= 0 && (best < 0 || nanos < best)) {
-                best = nanos;
-            }
-        }
-        System.err.println("[early-settings]   probes: " + all);
-        return best;
-    }
-
-    /** Connects, sends nothing; nanos from connect to the first server SETTINGS, or -1 within {@code wait}. */
-    static long settingsOnConnect(int port, Duration wait) throws IOException, InterruptedException {
-        try (FrameRecorder r = FrameRecorder.connect(port)) {
-            return r.awaitServerSettings(wait);
-        }
-    }
-
-    /** Connects, sends only the 24-byte preface; nanos from sending it to the first server SETTINGS, or -1. */
-    static long settingsAfterPreface(int port, Duration wait) throws IOException, InterruptedException {
-        try (FrameRecorder r = FrameRecorder.connect(port)) {
-            long sent = System.nanoTime();
-            r.sendRaw(FrameRecorder.CLIENT_PREFACE);
-            Predicate<Frame> settings = f -> f.is(Frame.SETTINGS) && !f.ack();
-            List<Frame> frames = r.readUntil(settings, wait);
-            return frames.stream().anyMatch(settings) ? System.nanoTime() - sent : -1;
-        }
-    }
-
     static byte[] frame(int type, int flags, int streamId, byte[] payload) {
         byte[] f = new byte[9 + payload.length];
         f[0] = (byte) (payload.length >>> 16);
@@ -377,15 +339,6 @@ class EarlySettingsTest {
         f[8] = (byte) streamId;
         System.arraycopy(payload, 0, f, 9, payload.length);
         return f;
-    }
-
-    static void report(String app, String agent, String after, long nanos) {
-        System.err.println("[early-settings] " + app + " (" + agent + "): SETTINGS after " + after + ": "
-                + describe(nanos));
-    }
-
-    static String describe(long nanos) {
-        return nanos < 0 ? "none" : String.format("%.1f ms", nanos / 1e6);
     }
 
     static boolean curlAvailable() {

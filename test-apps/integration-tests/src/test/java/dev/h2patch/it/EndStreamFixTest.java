@@ -112,14 +112,9 @@ class EndStreamFixTest {
         }
     }
 
-    /** The app with the agent ({@value JettyEndStreamTest#AGENT_JAR_PROPERTY} may name another agent jar). */
+    /** The app with the agent ({@value Wire#AGENT_JAR_PROPERTY} may name another agent jar). */
     private static ChildJvm.Builder agentUnderTest(String app) {
-        ChildJvm.Builder builder = ChildJvm.app(app).agent();
-        String jar = System.getProperty(JettyEndStreamTest.AGENT_JAR_PROPERTY);
-        if (jar != null && !jar.isBlank()) {
-            builder.agentJar(java.nio.file.Paths.get(jar));
-        }
-        return builder;
+        return Wire.withAgentUnderTest(app, null);
     }
 
     @ParameterizedTest(name = "{0}")

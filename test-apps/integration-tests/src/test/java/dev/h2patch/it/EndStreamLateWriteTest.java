@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
@@ -28,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the write happens (with a finished request Netty closes the stream's child channel at the END_STREAM, and the
  * late write fails in Netty itself); the Jetty routes read the whole request first, as gRPC servers do.
  *
- * <p>Set {@value JettyEndStreamTest#AGENT_JAR_PROPERTY} to run the children with another agent jar.
+ * <p>Set {@value Wire#AGENT_JAR_PROPERTY} to run the children with another agent jar.
  */
 @Timeout(120)
 class EndStreamLateWriteTest {
@@ -40,12 +39,7 @@ class EndStreamLateWriteTest {
     }
 
     private static ChildJvm.Builder withAgent(String app) {
-        ChildJvm.Builder builder = ChildJvm.app(app).agent();
-        String jar = System.getProperty(JettyEndStreamTest.AGENT_JAR_PROPERTY);
-        if (jar != null && !jar.isBlank()) {
-            builder.agentJar(Paths.get(jar));
-        }
-        return builder;
+        return Wire.withAgentUnderTest(app, null);
     }
 
     @ParameterizedTest(name = "{0}")

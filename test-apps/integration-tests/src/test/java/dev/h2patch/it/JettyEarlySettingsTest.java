@@ -1,12 +1,13 @@
 package dev.h2patch.it;
 
-import static dev.h2patch.it.EarlySettingsTest.BUDGET;
-import static dev.h2patch.it.EarlySettingsTest.SILENCE;
-import static dev.h2patch.it.EarlySettingsTest.best;
-import static dev.h2patch.it.EarlySettingsTest.describe;
-import static dev.h2patch.it.EarlySettingsTest.report;
-import static dev.h2patch.it.EarlySettingsTest.settingsAfterPreface;
-import static dev.h2patch.it.EarlySettingsTest.settingsOnConnect;
+import static dev.h2patch.it.SettingsTiming.h2cPort;
+import static dev.h2patch.it.SettingsTiming.BUDGET;
+import static dev.h2patch.it.SettingsTiming.SILENCE;
+import static dev.h2patch.it.SettingsTiming.best;
+import static dev.h2patch.it.SettingsTiming.describe;
+import static dev.h2patch.it.SettingsTiming.report;
+import static dev.h2patch.it.SettingsTiming.settingsAfterPreface;
+import static dev.h2patch.it.SettingsTiming.settingsOnConnect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,15 +40,6 @@ class JettyEarlySettingsTest {
     /** The Jetty apps whose main port puts HTTP/1.1 first: only the preface can select HTTP/2. */
     static Stream<String> http1FirstApps() {
         return TestApps.claiming("Jetty", "early-settings", a -> a.mainConnector().equals("http11-first"));
-    }
-
-    static int h2cPort(ChildJvm child) {
-        for (String line : child.stdoutLines()) {
-            if (line.trim().startsWith("READY-H2C ")) {
-                return Integer.parseInt(line.trim().substring("READY-H2C ".length()));
-            }
-        }
-        throw new IllegalStateException("no READY-H2C line\n" + child.describeOutput());
     }
 
     // ------------------------------------------------------------------ h2c-only connector: SETTINGS on connect

@@ -13,7 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Status;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,12 +28,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * HEADERS without END_STREAM and an empty DATA(END_STREAM); with the agent the client must get one HEADERS with
  * END_STREAM. Run against one app per Jetty line, in child JVMs.
  *
- * <p>Set {@value #AGENT_JAR_PROPERTY} to run the children with another agent jar than
+ * <p>Set {@value Wire#AGENT_JAR_PROPERTY} to run the children with another agent jar than
  * {@code agent/target/h2patch-agent.jar} (e.g. a copy, while the tree is being rebuilt).
  */
 @Timeout(120)
 class JettyEndStreamTest {
-    static final String AGENT_JAR_PROPERTY = "h2patch.it.agentJar";
     private static final String JETTY_APPS = "dev.h2patch.it.JettyEndStreamTest#jettyApps";
 
     /** One app per Jetty line: 9.4, 10, 11, 12.0, 12.1. */
@@ -43,12 +41,7 @@ class JettyEndStreamTest {
     }
 
     private static ChildJvm.Builder withAgent(String app, String options) {
-        ChildJvm.Builder builder = ChildJvm.app(app).agent(options);
-        String jar = System.getProperty(AGENT_JAR_PROPERTY);
-        if (jar != null && !jar.isBlank()) {
-            builder.agentJar(Paths.get(jar));
-        }
-        return builder;
+        return Wire.withAgentUnderTest(app, options);
     }
 
     @ParameterizedTest(name = "{0}")

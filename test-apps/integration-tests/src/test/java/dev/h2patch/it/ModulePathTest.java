@@ -72,10 +72,8 @@ class ModulePathTest {
         return agentJarFromProperty(ChildJvm.module(NETTY_APP, NETTY_MODULE, main));
     }
 
-    /** {@value JettyEndStreamTest#AGENT_JAR_PROPERTY}: another agent jar (e.g. an older build, to compare). */
     static Path agentJar() {
-        String jar = System.getProperty(JettyEndStreamTest.AGENT_JAR_PROPERTY);
-        return jar != null && !jar.isBlank() ? Path.of(jar) : Repo.agentJar();
+        return Wire.agentJarUnderTest();
     }
 
     private static ChildJvm.Builder agentJarFromProperty(ChildJvm.Builder builder) {
@@ -158,12 +156,12 @@ class ModulePathTest {
     void nettyEarlySettingsThroughASniffer() throws Exception {
         // The advice is in io.netty.transport (the pipeline's head) and looks for io.netty.codec.http2's handler.
         try (ChildJvm child = netty(NETTY_SNIFFER).agent().start()) {
-            EarlySettingsTest.settingsAfterPreface(child.port(), EarlySettingsTest.SILENCE); // warm-up
-            long nanos = EarlySettingsTest.settingsAfterPreface(child.port(), EarlySettingsTest.SILENCE);
-            EarlySettingsTest.report(NETTY_APP + " sniffer", "agent", "preface", nanos);
-            assertTrue(nanos >= 0 && nanos <= EarlySettingsTest.BUDGET.toNanos(), "SETTINGS within "
-                    + EarlySettingsTest.BUDGET.toMillis() + " ms of the client preface on the module path, got "
-                    + EarlySettingsTest.describe(nanos) + "\n" + child.describeOutput());
+            SettingsTiming.settingsAfterPreface(child.port(), SettingsTiming.SILENCE); // warm-up
+            long nanos = SettingsTiming.settingsAfterPreface(child.port(), SettingsTiming.SILENCE);
+            SettingsTiming.report(NETTY_APP + " sniffer", "agent", "preface", nanos);
+            assertTrue(nanos >= 0 && nanos <= SettingsTiming.BUDGET.toNanos(), "SETTINGS within "
+                    + SettingsTiming.BUDGET.toMillis() + " ms of the client preface on the module path, got "
+                    + SettingsTiming.describe(nanos) + "\n" + child.describeOutput());
             assertNoAdviceFailure(child);
         }
     }
@@ -171,9 +169,9 @@ class ModulePathTest {
     @Test
     void nettySnifferWithoutAgentStaysSilent() throws Exception {
         try (ChildJvm child = netty(NETTY_SNIFFER).start()) {
-            long nanos = EarlySettingsTest.settingsAfterPreface(child.port(), EarlySettingsTest.SILENCE);
+            long nanos = SettingsTiming.settingsAfterPreface(child.port(), SettingsTiming.SILENCE);
             assertEquals(-1, nanos, "without the agent the sniffer waits for HEADERS: "
-                    + EarlySettingsTest.describe(nanos));
+                    + SettingsTiming.describe(nanos));
         }
     }
 
@@ -215,18 +213,18 @@ class ModulePathTest {
     @Test
     void jettyEarlySettings() throws Exception {
         try (ChildJvm child = jetty(JETTY_SNIFFER).agent().start()) {
-            int h2c = JettyEarlySettingsTest.h2cPort(child);
-            EarlySettingsTest.settingsOnConnect(h2c, EarlySettingsTest.SILENCE); // warm-up
-            long onConnect = EarlySettingsTest.settingsOnConnect(h2c, EarlySettingsTest.SILENCE);
-            EarlySettingsTest.settingsAfterPreface(child.port(), EarlySettingsTest.SILENCE); // warm-up
-            long afterPreface = EarlySettingsTest.settingsAfterPreface(child.port(), EarlySettingsTest.SILENCE);
-            EarlySettingsTest.report(JETTY_APP + " h2c-only", "agent", "connect", onConnect);
-            EarlySettingsTest.report(JETTY_APP + " detector", "agent", "preface", afterPreface);
-            long budget = EarlySettingsTest.BUDGET.toNanos();
+            int h2c = SettingsTiming.h2cPort(child);
+            SettingsTiming.settingsOnConnect(h2c, SettingsTiming.SILENCE); // warm-up
+            long onConnect = SettingsTiming.settingsOnConnect(h2c, SettingsTiming.SILENCE);
+            SettingsTiming.settingsAfterPreface(child.port(), SettingsTiming.SILENCE); // warm-up
+            long afterPreface = SettingsTiming.settingsAfterPreface(child.port(), SettingsTiming.SILENCE);
+            SettingsTiming.report(JETTY_APP + " h2c-only", "agent", "connect", onConnect);
+            SettingsTiming.report(JETTY_APP + " detector", "agent", "preface", afterPreface);
+            long budget = SettingsTiming.BUDGET.toNanos();
             assertTrue(onConnect >= 0 && onConnect <= budget, "h2c-only connector: SETTINGS on connect, got "
-                    + EarlySettingsTest.describe(onConnect) + "\n" + child.describeOutput());
+                    + SettingsTiming.describe(onConnect) + "\n" + child.describeOutput());
             assertTrue(afterPreface >= 0 && afterPreface <= budget, "detecting connector: SETTINGS after the"
-                    + " preface, got " + EarlySettingsTest.describe(afterPreface) + "\n" + child.describeOutput());
+                    + " preface, got " + SettingsTiming.describe(afterPreface) + "\n" + child.describeOutput());
             assertNoAdviceFailure(child);
         }
     }
@@ -297,12 +295,12 @@ class ModulePathTest {
     void aHelperFailureIsWarnedToo(@TempDir Path dir) throws Exception {
         Path agent = withoutModuleEdges(agentJar(), dir.resolve("h2patch-agent.jar"));
         try (ChildJvm child = jetty(JETTY_SNIFFER).agent().agentJar(agent).start()) {
-            int h2c = JettyEarlySettingsTest.h2cPort(child);
-            long nanos = EarlySettingsTest.settingsOnConnect(h2c, EarlySettingsTest.SILENCE);
+            int h2c = SettingsTiming.h2cPort(child);
+            long nanos = SettingsTiming.settingsOnConnect(h2c, SettingsTiming.SILENCE);
             String warn = child.awaitStderr(l -> l.startsWith("WARN h2patch - early-settings:")
                     && l.contains(FAILURE_LINE), Duration.ofSeconds(5));
             assertNotNull(warn, "a WARN line for early-settings (SETTINGS on connect: "
-                    + EarlySettingsTest.describe(nanos) + ")\n" + child.describeOutput());
+                    + SettingsTiming.describe(nanos) + ")\n" + child.describeOutput());
             assertTrue(warn.contains("InaccessibleObjectException") && warn.contains("notifyPreface"), warn);
             Cli.Result status = Cli.run("status", Long.toString(child.pid()), "--json");
             assertTrue(status.counter("early-settings", "failed") >= 1, status.toString());

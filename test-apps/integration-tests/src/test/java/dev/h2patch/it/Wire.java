@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -14,7 +15,23 @@ final class Wire {
     static final String FAIL_PATH = "/" + FAIL;
     static final String ECHO_PATH = "/" + ECHO;
 
+    /** A system property naming another agent jar than the build's (e.g. a copy, while the tree is being rebuilt). */
+    public static final String AGENT_JAR_PROPERTY = "h2patch.it.agentJar";
+
     private Wire() {}
+
+    /** The agent jar the tests run: {@value #AGENT_JAR_PROPERTY} when set, else the build's. */
+    static Path agentJarUnderTest() {
+        String jar = System.getProperty(AGENT_JAR_PROPERTY);
+        return jar != null && !jar.isBlank() ? Path.of(jar) : Repo.agentJar();
+    }
+
+    /** {@code app} with the agent and {@code options}: the jar {@value #AGENT_JAR_PROPERTY} names, if set. */
+    static ChildJvm.Builder withAgentUnderTest(String app, String options) {
+        ChildJvm.Builder builder = ChildJvm.app(app).agent(options);
+        String jar = System.getProperty(AGENT_JAR_PROPERTY);
+        return jar != null && !jar.isBlank() ? builder.agentJar(Path.of(jar)) : builder;
+    }
 
     /** The bug, as the apps produce it: HEADERS (grpc-status 5) without END_STREAM, then DATA len 0 END_STREAM. */
     static void assertUnfixed(Exchange x, ChildJvm child) {
