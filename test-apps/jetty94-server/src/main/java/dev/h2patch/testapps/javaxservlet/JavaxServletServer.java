@@ -1,40 +1,45 @@
-package dev.h2patch.testapps.jetty10;
+package dev.h2patch.testapps.javaxservlet;
 
-import dev.h2patch.testapps.javaxroutes.ConnectionStateServlet;
-import dev.h2patch.testapps.javaxroutes.RejectUploadServlet;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Map;
+import java.util.function.Supplier;
 import javax.servlet.http.HttpServlet;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.servlet.ServletContextHandler;
 import org.eclipse.jetty.servlet.ServletHolder;
 
 /**
- * h2c (prior knowledge) test server on Jetty 10: {@code Server} + {@code ServerConnector(HTTP/1.1, h2c)} and one
- * servlet.
+ * h2c (prior knowledge) test server on Jetty with javax.servlet, the same source for Jetty 9.4 (jetty94-server,
+ * Servlet 3.1) and Jetty 10 (jetty10-server, Servlet 4): {@code Server} + {@code ServerConnector(HTTP/1.1, h2c)} and
+ * one servlet.
  *
  * <p>Routes: {@code /h2patch.Test/Fail} (the bug: a gRPC Trailers-Only error committed with {@code flushBuffer()},
  * then the servlet returns), {@code /h2patch.Test/Echo} (a correct gRPC answer: headers, the request's bytes,
  * trailers {@code grpc-status: 0}), {@code /hello} (200 {@code hello\n}), {@code /empty-later} (a text/plain response
  * committed empty with {@code flushBuffer()}, then completed: the non-gRPC shape of the same frames).
  *
- * <p>Usage: {@code java -jar jetty10-server.jar --port P [--idle-timeout-ms N] [--h2c-only]} (port 0 = ephemeral; N = the
+ * <p>Usage: {@code java -jar jetty94-server.jar --port P [--idle-timeout-ms N] [--h2c-only]} (or jetty10-server.jar; port 0 =
+ * ephemeral; N = the
  * connector's idle timeout, Jetty's 30 s when absent). Prints {@code READY <port>} on stdout once it listens
  * on 127.0.0.1; logs go to stderr; runs until killed.
  */
-public final class Jetty10Server {
+public final class JavaxServletServer {
 
-    private Jetty10Server() {
+    private JavaxServletServer() {
     }
 
     public static void main(String[] args) throws Exception {
@@ -67,7 +72,8 @@ public final class Jetty10Server {
 
         System.out.println("READY " + connector.getLocalPort());
         System.out.flush();
-        System.err.println("jetty10-server listening on 127.0.0.1:" + connector.getLocalPort());
+        System.err.println("javax-servlet-server (Jetty " + Server.getVersion() + ") listening on 127.0.0.1:"
+                + connector.getLocalPort());
         server.join();
     }
 
@@ -103,20 +109,12 @@ public final class Jetty10Server {
             switch (path) {
                 case "/h2patch.Test/Fail":
                     // Seed 002 on Jetty: HEADERS without END_STREAM now, DATA(0, END_STREAM) when service() returns.
-                    response.setStatus(200);
-                    response.setContentType("application/grpc");
-                    response.setHeader("grpc-status", "5");
-                    response.setHeader("grpc-message", "no such thing");
-                    response.flushBuffer();
+                    commitTrailersOnlyError(response);
                     return;
                 case "/h2patch.Test/FailThenWrite":
                     // Issue 14: the Trailers-Only error above, then one more message written after the flush. With the
                     // end-stream fix the stream ended at the flush, so the write must fail, not vanish.
-                    response.setStatus(200);
-                    response.setContentType("application/grpc");
-                    response.setHeader("grpc-status", "5");
-                    response.setHeader("grpc-message", "no such thing");
-                    response.flushBuffer();
+                    commitTrailersOnlyError(response);
                     try {
                         byte[] message = "late message".getBytes(StandardCharsets.UTF_8);
                         byte[] framed = new byte[5 + message.length];
@@ -133,8 +131,7 @@ public final class Jetty10Server {
                 case "/h2patch.Test/Echo":
                     response.setStatus(200);
                     response.setContentType("application/grpc");
-                    // Servlet 4 trailers; Jetty sends them as a trailers HEADERS with END_STREAM.
-                    response.setTrailerFields(() -> Collections.singletonMap("grpc-status", "0"));
+                    grpcOkTrailers(request, response);
                     response.getOutputStream().write(body);
                     return;
                 case "/hello":
@@ -148,6 +145,54 @@ public final class Jetty10Server {
                 default:
                     text(response, 404, "not found\n");
             }
+        }
+    }
+
+    /** A gRPC Trailers-Only error (grpc-status 5) in the headers, committed with {@code flushBuffer()}. */
+    static void commitTrailersOnlyError(HttpServletResponse response) throws IOException {
+        response.setStatus(200);
+        response.setContentType("application/grpc");
+        response.setHeader("grpc-status", "5");
+        response.setHeader("grpc-message", "no such thing");
+        response.flushBuffer();
+    }
+
+    /**
+     * Trailers {@code grpc-status: 0}, which Jetty sends as a trailers HEADERS with END_STREAM. Servlet 4 (Jetty 10)
+     * has {@code setTrailerFields}; Servlet 3.1 (Jetty 9.4) has no trailer API, so there it is Jetty's own
+     * {@code Response.setTrailers(Supplier<HttpFields>)}. Looked up reflectively so that this one source compiles
+     * against both lines.
+     */
+    static void grpcOkTrailers(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        try {
+            Method servlet4;
+            try {
+                servlet4 = HttpServletResponse.class.getMethod("setTrailerFields", Supplier.class);
+            } catch (NoSuchMethodException servlet31) {
+                servlet4 = null;
+            }
+            if (servlet4 != null) {
+                Supplier<Map<String, String>> trailers = () -> Collections.singletonMap("grpc-status", "0");
+                servlet4.invoke(response, trailers);
+                return;
+            }
+            Object jettyResponse = Request.getBaseRequest(request).getResponse();
+            Class<?> fields = Class.forName("org.eclipse.jetty.http.HttpFields");
+            Method put = fields.getMethod("put", String.class, String.class);
+            Supplier<Object> trailers = () -> {
+                try {
+                    Object f = fields.getConstructor().newInstance();
+                    put.invoke(f, "grpc-status", "0");
+                    return f;
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            jettyResponse.getClass().getMethod("setTrailers", Supplier.class).invoke(jettyResponse, trailers);
+        } catch (InvocationTargetException e) {
+            throw new IOException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("no trailer API on this Jetty", e);
         }
     }
 

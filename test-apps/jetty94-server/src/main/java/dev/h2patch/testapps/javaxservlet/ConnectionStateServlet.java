@@ -1,4 +1,4 @@
-package dev.h2patch.testapps.javaxroutes;
+package dev.h2patch.testapps.javaxservlet;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
