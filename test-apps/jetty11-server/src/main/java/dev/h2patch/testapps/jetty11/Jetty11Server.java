@@ -101,20 +101,12 @@ public final class Jetty11Server {
             switch (path) {
                 case "/h2patch.Test/Fail":
                     // Seed 002 on Jetty: HEADERS without END_STREAM now, DATA(0, END_STREAM) when service() returns.
-                    response.setStatus(200);
-                    response.setContentType("application/grpc");
-                    response.setHeader("grpc-status", "5");
-                    response.setHeader("grpc-message", "no such thing");
-                    response.flushBuffer();
+                    commitTrailersOnlyError(response);
                     return;
                 case "/h2patch.Test/FailThenWrite":
                     // Issue 14: the Trailers-Only error above, then one more message written after the flush. With the
                     // end-stream fix the stream ended at the flush, so the write must fail, not vanish.
-                    response.setStatus(200);
-                    response.setContentType("application/grpc");
-                    response.setHeader("grpc-status", "5");
-                    response.setHeader("grpc-message", "no such thing");
-                    response.flushBuffer();
+                    commitTrailersOnlyError(response);
                     try {
                         byte[] message = "late message".getBytes(StandardCharsets.UTF_8);
                         byte[] framed = new byte[5 + message.length];
@@ -147,6 +139,15 @@ public final class Jetty11Server {
                     text(response, 404, "not found\n");
             }
         }
+    }
+
+    /** A gRPC Trailers-Only error (grpc-status 5) in the headers, committed with {@code flushBuffer()}. */
+    static void commitTrailersOnlyError(HttpServletResponse response) throws IOException {
+        response.setStatus(200);
+        response.setContentType("application/grpc");
+        response.setHeader("grpc-status", "5");
+        response.setHeader("grpc-message", "no such thing");
+        response.flushBuffer();
     }
 
     static void text(HttpServletResponse response, int status, String text) throws IOException {
