@@ -1,4 +1,4 @@
-package dev.h2patch.testapps.javaxservlet;
+package dev.h2patch.testapps.servlet;
 
 import java.io.IOException;
 import javax.servlet.http.HttpServlet;

@@ -1,4 +1,4 @@
-package dev.h2patch.testapps.javaxservlet;
+package dev.h2patch.testapps.servlet;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,23 +23,23 @@ import org.eclipse.jetty.servlet.ServletContextHandler;
 import org.eclipse.jetty.servlet.ServletHolder;
 
 /**
- * h2c (prior knowledge) test server on Jetty with javax.servlet, the same source for Jetty 9.4 (jetty94-server,
- * Servlet 3.1) and Jetty 10 (jetty10-server, Servlet 4): {@code Server} + {@code ServerConnector(HTTP/1.1, h2c)} and
- * one servlet.
+ * h2c (prior knowledge) test server on a Jetty servlet container, the same source for Jetty 9.4 (jetty94-server,
+ * Servlet 3.1), Jetty 10 (jetty10-server, Servlet 4) and Jetty 11 (jetty11-server, Servlet 5: these sources with
+ * the servlet package renamed, see its pom): {@code Server} + {@code ServerConnector(HTTP/1.1, h2c)} and one servlet.
  *
  * <p>Routes: {@code /h2patch.Test/Fail} (the bug: a gRPC Trailers-Only error committed with {@code flushBuffer()},
  * then the servlet returns), {@code /h2patch.Test/Echo} (a correct gRPC answer: headers, the request's bytes,
  * trailers {@code grpc-status: 0}), {@code /hello} (200 {@code hello\n}), {@code /empty-later} (a text/plain response
  * committed empty with {@code flushBuffer()}, then completed: the non-gRPC shape of the same frames).
  *
- * <p>Usage: {@code java -jar jetty94-server.jar --port P [--idle-timeout-ms N] [--h2c-only]} (or jetty10-server.jar; port 0 =
- * ephemeral; N = the
+ * <p>Usage: {@code java -jar jetty94-server.jar --port P [--idle-timeout-ms N] [--h2c-only]} (or jetty10-server.jar,
+ * jetty11-server.jar; port 0 = ephemeral; N = the
  * connector's idle timeout, Jetty's 30 s when absent). Prints {@code READY <port>} on stdout once it listens
  * on 127.0.0.1; logs go to stderr; runs until killed.
  */
-public final class JavaxServletServer {
+public final class ServletServer {
 
-    private JavaxServletServer() {
+    private ServletServer() {
     }
 
     public static void main(String[] args) throws Exception {
@@ -72,7 +72,7 @@ public final class JavaxServletServer {
 
         System.out.println("READY " + connector.getLocalPort());
         System.out.flush();
-        System.err.println("javax-servlet-server (Jetty " + Server.getVersion() + ") listening on 127.0.0.1:"
+        System.err.println("servlet-server (Jetty " + Server.getVersion() + ") listening on 127.0.0.1:"
                 + connector.getLocalPort());
         server.join();
     }
@@ -158,10 +158,10 @@ public final class JavaxServletServer {
     }
 
     /**
-     * Trailers {@code grpc-status: 0}, which Jetty sends as a trailers HEADERS with END_STREAM. Servlet 4 (Jetty 10)
-     * has {@code setTrailerFields}; Servlet 3.1 (Jetty 9.4) has no trailer API, so there it is Jetty's own
+     * Trailers {@code grpc-status: 0}, which Jetty sends as a trailers HEADERS with END_STREAM. Servlet 4 and 5 (Jetty 10,
+     * 11) have {@code setTrailerFields}; Servlet 3.1 (Jetty 9.4) has no trailer API, so there it is Jetty's own
      * {@code Response.setTrailers(Supplier<HttpFields>)}. Looked up reflectively so that this one source compiles
-     * against both lines.
+     * against every line.
      */
     static void grpcOkTrailers(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {
