@@ -46,32 +46,6 @@ class EndStreamFixTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource(NETTY_APPS)
-    void withoutAgent(String app) throws Exception {
-        try (ChildJvm child = ChildJvm.app(app).start()) {
-            GrpcCalls.Outcome outcome = GrpcCalls.unary(child.port(), FAIL);
-            Exchange x = FrameRecorder.exchange(child.port(), Request.grpc(FAIL_PATH));
-            assertEquals(Status.Code.INTERNAL, outcome.code(),
-                    "grpc-java should not see the status without the agent; got " + outcome + context(x, child));
-            Wire.assertUnfixed(x, child);
-        }
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource(NETTY_APPS)
-    void withAgent(String app) throws Exception {
-        try (ChildJvm child = ChildJvm.app(app).agent().start()) {
-            GrpcCalls.Outcome outcome = GrpcCalls.unary(child.port(), FAIL);
-            Exchange x = FrameRecorder.exchange(child.port(), Request.grpc(FAIL_PATH));
-            assertEquals(Status.Code.NOT_FOUND, outcome.code(),
-                    "grpc-java should get the server's status with the agent; got " + outcome + context(x, child));
-            assertEquals("no such thing", outcome.description(), "status description" + context(x, child));
-            Wire.assertFixed(x, child);
-            Wire.assertCleanStderr(child, Request.grpc(FAIL_PATH));
-        }
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource(NETTY_APPS)
     void correctResponseUnchanged(String app) throws Exception {
         byte[] message = "ping".getBytes(StandardCharsets.UTF_8);
         Exchange plain;

@@ -7,7 +7,6 @@ import static dev.h2patch.it.harness.Wire.FAIL_PATH;
 import static dev.h2patch.it.harness.Wire.context;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.h2patch.it.ChildJvm;
@@ -21,7 +20,6 @@ import dev.h2patch.it.harness.Wire;
 import io.grpc.Status;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -50,34 +48,6 @@ class JettyEndStreamTest {
 
     private static ChildJvm.Builder withAgent(String app, String options) {
         return Wire.withAgentUnderTest(app, options);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource(JETTY_APPS)
-    void withoutAgent(String app) throws Exception {
-        try (ChildJvm child = ChildJvm.app(app).start()) {
-            GrpcCalls.Outcome outcome = GrpcCalls.unary(child.port(), FAIL);
-            Exchange x = FrameRecorder.exchange(child.port(), Request.grpc(FAIL_PATH));
-            assertEquals(Status.Code.INTERNAL, outcome.code(),
-                    "grpc-java should not see the status without the agent; got " + outcome + context(x, child));
-            Wire.assertUnfixed(x, child);
-        }
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource(JETTY_APPS)
-    void withAgent(String app) throws Exception {
-        try (ChildJvm child = withAgent(app, null).start()) {
-            GrpcCalls.Outcome outcome = GrpcCalls.unary(child.port(), FAIL);
-            Exchange x = FrameRecorder.exchange(child.port(), Request.grpc(FAIL_PATH));
-            assertEquals(Status.Code.NOT_FOUND, outcome.code(),
-                    "grpc-java should get the server's status with the agent; got " + outcome + context(x, child));
-            assertEquals("no such thing", outcome.description(), "status description" + context(x, child));
-            Wire.assertFixed(x, child);
-            assertNotNull(child.awaitStderr(l -> l.contains("end-stream: active for Jetty"), Duration.ofSeconds(3)),
-                    "the agent should say which Jetty fix it applied\n" + child.describeOutput());
-            Wire.assertCleanStderr(child, Request.grpc(FAIL_PATH));
-        }
     }
 
     /**
