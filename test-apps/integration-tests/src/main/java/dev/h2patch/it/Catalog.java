@@ -24,12 +24,28 @@ public final class Catalog {
     public static final List<String> FIXES = List.of("end-stream", "connection-state", "early-settings",
             "proxy-safe-reset");
 
+    /** The connector of the apps run as named modules: {@code java -p ... -m MODULE/MAIN}. */
+    public static final String MODULE_PATH = "module-path";
+
     /** One line of the catalog. */
     public record App(String name, String library, String line, String versionProperty, Set<String> connectors,
                       Set<String> fixes, Set<String> roles) {
 
         public boolean hasConnector(String connector) {
             return connectors.contains(connector);
+        }
+
+        /** The connector its main port has by default (the first one listed after module-path). */
+        public String mainConnector() {
+            return connectors.stream().filter(c -> !c.equals(MODULE_PATH)).findFirst().orElse("");
+        }
+
+        /**
+         * Started as {@code java -jar test-apps/APP/target/APP.jar} (ChildJvm.app); a module-path app is started
+         * as named modules instead (ChildJvm.module).
+         */
+        public boolean runsAsJar() {
+            return !connectors.contains(MODULE_PATH);
         }
 
         /** Without the agent the app shows {@code fix}'s bug, and the agent is claimed to remove it. */

@@ -31,7 +31,9 @@ public final class Demo {
     }
 
     public static void main(String[] args) throws Exception {
-        String app = "netty-server";
+        // The catalog's demo app (test-apps/catalog.txt, role demo) unless --app names another.
+        String app = Catalog.names(a -> a.hasRole("demo")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no app with role demo in test-apps/catalog.txt"));
         String agentOptions = null;
         Path java = null;
         for (int i = 0; i < args.length; i++) {

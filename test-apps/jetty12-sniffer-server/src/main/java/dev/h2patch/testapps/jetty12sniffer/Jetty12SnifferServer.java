@@ -1,5 +1,6 @@
 package dev.h2patch.testapps.jetty12sniffer;
 
+import dev.h2patch.testapps.jetty12.Jetty12Server;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -289,25 +290,16 @@ public final class Jetty12SnifferServer {
                     response.write(true, ByteBuffer.wrap(new byte[] {0, 0, 0, 0, 2, 0x08, 0x01}), callback);
                     return true;
                 case "/h2patch.Test/Fail":
-                    response.setStatus(200);
-                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/grpc");
-                    response.getHeaders().put("grpc-status", "5");
-                    response.getHeaders().put("grpc-message", "no such thing");
+                    Jetty12Server.trailersOnlyError(response);
                     response.write(false, null, Callback.from(callback::succeeded, callback::failed));
                     return true;
                 case "/hello":
-                    text(response, 200, "hello\n", callback);
+                    Jetty12Server.text(response, 200, "hello\n", callback);
                     return true;
                 default:
-                    text(response, 404, "not found\n", callback);
+                    Jetty12Server.text(response, 404, "not found\n", callback);
                     return true;
             }
         }
-    }
-
-    static void text(Response response, int status, String text, Callback callback) {
-        response.setStatus(status);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
-        Content.Sink.write(response, true, text, callback);
     }
 }

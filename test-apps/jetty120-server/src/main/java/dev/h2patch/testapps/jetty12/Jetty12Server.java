@@ -98,19 +98,13 @@ public final class Jetty12Server {
             switch (path) {
                 case "/h2patch.Test/Fail":
                     // Seed 002 on Jetty: HEADERS without END_STREAM now, DATA(0, END_STREAM) on completion.
-                    response.setStatus(200);
-                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/grpc");
-                    response.getHeaders().put("grpc-status", "5");
-                    response.getHeaders().put("grpc-message", "no such thing");
+                    trailersOnlyError(response);
                     response.write(false, null, Callback.from(callback::succeeded, callback::failed));
                     return true;
                 case "/h2patch.Test/FailThenWrite":
                     // Issue 14: the Trailers-Only error above, then one more message written once the HEADERS are
                     // out. With the end-stream fix the stream ended with them, so the write must fail, not vanish.
-                    response.setStatus(200);
-                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/grpc");
-                    response.getHeaders().put("grpc-status", "5");
-                    response.getHeaders().put("grpc-message", "no such thing");
+                    trailersOnlyError(response);
                     byte[] message = "late message".getBytes(java.nio.charset.StandardCharsets.UTF_8);
                     ByteBuffer framed = ByteBuffer.allocate(5 + message.length);
                     framed.put((byte) 0).putInt(message.length).put(message).flip();
@@ -145,7 +139,19 @@ public final class Jetty12Server {
         }
     }
 
-    static void text(Response response, int status, String text, Callback callback) {
+    /**
+     * A gRPC Trailers-Only error (grpc-status 5, NOT_FOUND "no such thing") in the response headers, not yet written
+     * (also the Fail route of jetty12-sniffer-server).
+     */
+    public static void trailersOnlyError(Response response) {
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/grpc");
+        response.getHeaders().put("grpc-status", "5");
+        response.getHeaders().put("grpc-message", "no such thing");
+    }
+
+    /** A complete text/plain response. */
+    public static void text(Response response, int status, String text, Callback callback) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
         Content.Sink.write(response, true, text, callback);

@@ -1,5 +1,6 @@
 package dev.h2patch.testapps.relay;
 
+import dev.h2patch.testapps.netty.NettyApp;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -19,7 +20,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A TCP relay written the way Netty's HexDumpProxy example is: each accepted connection gets its own backend
@@ -43,14 +43,14 @@ public final class RelayServer {
     }
 
     public static void main(String[] args) throws Exception {
-        int port = Integer.parseInt(option(args, "--port", null));
-        String backend = option(args, "--backend", null);
+        int port = NettyApp.port(args);
+        String backend = NettyApp.option(args, "--backend", null);
         if (backend == null || !backend.contains(":")) {
             throw new IllegalArgumentException("usage: --port P --backend HOST:PORT [--connect-on-first-read]");
         }
         InetSocketAddress backendAddress = new InetSocketAddress(backend.substring(0, backend.lastIndexOf(':')),
                 Integer.parseInt(backend.substring(backend.lastIndexOf(':') + 1)));
-        boolean lazy = flag(args, "--connect-on-first-read");
+        boolean lazy = NettyApp.flag(args, "--connect-on-first-read");
         EventLoopGroup boss = new NioEventLoopGroup(1);
         EventLoopGroup workers = new NioEventLoopGroup(1);
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -64,18 +64,9 @@ public final class RelayServer {
                                 : new Frontend(backendAddress));
                     }
                 });
-        Channel server = bootstrap.bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
-        int actualPort = ((InetSocketAddress) server.localAddress()).getPort();
-
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
-        }, "relay-server-shutdown"));
-
-        System.out.println("READY " + actualPort);
-        System.out.flush();
-        System.err.println("netty-relay-server listening on 127.0.0.1:" + actualPort + ", relaying to " + backend
+        Channel server = NettyApp.listen(bootstrap, port);
+        NettyApp.closeQuicklyOnExit(server, boss, workers, "relay-server-shutdown");
+        NettyApp.announce(server, "netty-relay-server", ", relaying to " + backend
                 + (lazy ? " (connect on first read)" : ""));
         server.closeFuture().sync();
     }
@@ -242,28 +233,5 @@ public final class RelayServer {
             System.err.println("relay backend: " + cause);
             closeOnFlush(ctx.channel());
         }
-    }
-
-    private static String option(String[] args, String name, String absent) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (name.equals(args[i])) {
-                return args[i + 1];
-            }
-        }
-        for (String arg : args) {
-            if (arg.startsWith(name + "=")) {
-                return arg.substring(name.length() + 1);
-            }
-        }
-        return absent;
-    }
-
-    private static boolean flag(String[] args, String name) {
-        for (String arg : args) {
-            if (name.equals(arg)) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -35,7 +35,6 @@ import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.CharsetUtil;
 import io.netty.util.ReferenceCountUtil;
 
-import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 import static io.netty.handler.codec.http.HttpVersion.HTTP_1_1;
@@ -69,14 +68,14 @@ public final class NettyServer {
     }
 
     public static void main(String[] args) throws Exception {
-        int port = parsePort(args);
-        long idleTimeoutMillis = longOption(args, "--idle-timeout-ms");
-        long readTimeoutMillis = longOption(args, "--read-timeout-ms");
-        long readerIdleMillis = longOption(args, "--reader-idle-ms");
-        long pingIdleMillis = longOption(args, "--ping-idle-ms");
-        boolean userShutdown = java.util.Arrays.asList(args).contains("--user-shutdown");
-        RequestHandler.shutdownQuietMillis = longOption(args, "--shutdown-quiet-ms", -1);
-        RequestHandler.shutdownTimeoutMillis = longOption(args, "--shutdown-timeout-ms", -1);
+        int port = NettyApp.port(args);
+        long idleTimeoutMillis = NettyApp.longOption(args, "--idle-timeout-ms", 0);
+        long readTimeoutMillis = NettyApp.longOption(args, "--read-timeout-ms", 0);
+        long readerIdleMillis = NettyApp.longOption(args, "--reader-idle-ms", 0);
+        long pingIdleMillis = NettyApp.longOption(args, "--ping-idle-ms", 0);
+        boolean userShutdown = NettyApp.flag(args, "--user-shutdown");
+        RequestHandler.shutdownQuietMillis = NettyApp.longOption(args, "--shutdown-quiet-ms", -1);
+        RequestHandler.shutdownTimeoutMillis = NettyApp.longOption(args, "--shutdown-timeout-ms", -1);
 
         // NioEventLoopGroup: deprecated in 4.2 (MultiThreadIoEventLoopGroup) but present on 4.1 and 4.2 alike.
         EventLoopGroup boss = new NioEventLoopGroup(1);
@@ -121,8 +120,7 @@ public final class NettyServer {
                     }
                 });
 
-        Channel server = bootstrap.bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
-        int actualPort = ((InetSocketAddress) server.localAddress()).getPort();
+        Channel server = NettyApp.listen(bootstrap, port);
 
         // SIGTERM runs the shutdown hooks: close the listener and let the loops finish.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -139,24 +137,9 @@ public final class NettyServer {
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         }, "netty-server-shutdown"));
 
-        System.out.println("READY " + actualPort);
-        System.out.flush();
-        System.err.println("netty-server listening on 127.0.0.1:" + actualPort);
+        NettyApp.announce(server, "netty-server", "");
 
         server.closeFuture().sync();
-    }
-
-    private static long longOption(String[] args, String name) {
-        return longOption(args, name, 0);
-    }
-
-    private static long longOption(String[] args, String name, long absent) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (name.equals(args[i])) {
-                return Long.parseLong(args[i + 1]);
-            }
-        }
-        return absent;
     }
 
     /** The usual companion of IdleStateHandler: close the connection when it reports idleness. */
@@ -188,18 +171,6 @@ public final class NettyServer {
             }
             super.userEventTriggered(ctx, evt);
         }
-    }
-
-    private static int parsePort(String[] args) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if ("--port".equals(args[i])) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        if (args.length == 1 && args[0].startsWith("--port=")) {
-            return Integer.parseInt(args[0].substring("--port=".length()));
-        }
-        throw new IllegalArgumentException("usage: --port P (0 = ephemeral)");
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.h2patch.testapps.sniffer;
 
+import dev.h2patch.testapps.netty.NettyApp;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -7,9 +8,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-
-import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 
 /**
  * HTTP/1, HTTP/2 and gRPC on one port behind an in-process sniffer ({@link Sniffer}) that routes each connection by
@@ -32,9 +30,9 @@ public final class SnifferServer {
     }
 
     public static void main(String[] args) throws Exception {
-        int port = parsePort(args);
-        long headerTableSize = longOption(args, "--header-table-size", -1);
-        boolean decoder = java.util.Arrays.asList(args).contains("--decoder");
+        int port = NettyApp.port(args);
+        long headerTableSize = NettyApp.longOption(args, "--header-table-size", -1);
+        boolean decoder = NettyApp.flag(args, "--decoder");
         EventLoopGroup boss = new NioEventLoopGroup(1);
         EventLoopGroup workers = new NioEventLoopGroup(1);
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -47,39 +45,9 @@ public final class SnifferServer {
                                 : new Sniffer(headerTableSize));
                     }
                 });
-        Channel server = bootstrap.bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
-        int actualPort = ((InetSocketAddress) server.localAddress()).getPort();
-
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
-        }, "sniffer-server-shutdown"));
-
-        System.out.println("READY " + actualPort);
-        System.out.flush();
-        System.err.println("netty-sniffer-server listening on 127.0.0.1:" + actualPort);
+        Channel server = NettyApp.listen(bootstrap, port);
+        NettyApp.closeQuicklyOnExit(server, boss, workers, "sniffer-server-shutdown");
+        NettyApp.announce(server, "netty-sniffer-server", "");
         server.closeFuture().sync();
-    }
-
-    private static long longOption(String[] args, String name, long absent) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (name.equals(args[i])) {
-                return Long.parseLong(args[i + 1]);
-            }
-        }
-        return absent;
-    }
-
-    private static int parsePort(String[] args) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if ("--port".equals(args[i])) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        if (args.length == 1 && args[0].startsWith("--port=")) {
-            return Integer.parseInt(args[0].substring("--port=".length()));
-        }
-        throw new IllegalArgumentException("usage: --port P (0 = ephemeral)");
     }
 }
