@@ -12,8 +12,10 @@ import java.util.stream.Collectors;
  * Exit code 0 when the agent fixed the call, 1 when not, 2 on bad arguments.
  *
  * <pre>
- * java -cp ... dev.h2patch.it.Demo [--app netty-server] [--agent-options OPTS] [--java /path/to/bin/java]
+ * java -cp ... dev.h2patch.it.Demo [--app APP] [--agent-options OPTS] [--java /path/to/bin/java]
  * </pre>
+ *
+ * The app is the catalog's app with the role {@code demo} (test-apps/catalog.txt) unless {@code --app} names another.
  *
  * Run it with {@code bash test-apps/demo.sh} from the repo root, which builds everything first.
  */
@@ -30,10 +32,14 @@ public final class Demo {
         }
     }
 
+    /** The catalog's demo app (role {@code demo}). */
+    static String defaultApp() {
+        return Catalog.names(a -> a.hasRole("demo")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no app has the role demo in test-apps/catalog.txt"));
+    }
+
     public static void main(String[] args) throws Exception {
-        // The catalog's demo app (test-apps/catalog.txt, role demo) unless --app names another.
-        String app = Catalog.names(a -> a.hasRole("demo")).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no app with role demo in test-apps/catalog.txt"));
+        String app = defaultApp();
         String agentOptions = null;
         Path java = null;
         for (int i = 0; i < args.length; i++) {
@@ -48,7 +54,8 @@ public final class Demo {
                     java = Paths.get(v);
                 }
             } else {
-                System.err.println("usage: Demo [--app netty-server] [--agent-options OPTS] [--java /path/to/java]");
+                System.err.println("usage: Demo [--app " + defaultApp()
+                        + "] [--agent-options OPTS] [--java /path/to/java]");
                 System.exit(2);
             }
         }
@@ -63,7 +70,7 @@ public final class Demo {
 
         Run without = run(app, java, false, null, "[1/2] " + app + " WITHOUT the agent");
         Run with = run(app, java, true, agentOptions,
-                "[2/2] " + app + " WITH -javaagent:agent/dist/target/h2patch-agent.jar"
+                "[2/2] " + app + " WITH -javaagent:" + Repo.root().relativize(Repo.agentJar())
                         + (agentOptions == null ? "" : "=" + agentOptions));
 
         System.out.println();

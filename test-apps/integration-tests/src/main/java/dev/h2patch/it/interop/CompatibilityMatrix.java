@@ -1,5 +1,6 @@
 package dev.h2patch.it.interop;
 
+import dev.h2patch.it.Catalog;
 import dev.h2patch.it.ChildJvm;
 import dev.h2patch.it.Exchange;
 import dev.h2patch.it.Frame;
@@ -12,13 +13,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
  * The version matrix (issue 8): each fix's scenario against each library version, without and with the agent, on
  * the wire (the project's raw frame recorder), recorded as fixed / not needed (the bug is absent without the agent) /
- * skipped (with the reason the agent logged) / NOT fixed. Writes docs/compatibility.md; exits 1 when a fix the README
- * claims for a version did not work there.
+ * skipped (with the reason the agent logged) / NOT fixed. Writes docs/compatibility.md; exits 1 when a fix claimed
+ * for the app in the catalog (test-apps/catalog.txt, see {@link Claims}) did not work on a version. The versions are
+ * the catalog's apps as built ({@link #MATRIX}) plus older versions built from their sources ({@link #OLDER}); the
+ * verdicts are {@link Verdicts#matrix}.
  *
  * <p>Versions other than the apps' own are built from the same sources into test-apps/interop/target/variants/ with
  * {@code mvn package -pl test-apps/APP -D<version property>=V -Dh2patch.buildDirectory=DIR} (downloads from Maven
@@ -26,49 +33,91 @@ import java.util.stream.Collectors;
  */
 public final class CompatibilityMatrix {
 
-    /** One library version: the app jar that runs on it and, for variants, how to build that jar. */
-    record Variant(String line, String label, String app, String buildModule, List<String> buildProps) {
+    /**
+     * One library version: the catalog app that runs on it and, for a version other than the app's own, how to
+     * build that jar ({@code buildProps} non-empty).
+     */
+    record Variant(Catalog.App app, String label, List<String> buildProps) {
+        boolean rebuilt() {
+            return !buildProps.isEmpty();
+        }
+
+        String buildModule() {
+            return "test-apps/" + app.name();
+        }
+
         Path jar() {
-            if (buildModule == null) {
-                return Repo.appJar(app);
+            if (!rebuilt()) {
+                return Repo.appJar(app.name());
             }
-            return Peers.target("variants/" + dirName()).resolve(app + ".jar");
+            return Peers.target("variants/" + dirName()).resolve(app.name() + ".jar");
         }
 
         String dirName() {
             String first = buildProps.get(0); // e.g. -Dnetty41.version=4.1.100.Final -> netty-4.1.100.Final
-            return app + "-" + first.substring(2, first.indexOf('.')).replaceAll("\\d+$", "") + "-"
+            return app.name() + "-" + first.substring(2, first.indexOf('.')).replaceAll("\\d+$", "") + "-"
                     + first.substring(first.indexOf('=') + 1);
         }
     }
 
-    static final List<Variant> VARIANTS = List.of(
-            new Variant("Netty", "Netty 4.1.77.Final", "netty4177-server", null, List.of()),
-            new Variant("Netty", "Netty 4.1.100.Final", "netty-server", "test-apps/netty-server",
-                    List.of("-Dnetty41.version=4.1.100.Final")),
-            new Variant("Netty", "Netty 4.1 newest (pom: netty41.version)", "netty-server", null, List.of()),
-            new Variant("Netty", "Netty 4.2 newest (pom: netty42.version)", "netty42-server", null, List.of()),
-            new Variant("grpc-java", "grpc-java 1.48.0 grpc-netty-shaded (Netty 4.1.77 inside)",
-                    "grpc-shaded-netty-server", "test-apps/grpc-shaded-netty-server",
-                    List.of("-Dgrpc.version=1.48.0", "-Dgrpc.netty.version=4.1.77.Final")),
-            new Variant("grpc-java", "grpc-java newest grpc-netty-shaded (pom: grpc.version)",
-                    "grpc-shaded-netty-server", null, List.of()),
-            new Variant("grpc-java", "grpc-java 1.48.0, a real grpc-java server (grpc-server)", "grpc-server",
-                    "test-apps/grpc-server", List.of("-Dgrpc.version=1.48.0")),
-            new Variant("grpc-java", "grpc-java newest, a real grpc-java server (grpc-server)", "grpc-server", null,
-                    List.of()),
-            new Variant("Jetty", "Jetty 9.4.58.v20250814", "jetty94-server", null, List.of()),
-            new Variant("Jetty", "Jetty 10.0.26", "jetty10-server", null, List.of()),
-            new Variant("Jetty", "Jetty 11.0.26", "jetty11-server", null, List.of()),
-            new Variant("Jetty", "Jetty 12.0 newest (pom: jetty120.version)", "jetty120-server", null, List.of()),
-            new Variant("Jetty", "Jetty 12.1 newest (pom: jetty121.version)", "jetty121-server", null, List.of()));
+    /**
+     * The apps of the matrix, from the catalog: one per library version, the apps that are only the library (no port
+     * sniffer, relay or module path in front: those repeat a version that is here already).
+     */
+    static final Predicate<Catalog.App> MATRIX = a -> !a.hasConnector("sniffer") && !a.hasConnector("relay")
+            && !a.hasConnector("module-path");
 
-    static final List<String> FIXES = List.of("end-stream", "connection-state", "early-settings",
-            "proxy-safe-reset");
+    /** Older versions built from an app's sources, run before the app as built: app -> {label, -D properties}. */
+    static final Map<String, List<List<String>>> OLDER = Map.of(
+            "netty-server", List.of(List.of("Netty 4.1.100.Final", "-Dnetty41.version=4.1.100.Final")),
+            "grpc-shaded-netty-server", List.of(List.of("grpc-java 1.48.0 grpc-netty-shaded (Netty 4.1.77 inside)",
+                    "-Dgrpc.version=1.48.0", "-Dgrpc.netty.version=4.1.77.Final")),
+            "grpc-server", List.of(List.of("grpc-java 1.48.0, a real grpc-java server (grpc-server)",
+                    "-Dgrpc.version=1.48.0")));
 
-    /** The README's claims for the library the variant runs on, read from README.md (see {@link Claims}). */
-    static boolean claimed(String fix, Variant v) {
-        return Claims.claimed(fix, v.app());
+    /** The versions, in catalog order: each app's older versions, then the app as built. */
+    static List<Variant> variants() {
+        for (String app : OLDER.keySet()) {
+            if (!MATRIX.test(Catalog.app(app))) {
+                throw new IllegalStateException(app + " has older versions in the matrix but is not a matrix app");
+            }
+        }
+        List<Variant> variants = new ArrayList<>();
+        for (Catalog.App app : Catalog.apps()) {
+            if (!MATRIX.test(app)) {
+                continue;
+            }
+            for (List<String> older : OLDER.getOrDefault(app.name(), List.of())) {
+                variants.add(new Variant(app, older.get(0), older.subList(1, older.size())));
+            }
+            variants.add(new Variant(app, asBuiltLabel(app), List.of()));
+        }
+        return variants;
+    }
+
+    /** {@code Jetty 12.1.14 (jetty121-server)}: the version the app is built with, from its pom or the root pom. */
+    static String asBuiltLabel(Catalog.App app) {
+        return app.library() + " " + pomProperty(app.name(), app.versionProperty()) + " (" + app.name() + ")";
+    }
+
+    static String pomProperty(String app, String property) {
+        Pattern p = Pattern.compile("<" + Pattern.quote(property) + ">([^<]+)</" + Pattern.quote(property) + ">");
+        for (Path pom : List.of(Repo.root().resolve("test-apps").resolve(app).resolve("pom.xml"),
+                Repo.root().resolve("test-apps/pom.xml"), Repo.root().resolve("pom.xml"))) {
+            try {
+                Matcher m = p.matcher(Files.readString(pom));
+                if (m.find()) {
+                    return m.group(1).strip();
+                }
+            } catch (java.io.IOException e) {
+                // next pom
+            }
+        }
+        return line(app) + " (pom: " + property + ")";
+    }
+
+    private static String line(String app) {
+        return Catalog.app(app).line();
     }
 
     /**
@@ -103,16 +152,16 @@ public final class CompatibilityMatrix {
         }
         long start = System.nanoTime();
         List<Result> results = new ArrayList<>();
-        for (Variant v : VARIANTS) {
-            if (only != null && !v.label().contains(only) && !v.app().contains(only)) {
-                for (String fix : FIXES) {
+        for (Variant v : variants()) {
+            if (only != null && !v.label().contains(only) && !v.app().name().contains(only)) {
+                for (String fix : Catalog.FIXES) {
                     results.add(new Result(v, fix, "not run: excluded by --only " + only, "", "", "", false));
                 }
                 continue;
             }
             System.out.println("matrix: " + v.label());
             String buildProblem = ensureBuilt(v);
-            for (String fix : FIXES) {
+            for (String fix : Catalog.FIXES) {
                 results.add(buildProblem != null
                         ? new Result(v, fix, "not run: " + buildProblem, "", "", "", false)
                         : run(v, fix));
@@ -130,12 +179,12 @@ public final class CompatibilityMatrix {
     }
 
     static String ensureBuilt(Variant v) throws Exception {
-        String module = v.buildModule() == null ? v.app() : v.buildModule().replaceFirst("^test-apps/", "");
+        String module = v.app().name();
         String stale = Freshness.staleBecause(v.jar(), Freshness.appSources(module));
         if (stale == null) {
             return null;
         }
-        if (v.buildModule() == null) {
+        if (!v.rebuilt()) {
             // run-interop.sh builds the apps before the matrix; a stale jar here would test old routes.
             return "app jar stale or missing: " + stale + " (mvn -B -q -DskipTests package at the root)";
         }
@@ -195,30 +244,11 @@ public final class CompatibilityMatrix {
         }
         runs[0] = seen[0].evidence();
         runs[1] = seen[1].evidence();
-        String verdict;
-        boolean regression = false;
-        boolean onlySkipped = !agentLine.isEmpty() && !agentLine.contains("active for");
-        String skipReason = onlySkipped ? "; agent: " + agentLine : "";
-        if (Claims.notApplicable(fix, v.app())) {
-            verdict = "not applicable (HTTP/1.1-first connector)";
-        } else if (seen[0].inconclusive() != null || seen[1].inconclusive() != null) {
-            verdict = "inconclusive: " + (seen[0].inconclusive() != null ? seen[0].inconclusive() + " (without agent)"
-                    : seen[1].inconclusive() + " (with agent)");
-        } else if (!seen[0].bug()) {
-            verdict = seen[1].bug() ? "**WORSE with the agent**" : "not needed";
-            regression = seen[1].bug();
-        } else if (!seen[1].bug()) {
-            verdict = "**fixed**";
-        } else if (onlySkipped) {
-            verdict = "skipped: " + agentLine.replaceFirst("^skipped for ", "");
-            regression = claimed(fix, v);
-        } else {
-            verdict = claimed(fix, v) ? "**NOT FIXED (regression)**"
-                    : "not fixed: the README does not claim `" + fix + "` for " + v.line() + skipReason;
-            regression = claimed(fix, v);
-        }
-        return new Result(v, fix, verdict, runs[0], runs[1], agentLine.isEmpty() ? "no line for this fix" : agentLine,
-                regression);
+        Verdicts.Verdict verdict = Verdicts.matrix(fix, v.app().name(), Claims.claimed(fix, v.app()),
+                Claims.notApplicable(fix, v.app()), seen[0].bug(), seen[0].inconclusive(), seen[1].bug(),
+                seen[1].inconclusive(), agentLine);
+        return new Result(v, fix, verdict.text(), runs[0], runs[1],
+                agentLine.isEmpty() ? "no line for this fix" : agentLine, verdict.regression());
     }
 
     static Seen scenario(String fix, ChildJvm child) throws Exception {
@@ -321,7 +351,7 @@ public final class CompatibilityMatrix {
     }
 
     static String render(List<Result> results, String command, long seconds) {
-        StringBuilder sb = new StringBuilder(Peers.header("Compatibility: each fix against each library version",
+        StringBuilder sb = new StringBuilder(Markdown.header("Compatibility: each fix against each library version",
                 command, "Each fix's scenario run on the wire (the project's raw HTTP/2 frame recorder) against a "
                         + "test app built on that version, once without and once with the agent (all fixes, "
                         + "defaults). **fixed**: the bug shows without the agent and not with it; **not needed**: "
@@ -330,37 +360,33 @@ public final class CompatibilityMatrix {
                         + "concluded; **not applicable**: the scenario cannot happen there (an HTTP/1.1-first "
                         + "connector waits for the client by design); **skipped**: the agent logged that the fix "
                         + "does not fit this version (its reason is quoted); **not fixed**: the bug shows either way "
-                        + "and the README does not claim this fix for this library. The last column is the agent's "
-                        + "own log line for the fix. " + Claims.summary() + " The run took " + seconds + " s.\n\nScenarios: end-stream — "
+                        + "and this fix is not claimed for this app. The last column is the agent's "
+                        + "own log line for the fix. " + Claims.summary(Catalog.apps()) + " The run took " + seconds + " s.\n\nScenarios: end-stream — "
                         + "`/h2patch.Test/Fail`, the frames of the response; early-settings — does the server send "
                         + "SETTINGS within 3 s while the client says nothing; connection-state — 5 in-flight "
                         + "`/slow?ms=3000` streams, `/admin/shutdown` 1 s later (app started with "
                         + "`--user-shutdown`); proxy-safe-reset — `/h2patch.Test/RejectUpload` while the client "
                         + "is still sending: is there a RST_STREAM after the complete response. Versions beyond the "
                         + "apps' own are built from the same sources into `test-apps/interop/target/variants/`."));
-        for (String fix : FIXES) {
+        for (String fix : Catalog.FIXES) {
             sb.append("\n## `").append(fix).append("`\n\n| version | result | without agent | with agent | agent log |\n"
                     + "|---|---|---|---|---|\n");
             for (Result r : results) {
                 if (r.fix().equals(fix)) {
-                    sb.append("| ").append(Peers.cell(r.variant().label())).append(" | ")
-                            .append(Peers.cell(r.verdict())).append(" | ").append(Peers.cell(r.without()))
-                            .append(" | ").append(Peers.cell(r.with())).append(" | ")
-                            .append(Peers.cell(r.agentLine())).append(" |\n");
+                    sb.append("| ").append(Markdown.cell(r.variant().label())).append(" | ")
+                            .append(Markdown.cell(r.verdict())).append(" | ").append(Markdown.cell(r.without()))
+                            .append(" | ").append(Markdown.cell(r.with())).append(" | ")
+                            .append(Markdown.cell(r.agentLine())).append(" |\n");
                 }
             }
         }
         sb.append("\n## Summary\n\n");
-        java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
-        for (Result r : results) {
-            counts.merge(r.verdict().replaceAll(":.*", "").replace("*", ""), 1, Integer::sum);
-        }
-        counts.forEach((k, n) -> sb.append("- ").append(k).append(": ").append(n).append("\n"));
+        Markdown.countKinds(results, Result::verdict).forEach((k, n) -> sb.append("- ").append(k).append(": ").append(n).append("\n"));
         for (Result r : results) {
             if (r.verdict().startsWith("inconclusive") || r.verdict().contains("NOT FIXED")
                     || r.verdict().startsWith("not run") || r.verdict().startsWith("skipped")) {
-                sb.append("- ").append(Peers.cell(r.variant().label())).append(" / ").append(r.fix()).append(": ")
-                        .append(Peers.cell(r.verdict())).append("\n");
+                sb.append("- ").append(Markdown.cell(r.variant().label())).append(" / ").append(r.fix()).append(": ")
+                        .append(Markdown.cell(r.verdict())).append("\n");
             }
         }
         long reg = results.stream().filter(Result::regression).count();

@@ -14,14 +14,15 @@ import java.util.stream.Stream;
 
 /**
  * Guards against stale jars: an app jar older than any of its sources (the module's {@code src/} and {@code pom.xml},
- * the sources it borrows from another module with build-helper's {@code <source>../X/src/main/java</source>}, and
- * {@code test-apps/pom.xml}) or an agent jar older than anything under {@code agent/}. A stale jar once made the matrix
- * report a regression that was only a missing route (netty4177-server built before /slow was added).
+ * its family's sources, named in its pom as {@code ../X/src/main/java} (the family-sources execution of
+ * {@code test-apps/pom.xml}), and {@code test-apps/pom.xml}) or an agent jar older than anything under {@code agent/}. A
+ * stale jar once made the matrix report a regression that was only a missing route (an app built before /slow was
+ * added).
  */
 final class Freshness {
     private Freshness() {}
 
-    private static final Pattern BORROWED = Pattern.compile("<source>\\$\\{project\\.basedir}/\\.\\./([\\w.-]+)/");
+    private static final Pattern BORROWED = Pattern.compile("/\\.\\./([\\w.-]+)/src\\b");
 
     /** The files an app module's jar is built from. */
     static List<Path> appSources(String module) throws IOException {
@@ -30,7 +31,10 @@ final class Freshness {
                 Repo.root().resolve("test-apps/pom.xml")));
         Matcher m = BORROWED.matcher(Files.readString(dir.resolve("pom.xml")));
         while (m.find()) {
-            roots.add(Repo.root().resolve("test-apps").resolve(m.group(1)).resolve("src"));
+            Path family = Repo.root().resolve("test-apps").resolve(m.group(1)).resolve("src");
+            if (!roots.contains(family)) {
+                roots.add(family);
+            }
         }
         return roots;
     }

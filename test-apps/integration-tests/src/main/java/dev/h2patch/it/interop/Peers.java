@@ -4,22 +4,20 @@ import dev.h2patch.it.Repo;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The external peers of the interop suite (installed by {@code test-apps/interop/install-peers.sh}) and how to run
- * them: each run has a deadline and is killed past it; a peer that is not installed yields {@link Unavailable}.
+ * How the external peers of the interop suite (installed by {@code test-apps/interop/install-peers.sh}) are found and
+ * run: each run has a deadline and is killed past it; a peer that is not installed yields {@link Unavailable}. What
+ * each peer is asked and how its output reads: {@link PeerClients}, {@link PeerOutput}; which peers a scenario uses:
+ * {@link Scenarios}.
  */
 final class Peers {
     private Peers() {}
@@ -141,32 +139,5 @@ final class Peers {
         } catch (Exception e) {
             return "unavailable";
         }
-    }
-
-    /** The header every generated doc starts with: date, machine, Java, the exact command. */
-    static String header(String title, String command, String intro) {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            host = "?";
-        }
-        List<String> lines = new ArrayList<>();
-        lines.add("# " + title);
-        lines.add("");
-        lines.add("<!-- Generated; do not edit by hand. Regenerate with: " + command + " -->");
-        lines.add("");
-        lines.add("Generated " + ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME) + " by `" + command
-                + "` on " + host + " (" + Runtime.getRuntime().availableProcessors() + " CPUs as `nproc` sees them, "
-                + System.getProperty("os.name") + " " + System.getProperty("os.arch") + "), servers run on Java "
-                + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ").");
-        lines.add("");
-        lines.add(intro);
-        lines.add("");
-        return String.join("\n", lines);
-    }
-
-    static String cell(String s) {
-        return s.replace("|", "\\|").replace("\n", " ").strip();
     }
 }

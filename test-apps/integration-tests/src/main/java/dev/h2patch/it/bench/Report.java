@@ -1,34 +1,46 @@
+package dev.h2patch.it.bench;
+
+import dev.h2patch.it.Catalog;
+import dev.h2patch.it.Repo;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
+
+import static dev.h2patch.it.bench.Stats.f;
+import static dev.h2patch.it.bench.Stats.max;
+import static dev.h2patch.it.bench.Stats.median;
+import static dev.h2patch.it.bench.Stats.min;
+import static dev.h2patch.it.bench.Stats.spread;
+import static dev.h2patch.it.bench.Stats.spreadBold;
+import static dev.h2patch.it.bench.Targets.ATTACH_MS_MAX;
+import static dev.h2patch.it.bench.Targets.MEMORY_MB_MAX;
+import static dev.h2patch.it.bench.Targets.P99_MAX;
+import static dev.h2patch.it.bench.Targets.PAUSE_MS_MAX;
+import static dev.h2patch.it.bench.Targets.STARTUP_MS_MAX;
+import static dev.h2patch.it.bench.Targets.THROUGHPUT_MIN;
 import java.util.stream.Collectors;
 
 /**
- * Writes docs/performance.md from the raw results of test-apps/benchmark/run-benchmark.sh:
- * {@code java test-apps/benchmark/Report.java RESULTS_DIR OUTPUT.md}. Every figure in the output comes from the files
- * in RESULTS_DIR; nothing is typed by hand.
+ * Writes docs/performance.md from the raw results of {@link Benchmark} (test-apps/benchmark/run-benchmark.sh), or
+ * alone: {@code java -cp ... dev.h2patch.it.bench.Report RESULTS_DIR OUTPUT.md}. Every figure in the output comes from
+ * the files in RESULTS_DIR; nothing is typed by hand. The arithmetic is {@link Stats}, the targets {@link Targets}.
  */
-public class Report {
+public final class Report {
 
     static final String COMMAND = "bash test-apps/benchmark/run-benchmark.sh";
 
-    // Targets of issue 9.
-    static final double THROUGHPUT_MIN = 0.99;
-    static final double P99_MAX = 1.02;
-    static final double STARTUP_MS_MAX = 300;
-    static final double ATTACH_MS_MAX = 1000;
-    static final double PAUSE_MS_MAX = 50;
-    static final double ALLOC_B_MAX = 0.5; // "zero bytes": JMH's B/op is an average with a little noise
-    static final double MEMORY_MB_MAX = 16;
+    /** The agent jar as the docs show it: its path from the repo root. */
+    static String agentJar() {
+        return Repo.root().relativize(Repo.agentJar()).toString();
+    }
 
     record Row(Map<String, String> f) {
         String s(String k) { return f.getOrDefault(k, "NA"); }
@@ -101,45 +113,6 @@ public class Report {
         return out;
     }
 
-    static double median(List<Double> xs) {
-        double[] v = xs.stream().filter(x -> !x.isNaN()).mapToDouble(Double::doubleValue).sorted().toArray();
-        if (v.length == 0) return NaN;
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
-
-    static double min(List<Double> xs) { return xs.stream().filter(x -> !x.isNaN()).mapToDouble(Double::doubleValue).min().orElse(NaN); }
-    static double max(List<Double> xs) { return xs.stream().filter(x -> !x.isNaN()).mapToDouble(Double::doubleValue).max().orElse(NaN); }
-
-    static String f(double v, int decimals) {
-        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%." + decimals + "f", v);
-    }
-
-    static String spread(List<Double> xs, int decimals) {
-        return f(median(xs), decimals) + " (" + f(min(xs), decimals) + "–" + f(max(xs), decimals) + ")";
-    }
-
-    static String spreadB(List<Double> xs, int decimals) {
-        return "**" + f(median(xs), decimals) + "** (" + f(min(xs), decimals) + "–" + f(max(xs), decimals) + ")";
-    }
-
-    /** Verdict of a median against a target, and whether the spread says more than the median. */
-    static String verdict(boolean met, List<Double> xs, double neutral, boolean higherIsBetter) {
-        double lo = min(xs), hi = max(xs);
-        if (xs.isEmpty() || Double.isNaN(median(xs))) return "not measured";
-        boolean neutralInside = lo <= neutral && neutral <= hi;
-        if (met) return neutralInside ? "met (the spread includes no change)" : "met";
-        return neutralInside
-                ? "missed by the median, but the spread includes no change: the noise is larger than the effect"
-                : "**missed**";
-    }
-
-    static final Map<String, String> APP_NAMES = Map.of(
-            "netty-server", "Netty 4.1 (netty-server)",
-            "grpc-server", "grpc-java (grpc-server)",
-            "jetty121-server", "Jetty 12.1 (jetty121-server)",
-            "jetty120-server", "Jetty 12.0 (jetty120-server)",
-            "jetty94-server", "Jetty 9.4 (jetty94-server)");
-
     static String minutes(Map<String, String> env) {
         try {
             long s = Long.parseLong(env.get("end_epoch")) - Long.parseLong(env.get("start_epoch"));
@@ -149,11 +122,22 @@ public class Report {
         }
     }
 
-    static String appName(String app) { return APP_NAMES.getOrDefault(app, app); }
+    /**
+     * {@code Netty 4.1 (netty-server)}: the app's library line from the catalog. grpc-java's catalog line is the Netty
+     * line it runs on, not a grpc-java version, so a grpc-java app is named by its library alone.
+     */
+    static String appName(String app) {
+        return Catalog.apps().stream().filter(a -> a.name().equals(app)).findFirst()
+                .map(a -> (a.library().equals("grpc-java") ? a.library() : a.libraryLine()) + " (" + app + ")")
+                .orElse(app);
+    }
 
     public static void main(String[] args) throws IOException {
-        Path dir = Path.of(args[0]);
-        Path outFile = Path.of(args[1]);
+        write(Path.of(args[0]), Path.of(args[1]));
+    }
+
+    /** Reads the raw results in {@code dir} and writes the report to {@code outFile}. */
+    public static void write(Path dir, Path outFile) throws IOException {
         Map<String, String> env = keyValues(dir.resolve("env.tsv"));
         List<Row> pairs = tsv(dir.resolve("pairs.tsv"));
         List<Row> memory = tsv(dir.resolve("memory.tsv"));
@@ -175,7 +159,7 @@ public class Report {
         List<String[]> summary = new ArrayList<>(); // target, scope, measured, verdict
 
         md.append("# Performance: what the agent costs\n\n");
-        md.append("> Generated by `").append(COMMAND).append("` (test-apps/benchmark/Report.java) from the raw results in\n")
+        md.append("> Generated by `").append(COMMAND).append("` (dev.h2patch.it.bench.Report) from the raw results in\n")
                 .append("> `test-apps/benchmark/target/results/`, on ").append(env.getOrDefault("date", "?"))
                 .append(". Do not edit the figures by hand: run the command again.\n");
         if ("1".equals(env.get("quick"))) {
@@ -221,8 +205,8 @@ public class Report {
                             .append(" | ").append(a.s("failed")).append("/").append(b.s("failed"))
                             .append(" | ").append(a.s("load1_before")).append(" / ").append(b.s("load1_before")).append(" |\n");
                 }
-                t.append("| **median (min–max)** | | | ").append(spreadB(rr, 3)).append(" | | | ").append(spreadB(r50, 3))
-                        .append(" | | | ").append(spreadB(r99, 3)).append(" | | | ").append(spreadB(rc, 3)).append(" | | |\n");
+                t.append("| **median (min–max)** | | | ").append(spreadBold(rr, 3)).append(" | | | ").append(spreadBold(r50, 3))
+                        .append(" | | | ").append(spreadBold(r99, 3)).append(" | | | ").append(spreadBold(rc, 3)).append(" | | |\n");
                 pairTables.append(t);
                 rpsRatio.put(key, rr); p50Ratio.put(key, r50); p99Ratio.put(key, r99); cpuRatio.put(key, rc);
                 medianTable.append("| ").append(appName(app)).append(" | ").append(wl).append(" | ").append(spread(rr, 3))
@@ -231,9 +215,9 @@ public class Report {
                 boolean needsFix = wl.equals("trailers-only") && !app.equals("grpc-server");
                 String scope = appName(app) + ", " + wl + (needsFix ? " (the fixed path vs. the unfixed one)" : " (no fix needed)");
                 summary.add(new String[] {"throughput ratio ≥ " + THROUGHPUT_MIN + (needsFix ? " (fixed path no slower)" : ""), scope,
-                        spread(rr, 3), verdict(median(rr) >= THROUGHPUT_MIN, rr, 1.0, true)});
+                        spread(rr, 3), Targets.verdict(median(rr) >= THROUGHPUT_MIN, rr, 1.0)});
                 summary.add(new String[] {"p99 latency ratio ≤ " + P99_MAX + (needsFix ? " (fixed path no slower)" : ""), scope,
-                        spread(r99, 3), verdict(median(r99) <= P99_MAX, r99, 1.0, false)});
+                        spread(r99, 3), Targets.verdict(median(r99) <= P99_MAX, r99, 1.0)});
             }
         }
 
@@ -265,7 +249,7 @@ public class Report {
                         .append(f(a.d("metaspace_used_kb") / 1024, 1)).append(" | ").append(f(b.d("metaspace_used_kb") / 1024, 1))
                         .append(" | ").append(f(h + m, 1)).append(" |\n");
             }
-            memTable.append("| **median (min–max)** | | | ").append(spreadB(dr, 1)).append(" | | | | | ").append(spreadB(dt, 1)).append(" |\n");
+            memTable.append("| **median (min–max)** | | | ").append(spreadBold(dr, 1)).append(" | | | | | ").append(spreadBold(dt, 1)).append(" |\n");
             memMedian.append("| ").append(appName(app)).append(" | ").append(spread(dr, 1)).append(" | ").append(spread(dh, 1))
                     .append(" | ").append(spread(dm, 1)).append(" | ").append(spread(dt, 1)).append(" |\n");
             memDiff.put(app, dt); rssDiff.put(app, dr);
@@ -318,9 +302,7 @@ public class Report {
                 summary.add(new String[] {"no client-visible pause > " + (int) PAUSE_MS_MAX + " ms during attach", appName(r.s("app")),
                         "longest gap " + f(gap, 1) + " ms (baseline " + f(base, 1) + " ms); slowest request "
                                 + r.s("attach_max_latency_ms") + " ms (baseline " + r.s("baseline_max_latency_ms") + " ms)",
-                        gap <= PAUSE_MS_MAX && r.d("attach_max_latency_ms") <= PAUSE_MS_MAX ? "met"
-                                : (base > PAUSE_MS_MAX || r.d("baseline_max_latency_ms") > PAUSE_MS_MAX
-                                        ? "**missed** (the baseline already shows pauses this long: the machine's load)" : "**missed**")});
+                        Targets.pause(gap, r.d("attach_max_latency_ms"), base, r.d("baseline_max_latency_ms"))});
             }
         }
 
@@ -338,15 +320,7 @@ public class Report {
                         .append(" | ").append(f(a[2], 2)).append(" ± ").append(f(a[3], 2)).append(" | ").append(f(b[2], 2)).append(" ± ")
                         .append(f(b[3], 2)).append(" | ").append(f(b[2] - a[2], 2)).append(" |\n");
                 double dAlloc = b[2] - a[2];
-                double allocNoise = (Double.isNaN(a[3]) ? 0 : a[3]) + (Double.isNaN(b[3]) ? 0 : b[3]);
-                String allocVerdict;
-                if (Double.isNaN(dAlloc)) allocVerdict = "not measured";
-                else if (Math.abs(dAlloc) <= ALLOC_B_MAX) allocVerdict = "met";
-                else if (dAlloc < 0) allocVerdict = "met: less with the agent than without, i.e. Netty's own allocation varies"
-                        + " between forks (B/op errors ± " + f(a[3], 1) + " / ± " + f(b[3], 1) + "); the agent adds none";
-                else if (dAlloc <= allocNoise) allocVerdict = "not shown: the difference is within the B/op errors (± "
-                        + f(a[3], 1) + " / ± " + f(b[3], 1) + ")";
-                else allocVerdict = "**missed**";
+                String allocVerdict = Targets.allocation(dAlloc, a[3], b[3]);
                 String nsNote = Math.abs(b[0] - a[0]) <= (Double.isNaN(a[1]) ? 0 : a[1]) + (Double.isNaN(b[1]) ? 0 : b[1])
                         ? " (within the errors ± " + f(a[1], 1) + " / ± " + f(b[1], 1) + ")"
                         : " (errors ± " + f(a[1], 1) + " / ± " + f(b[1], 1) + ")";
@@ -392,7 +366,7 @@ public class Report {
                 .append("`--quick` is a smoke run). It builds what is missing (`mvn -DskipTests package` of the agent, the apps and\n")
                 .append("`test-apps/benchmark/jmh`), then:\n\n")
                 .append("1. **Paired runs.** For each pair and each app, the app is started without the agent (A), measured and\n")
-                .append("   stopped, then started with `-javaagent:agent/dist/target/h2patch-agent.jar` (B), measured and stopped: A B A B …,\n")
+                .append("   stopped, then started with `-javaagent:" + agentJar() + "` (B), measured and stopped: A B A B …,\n")
                 .append("   ").append(env.getOrDefault("pairs", "?")).append(" pairs. JVM flags, both sides: `").append(env.getOrDefault("jvm_flags", "?"))
                 .append("`. In each run, for each workload, h2load\n")
                 .append("   warms the server up for ").append(env.getOrDefault("warm_s", "?")).append(" s and then measures for ")
@@ -431,7 +405,7 @@ public class Report {
                 .append("   fold advice stops at its \"not an accepted connection\" check, as on client connections; on a real accepted\n")
                 .append("   connection such a frame goes on to look at the unflushed tail) and `headChannelRead` (a read through the\n")
                 .append("   pipeline head: `HeadContextChannelReadAdvice`). Run twice, plain and with\n")
-                .append("   `-jvmArgsAppend -javaagent:agent/dist/target/h2patch-agent.jar`, each `").append(env.getOrDefault("jmh_args", "?"))
+                .append("   `-jvmArgsAppend -javaagent:" + agentJar() + "`, each `").append(env.getOrDefault("jmh_args", "?"))
                 .append(" -prof gc`. B/op is JMH's `gc.alloc.rate.norm`. The agent's\n")
                 .append("   start-up line in the forked JVMs confirms it patched Netty there: ").append(jmhActive).append(".\n");
 

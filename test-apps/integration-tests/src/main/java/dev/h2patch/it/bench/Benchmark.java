@@ -1,0 +1,578 @@
+package dev.h2patch.it.bench;
+
+import dev.h2patch.it.Catalog;
+import dev.h2patch.it.Repo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * What the agent costs (issue 9): runs the benchmark's sections and writes their raw results (one TSV per section,
+ * the tools' outputs under {@code raw/}), then docs/performance.md from them ({@link Report}). Run by
+ * {@code test-apps/benchmark/run-benchmark.sh}, which builds what is missing first; the apps are the catalog's apps
+ * with the role {@code benchmark} (test-apps/catalog.txt) unless BENCH_APPS names others.
+ *
+ * <p>Arguments: {@code [--pairs N] [--quick] [--only SECTIONS] [--doc FILE] [--out DIR]}; sections {@code pairs},
+ * {@code startup}, {@code attach}, {@code jmh} (the wrapper's help says what each measures). Tunables (environment):
+ * BENCH_WARM_S, BENCH_MEASURE_S, BENCH_CONNS (8), BENCH_STREAMS (32), BENCH_APPS, BENCH_JVM_FLAGS
+ * ("-Xms256m -Xmx256m -XX:+UseG1GC"), BENCH_ATTACH_RPS (per connection, 4 connections; 250), BENCH_JMH_ARGS.
+ */
+public final class Benchmark {
+
+    final Path bench = Repo.root().resolve("test-apps/benchmark");
+    Path out = bench.resolve("target/results");
+    Path agent = Repo.agentJar();
+    Path jmhJar = bench.resolve("jmh/target/benchmark-jmh.jar");
+    int pairs = 5;
+    boolean quick;
+    String only = "pairs,startup,attach,jmh";
+    Path doc;
+    long warmS;
+    long measureS;
+    int startups;
+    String jmhArgs;
+    int conns;
+    int streams;
+    List<String> apps;
+    List<String> jvmFlags;
+    int attachRps;
+    long clkTck;
+    int port = 21000;
+    Process server;
+
+    public static void main(String[] args) throws Exception {
+        Benchmark b = new Benchmark();
+        b.configure(args);
+        b.run();
+    }
+
+    void configure(String[] args) {
+        boolean pairsSet = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--pairs" -> {
+                    pairs = Integer.parseInt(args[++i]);
+                    pairsSet = true;
+                }
+                case "--quick" -> quick = true;
+                case "--only" -> only = args[++i];
+                case "--doc" -> doc = Path.of(args[++i]).toAbsolutePath();
+                case "--out" -> out = Path.of(args[++i]).toAbsolutePath();
+                default -> {
+                    System.err.println("unknown argument: " + args[i] + " (see --help)");
+                    System.exit(2);
+                }
+            }
+        }
+        if (quick) {
+            pairs = pairsSet ? pairs : 2;
+            warmS = env("BENCH_WARM_S", 1);
+            measureS = env("BENCH_MEASURE_S", 2);
+            startups = 2;
+            jmhArgs = envString("BENCH_JMH_ARGS", "-wi 1 -i 2 -w 1s -r 1s -f 1");
+            doc = doc != null ? doc : bench.resolve("target/performance-quick.md");
+        } else {
+            warmS = env("BENCH_WARM_S", 2);
+            measureS = env("BENCH_MEASURE_S", 6);
+            startups = Math.max(pairs, 5);
+            jmhArgs = envString("BENCH_JMH_ARGS", "-wi 3 -i 5 -w 1s -r 1s -f 2");
+            doc = doc != null ? doc : Repo.root().resolve("docs/performance.md");
+        }
+        conns = (int) env("BENCH_CONNS", 8);
+        streams = (int) env("BENCH_STREAMS", 32);
+        String benchApps = System.getenv("BENCH_APPS");
+        apps = benchApps != null && !benchApps.isBlank() ? List.of(benchApps.trim().split("\\s+"))
+                : Catalog.names(a -> a.hasRole("benchmark")).toList();
+        jvmFlags = List.of(envString("BENCH_JVM_FLAGS", "-Xms256m -Xmx256m -XX:+UseG1GC").trim().split("\\s+"));
+        attachRps = (int) env("BENCH_ATTACH_RPS", 250);
+    }
+
+    static long env(String name, long otherwise) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? otherwise : Long.parseLong(v.trim());
+    }
+
+    static String envString(String name, String otherwise) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? otherwise : v;
+    }
+
+    boolean has(String section) {
+        return ("," + only + ",").contains("," + section + ",");
+    }
+
+    void log(String message) throws IOException {
+        String line = DateTimeFormatter.ofPattern("HH:mm:ss").format(java.time.LocalTime.now()) + " bench: " + message;
+        System.err.println(line);
+        if (Files.isDirectory(out)) {
+            append(out.resolve("run.log"), line);
+        }
+    }
+
+    void run() throws Exception {
+        for (String tool : List.of("java", "jcmd", "h2load", "nghttp", "curl")) {
+            if (which(tool) == null) {
+                System.err.println("bench: " + tool + " not found (h2load/nghttp: Debian's nghttp2-client)");
+                System.exit(2);
+            }
+        }
+        List<Path> jars = new ArrayList<>(List.of(agent, jmhJar));
+        apps.forEach(app -> jars.add(Repo.appJar(app)));
+        for (Path jar : jars) {
+            if (!Files.isRegularFile(jar)) {
+                System.err.println("bench: " + jar + " is missing (test-apps/benchmark/run-benchmark.sh builds it)");
+                System.exit(2);
+            }
+        }
+        clkTck = Long.parseLong(output(List.of("getconf", "CLK_TCK")).strip());
+
+        // Only what this driver writes is removed (--out may name any folder).
+        deleteTree(out.resolve("raw"));
+        deleteTree(out.resolve("jars"));
+        if (Files.isDirectory(out)) {
+            try (Stream<Path> files = Files.list(out)) {
+                for (Path p : files.toList()) {
+                    String n = p.getFileName().toString();
+                    if (n.endsWith(".tsv") || n.endsWith(".csv") || n.endsWith(".txt") || n.endsWith(".bin")
+                            || n.equals("run.log")) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        }
+        Files.createDirectories(out.resolve("raw"));
+        Files.createDirectories(out.resolve("jars"));
+        // Every run uses copies taken now: the same bytes throughout, even if a build rewrites target/ meanwhile.
+        Files.copy(agent, out.resolve("jars/h2patch-agent.jar"), StandardCopyOption.COPY_ATTRIBUTES);
+        agent = out.resolve("jars/h2patch-agent.jar");
+        Files.copy(jmhJar, out.resolve("jars/benchmark-jmh.jar"));
+        jmhJar = out.resolve("jars/benchmark-jmh.jar");
+        for (String app : apps) {
+            Files.copy(Repo.appJar(app), out.resolve("jars/" + app + ".jar"));
+        }
+        Files.write(out.resolve("grpc-request.bin"), new byte[5]); // a gRPC message frame: not compressed, length 0
+        Files.write(out.resolve("grpc-echo.bin"), new byte[] {0, 0, 0, 0, 5, 'h', 'e', 'l', 'l', 'o'});
+
+        writeEnv();
+        try {
+            if (has("pairs")) {
+                pairs();
+            }
+            if (has("startup")) {
+                startup();
+            }
+            if (has("attach")) {
+                attach();
+            }
+            if (has("jmh")) {
+                jmh();
+            }
+        } finally {
+            stopApp();
+        }
+        Path env = out.resolve("env.tsv");
+        append(env, "load_end\t" + Files.readString(Path.of("/proc/loadavg")).strip());
+        append(env, "end_epoch\t" + Instant.now().getEpochSecond());
+        append(env, "sections\t" + only);
+
+        Files.createDirectories(doc.toAbsolutePath().getParent());
+        Report.write(out, doc);
+        log("results in " + out + "; report written to " + doc);
+    }
+
+    /** The machine and the run, for the report. */
+    void writeEnv() throws Exception {
+        List<String> e = new ArrayList<>();
+        e.add("date\t" + DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC)
+                .format(Instant.now()));
+        e.add("nproc\t" + output(List.of("nproc")).strip());
+        String cpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
+        e.add("cpu\t" + cpuinfo.lines().filter(l -> l.startsWith("model name")).findFirst()
+                .map(l -> l.substring(l.indexOf(": ") + 2)).orElse(""));
+        String memTotal = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
+                .findFirst().orElse("MemTotal: 0 kB");
+        e.add("mem\t" + String.format(Locale.ROOT, "%.1f GB",
+                Long.parseLong(memTotal.replaceAll("\\D", "")) / 1048576.0));
+        e.add("kernel\t" + Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip());
+        List<String> javaVersion = output(List.of("java", "-version")).lines().toList();
+        e.add("java\t" + (javaVersion.size() > 1 ? javaVersion.get(1) : ""));
+        e.add("h2load\t" + output(List.of("h2load", "--version")).lines().findFirst().orElse(""));
+        e.add("pairs\t" + pairs);
+        e.add("quick\t" + (quick ? 1 : 0));
+        e.add("warm_s\t" + warmS);
+        e.add("measure_s\t" + measureS);
+        e.add("conns\t" + conns);
+        e.add("streams\t" + streams);
+        e.add("jvm_flags\t" + String.join(" ", jvmFlags));
+        e.add("apps\t" + String.join(" ", apps));
+        String commit = output(List.of("git", "-C", Repo.root().toString(), "rev-parse", "--short", "HEAD")).strip();
+        boolean dirty = !output(List.of("git", "-C", Repo.root().toString(), "status", "--porcelain")).isBlank();
+        e.add("commit\t" + (commit.isEmpty() || commit.contains(" ") ? "?" : commit)
+                + (dirty ? " + uncommitted changes" : ""));
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(agent)));
+        e.add("agent_jar\t" + sha.substring(0, 16) + " " + DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+                .withZone(ZoneOffset.UTC).format(Files.getLastModifiedTime(agent).toInstant()));
+        e.add("jmh_args\t" + jmhArgs);
+        e.add("attach_rps\t" + attachRps);
+        e.add("startups\t" + startups);
+        e.add("load_start\t" + Files.readString(Path.of("/proc/loadavg")).strip());
+        e.add("start_epoch\t" + Instant.now().getEpochSecond());
+        Files.write(out.resolve("env.tsv"), e);
+    }
+
+    // ------------------------------------------------------------------------------------------------ sections
+
+    void pairs() throws Exception {
+        Path tsv = out.resolve("pairs.tsv");
+        Path mem = out.resolve("memory.tsv");
+        append(tsv, "pair\tapp\tside\tworkload\treq_s\tp50_us\tp99_us\tcpu_us_per_req\tsucceeded\tfailed\tload1_before"
+                + "\tload1_after");
+        append(mem, "pair\tapp\tside\trss_kb\theap_used_kb\tmetaspace_used_kb\tclass_space_used_kb");
+        for (int pair = 1; pair <= pairs; pair++) {
+            for (String app : apps) {
+                for (String side : List.of("A", "B")) {
+                    port++;
+                    String tag = app + "-" + pair + "-" + side;
+                    log("pair " + pair + "/" + pairs + " " + app + " " + (side.equals("A") ? "without" : "with")
+                            + " agent (port " + port + ", load " + load1() + ")");
+                    startApp(app, side, out.resolve("raw/" + tag + ".server.log"));
+                    for (String workload : List.of("plain", "trailers-only")) {
+                        List<String> wl = workload(app, workload);
+                        List<String> warm = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m", "" + streams,
+                                "-D", "" + warmS));
+                        warm.addAll(wl);
+                        runTo(warm, out.resolve("raw/" + tag + "." + workload + ".warm.txt"));
+                        String lb = load1();
+                        long c0 = cpuTicks();
+                        Path reqLog = out.resolve("raw/req.log");
+                        List<String> measure = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m",
+                                "" + streams, "-D", "" + measureS, "--log-file", reqLog.toString()));
+                        measure.addAll(wl);
+                        Path result = out.resolve("raw/" + tag + "." + workload + ".txt");
+                        runTo(measure, result);
+                        long c1 = cpuTicks();
+                        String la = load1();
+                        String h2load = Files.readString(result);
+                        String[] requests = ToolOutput.h2loadRequests(h2load);
+                        String[] p = ToolOutput.latencyPercentiles(ToolOutput.h2loadLog(readLines(reqLog)));
+                        long succeeded = (long) nanToZero(Stats.number(requests[0]));
+                        String cpu = ToolOutput.cpuMicrosPerRequest(c1 - c0, clkTck, succeeded);
+                        append(tsv, String.join("\t", "" + pair, app, side, workload,
+                                ToolOutput.h2loadReqPerSec(h2load), p[0], p[1], cpu, requests[0], requests[1], lb, la));
+                        Files.deleteIfExists(reqLog);
+                    }
+                    String rss = ToolOutput.vmRssKb(readOrEmpty(Path.of("/proc/" + server.pid() + "/status")));
+                    String pid = "" + server.pid();
+                    output(List.of("jcmd", pid, "GC.run"));
+                    Path heapFile = out.resolve("raw/" + tag + ".heap.txt");
+                    runTo(List.of("jcmd", pid, "GC.heap_info"), heapFile);
+                    String[] heap = ToolOutput.heapInfo(Files.readString(heapFile));
+                    append(mem, String.join("\t", "" + pair, app, side, rss, heap[0], heap[1], heap[2]));
+                    stopApp();
+                }
+            }
+        }
+    }
+
+    static double nanToZero(double v) {
+        return Double.isNaN(v) ? 0 : v;
+    }
+
+    void startup() throws Exception {
+        Path tsv = out.resolve("startup.tsv");
+        append(tsv, "run\tapp\tside\tms_to_first_200\tload1");
+        for (int run = 1; run <= startups; run++) {
+            for (String app : apps) {
+                for (String side : List.of("A", "B")) {
+                    port++;
+                    long t0 = nowUs();
+                    server = new ProcessBuilder(appCommand(app, side))
+                            .redirectErrorStream(true)
+                            .redirectOutput(out.resolve("raw/startup-" + app + "-" + run + "-" + side + ".log").toFile())
+                            .start();
+                    String ms = "NA";
+                    List<String> poll = new ArrayList<>(List.of("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                            "--max-time", "2", "--http2-prior-knowledge"));
+                    if (app.equals("grpc-server")) {
+                        poll.addAll(List.of("--data-binary", "@" + out.resolve("grpc-echo.bin"), "-H",
+                                "content-type: application/grpc", "http://127.0.0.1:" + port + "/h2patch.Test/Echo"));
+                    } else {
+                        poll.add("http://127.0.0.1:" + port + "/hello");
+                    }
+                    while (nowUs() - t0 < 60_000_000L) {
+                        if (output(poll).strip().equals("200")) {
+                            ms = "" + (nowUs() - t0) / 1000;
+                            break;
+                        }
+                        if (!server.isAlive()) {
+                            break;
+                        }
+                        Thread.sleep(5);
+                    }
+                    append(tsv, String.join("\t", "" + run, app, side, ms, load1()));
+                    log("startup " + run + "/" + startups + " " + app + " " + side + ": " + ms + " ms");
+                    stopApp();
+                }
+            }
+        }
+    }
+
+    /** The HEADERS/DATA frame lines nghttp receives for one Trailers-Only call. */
+    List<String> failFrames() throws Exception {
+        Process p = new ProcessBuilder("nghttp", "-nv", "-t", "2", "-d", out.resolve("grpc-request.bin").toString(),
+                "-H", "content-type: application/grpc", "-H", "te: trailers",
+                "http://127.0.0.1:" + port + "/h2patch.Test/Fail")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return text.lines().filter(l -> l.matches(".*recv (HEADERS|DATA) frame.*")).toList();
+    }
+
+    void attach() throws Exception {
+        Path tsv = out.resolve("attach.tsv");
+        append(tsv, "app\tbug_before\tcmd_ms\tactive_ms\tin_target_ms\tattach_exit\tbaseline_max_gap_ms"
+                + "\tattach_max_gap_ms\tbaseline_max_latency_ms\tattach_max_latency_ms\trequests\tfailed\tload1_before"
+                + "\tload1_after");
+        for (String app : apps) {
+            port++;
+            String tag = "attach-" + app;
+            String lb = load1();
+            startApp(app, "A", out.resolve("raw/" + tag + ".server.log"));
+            List<String> wl = workload(app, "plain");
+            List<String> warm = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m", "" + streams, "-D",
+                    "" + warmS));
+            warm.addAll(wl);
+            runTo(warm, null);
+            List<String> before = failFrames();
+            Files.write(out.resolve("raw/" + tag + ".before.txt"), before);
+            boolean bugBefore = before.stream().anyMatch(l -> l.contains("flags=0x04"))
+                    && before.stream().anyMatch(l -> l.contains("recv DATA"));
+            long baselineS = quick ? 2 : 4;
+            long totalS = baselineS + (quick ? 6 : 10);
+            Path reqLog = out.resolve("raw/" + tag + ".req.log");
+            List<String> load = new ArrayList<>(List.of("h2load", "-c", "4", "-m", "10", "--rps", "" + attachRps,
+                    "-D", "" + totalS, "--log-file", reqLog.toString()));
+            load.addAll(wl);
+            Path loadOut = out.resolve("raw/" + tag + ".h2load.txt");
+            Process loadProcess = new ProcessBuilder(load).redirectErrorStream(true).redirectOutput(loadOut.toFile())
+                    .start();
+            long tLoad = nowUs();
+            Thread.sleep(baselineS * 1000);
+            long tCmd = nowUs();
+            Path attachOut = out.resolve("raw/" + tag + ".attach.txt");
+            long[] tDone = new long[1];
+            Thread attacher = new Thread(() -> {
+                try {
+                    int exit = runTo(List.of("java", "-jar", agent.toString(), "attach", "" + server.pid()),
+                            attachOut);
+                    append(attachOut, "exit " + exit);
+                } catch (Exception e) {
+                    try {
+                        append(attachOut, "attach failed: " + e);
+                    } catch (IOException ignored) {
+                        // reported as no exit line
+                    }
+                }
+                tDone[0] = nowUs();
+            });
+            attacher.start();
+            String activeMs = "NA";
+            if (bugBefore) {
+                while (nowUs() - tCmd < 20_000_000L) {
+                    if (failFrames().stream().anyMatch(l -> l.matches(".*recv HEADERS.*flags=0x05.*"))) {
+                        activeMs = "" + (nowUs() - tCmd) / 1000;
+                        break;
+                    }
+                    Thread.sleep(10);
+                }
+            }
+            attacher.join();
+            long cmdMs = (tDone[0] - tCmd) / 1000;
+            String attachText = Files.readString(attachOut);
+            String inTarget = ToolOutput.attachInTargetMs(attachText);
+            String attachExit = attachText.lines().filter(l -> l.startsWith("exit ")).map(l -> l.substring(5))
+                    .findFirst().orElse("");
+            loadProcess.waitFor();
+            String la = load1();
+            // Gaps between consecutive completions and the slowest request, in the baseline window (1 s after the load
+            // starts until the command) and the attach window (command start until 1 s after it returned).
+            String[] w = ToolOutput.attachWindows(ToolOutput.h2loadLog(readLines(reqLog)), tLoad + 1_000_000L, tCmd,
+                    tCmd, tDone[0] + 1_000_000L);
+            String[] requests = ToolOutput.h2loadRequests(Files.readString(loadOut));
+            append(tsv, String.join("\t", app, bugBefore ? "yes" : "no", "" + cmdMs, activeMs, inTarget, attachExit,
+                    w[0], w[1], w[2], w[3], requests[0], requests[1], lb, la));
+            log("attach " + app + ": command " + cmdMs + " ms, active on the wire " + activeMs + " ms, max gap "
+                    + w[0] + " ms baseline / " + w[1] + " ms attach");
+            stopApp();
+        }
+    }
+
+    void jmh() throws Exception {
+        for (String side : List.of("A", "B")) {
+            String name = side.equals("A") ? "without" : "with";
+            log("JMH " + name + " agent (" + jmhArgs + ", load " + load1() + ")");
+            String lb = load1();
+            List<String> cmd = new ArrayList<>(List.of("java", "-jar", jmhJar.toString()));
+            cmd.addAll(Arrays.asList(jmhArgs.trim().split("\\s+")));
+            cmd.addAll(List.of("-prof", "gc", "-rf", "csv", "-rff", out.resolve("jmh-" + name + ".csv").toString()));
+            if (side.equals("B")) {
+                cmd.addAll(List.of("-jvmArgsAppend", "-javaagent:" + agent));
+            }
+            runTo(cmd, out.resolve("raw/jmh-" + name + ".txt"));
+            append(out.resolve("jmh-load.tsv"), name + "\t" + lb + "\t" + load1());
+        }
+        boolean active = Files.readString(out.resolve("raw/jmh-with.txt")).contains("end-stream: active for Netty");
+        Files.writeString(out.resolve("jmh-agent-active.txt"), active ? "yes\n" : "no\n");
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    /**
+     * The h2load arguments of a workload. plain: a response that needs no change, GET /hello (200 with a body);
+     * grpc-server has no /hello, so there it is a unary gRPC call (Echo: HEADERS, DATA, trailers).
+     */
+    List<String> workload(String app, String workload) {
+        String base = "http://127.0.0.1:" + port;
+        if (workload.equals("plain")) {
+            if (app.equals("grpc-server")) {
+                return List.of("-d", out.resolve("grpc-echo.bin").toString(), "-H", "content-type: application/grpc",
+                        "-H", "te: trailers", base + "/h2patch.Test/Echo");
+            }
+            return List.of(base + "/hello");
+        }
+        return List.of("-d", out.resolve("grpc-request.bin").toString(), "-H", "content-type: application/grpc", "-H",
+                "te: trailers", base + "/h2patch.Test/Fail");
+    }
+
+    List<String> appCommand(String app, String side) {
+        List<String> cmd = new ArrayList<>(List.of("java"));
+        cmd.addAll(jvmFlags);
+        if (side.equals("B")) {
+            cmd.add("-javaagent:" + agent);
+        }
+        cmd.addAll(List.of("-jar", out.resolve("jars/" + app + ".jar").toString(), "--port", "" + port));
+        return cmd;
+    }
+
+    /** Starts the app on {@link #port}, waits for its READY line (30 s). */
+    void startApp(String app, String side, Path logFile) throws Exception {
+        server = new ProcessBuilder(appCommand(app, side)).redirectErrorStream(true).redirectOutput(logFile.toFile())
+                .start();
+        for (int i = 0; i < 600; i++) {
+            if (readLines(logFile).stream().anyMatch(l -> l.startsWith("READY"))) {
+                return;
+            }
+            if (!server.isAlive()) {
+                List<String> lines = readLines(logFile);
+                throw new IllegalStateException("bench: " + app + " exited: "
+                        + String.join("\n", lines.subList(Math.max(0, lines.size() - 3), lines.size())));
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("bench: " + app + " not READY after 30 s");
+    }
+
+    void stopApp() throws InterruptedException {
+        if (server == null) {
+            return;
+        }
+        server.destroy();
+        if (!server.waitFor(30, TimeUnit.SECONDS)) {
+            server.destroyForcibly();
+            server.waitFor();
+        }
+        server = null;
+    }
+
+    long cpuTicks() throws IOException {
+        return ToolOutput.cpuTicks(Files.readString(Path.of("/proc/" + server.pid() + "/stat")));
+    }
+
+    static String load1() throws IOException {
+        return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    }
+
+    static long nowUs() {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+    }
+
+    /** Runs {@code cmd} with stdout and stderr to {@code file} (discarded when null); its exit status. */
+    static int runTo(List<String> cmd, Path file) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.redirectOutput(file == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(file.toFile()));
+        return pb.start().waitFor();
+    }
+
+    /** Runs {@code cmd}; its stdout and stderr ("" when it cannot start). */
+    static String output(List<String> cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            return text;
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    static String which(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
+                return Path.of(dir, tool).toString();
+            }
+        }
+        return null;
+    }
+
+    static void append(Path file, String line) throws IOException {
+        Files.writeString(file, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    static List<String> readLines(Path file) {
+        try {
+            return Files.isRegularFile(file) ? Files.readAllLines(file, StandardCharsets.ISO_8859_1) : List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String readOrEmpty(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).collect(Collectors.toList())) {
+                Files.delete(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.h2patch.it.bench;
+
+import java.util.List;
+
+/** The targets of issue 9 and how a measured spread is judged against one. */
+public final class Targets {
+    private Targets() {}
+
+    public static final double THROUGHPUT_MIN = 0.99;
+    public static final double P99_MAX = 1.02;
+    public static final double STARTUP_MS_MAX = 300;
+    public static final double ATTACH_MS_MAX = 1000;
+    public static final double PAUSE_MS_MAX = 50;
+    /** "Zero bytes": JMH's B/op is an average with a little noise. */
+    public static final double ALLOC_B_MAX = 0.5;
+    public static final double MEMORY_MB_MAX = 16;
+
+    /**
+     * The verdict of a median against a target ({@code met}: the median meets it), and whether the spread says more
+     * than the median: when the spread (min–max) includes {@code neutral} (no change), the difference is smaller than
+     * the machine can resolve.
+     */
+    public static String verdict(boolean met, List<Double> xs, double neutral) {
+        double lo = Stats.min(xs);
+        double hi = Stats.max(xs);
+        if (xs.isEmpty() || Double.isNaN(Stats.median(xs))) {
+            return "not measured";
+        }
+        boolean neutralInside = lo <= neutral && neutral <= hi;
+        if (met) {
+            return neutralInside ? "met (the spread includes no change)" : "met";
+        }
+        return neutralInside
+                ? "missed by the median, but the spread includes no change: the noise is larger than the effect"
+                : "**missed**";
+    }
+
+    /** The JMH allocation verdict: B/op added by the agent, against the forks' own errors. */
+    public static String allocation(double added, double errorWithout, double errorWith) {
+        double noise = (Double.isNaN(errorWithout) ? 0 : errorWithout) + (Double.isNaN(errorWith) ? 0 : errorWith);
+        if (Double.isNaN(added)) {
+            return "not measured";
+        }
+        if (Math.abs(added) <= ALLOC_B_MAX) {
+            return "met";
+        }
+        if (added < 0) {
+            return "met: less with the agent than without, i.e. Netty's own allocation varies between forks (B/op "
+                    + "errors ± " + Stats.f(errorWithout, 1) + " / ± " + Stats.f(errorWith, 1) + "); the agent adds none";
+        }
+        if (added <= noise) {
+            return "not shown: the difference is within the B/op errors (± " + Stats.f(errorWithout, 1) + " / ± "
+                    + Stats.f(errorWith, 1) + ")";
+        }
+        return "**missed**";
+    }
+
+    /** The attach pause verdict: the longest gap and the slowest request of the attach window, and the baseline's. */
+    public static String pause(double gap, double latency, double baselineGap, double baselineLatency) {
+        if (gap <= PAUSE_MS_MAX && latency <= PAUSE_MS_MAX) {
+            return "met";
+        }
+        return baselineGap > PAUSE_MS_MAX || baselineLatency > PAUSE_MS_MAX
+                ? "**missed** (the baseline already shows pauses this long: the machine's load)" : "**missed**";
+    }
+}

@@ -1,0 +1,159 @@
+package dev.h2patch.it.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What the benchmark reads from its tools' output: h2load's summary and per-request log, {@code jcmd GC.heap_info},
+ * {@code /proc/PID/stat} and {@code /proc/PID/status}, the attach command's output. Pure functions of the text,
+ * unit-tested on recorded output (ToolOutputTest).
+ */
+public final class ToolOutput {
+    private ToolOutput() {}
+
+    /** h2load's {@code finished in 6.00s, 12345.67 req/s, 1.2MB/s}: the req/s figure, "" when absent. */
+    public static String h2loadReqPerSec(String out) {
+        for (String line : out.split("\n")) {
+            if (line.startsWith("finished in")) {
+                String[] f = line.trim().split("\\s+");
+                return f.length > 3 ? f[3] : "";
+            }
+        }
+        return "";
+    }
+
+    /** h2load's {@code requests: N total, N started, N done, S succeeded, F failed, ...}: {S, F}, "" when absent. */
+    public static String[] h2loadRequests(String out) {
+        for (String line : out.split("\n")) {
+            if (line.startsWith("requests:")) {
+                String[] f = line.trim().split("\\s+");
+                return new String[] {f.length > 7 ? f[7] : "", f.length > 9 ? f[9] : ""};
+            }
+        }
+        return new String[] {"", ""};
+    }
+
+    /** One line of h2load's {@code --log-file}: start (µs since the epoch), status, duration (µs). */
+    public record Request(long startUs, int status, long durationUs) {
+        long endUs() {
+            return startUs + durationUs;
+        }
+    }
+
+    /** h2load's {@code --log-file}, tab-separated; lines that do not parse are skipped. */
+    public static List<Request> h2loadLog(List<String> lines) {
+        List<Request> requests = new ArrayList<>();
+        for (String line : lines) {
+            String[] f = line.split("\t");
+            if (f.length < 3) {
+                continue;
+            }
+            try {
+                requests.add(new Request(Long.parseLong(f[0].trim()), Integer.parseInt(f[1].trim()),
+                        Long.parseLong(f[2].trim())));
+            } catch (NumberFormatException e) {
+                // not a request line
+            }
+        }
+        return requests;
+    }
+
+    /** {@code "P50 P99"} of the requests' durations in µs (nearest rank), {@code "NA NA"} when there are none. */
+    public static String[] latencyPercentiles(List<Request> requests) {
+        long[] d = requests.stream().mapToLong(Request::durationUs).sorted().toArray();
+        Long p50 = Stats.percentile(d, 0.50);
+        Long p99 = Stats.percentile(d, 0.99);
+        return new String[] {p50 == null ? "NA" : "" + p50, p99 == null ? "NA" : "" + p99};
+    }
+
+    /**
+     * The attach section's windows, in ms with one decimal: the longest gap between consecutive completions (ordered
+     * by completion time) that end inside each window, and the slowest request that started inside it. Baseline:
+     * ({@code b0}, {@code b1}]; attach: ({@code a0}, {@code a1}] (starts: [from, to)). All times µs since the epoch.
+     */
+    public static String[] attachWindows(List<Request> requests, long b0, long b1, long a0, long a1) {
+        List<Request> byEnd = new ArrayList<>(requests);
+        byEnd.sort((x, y) -> Long.compare(x.endUs(), y.endUs()));
+        long bg = 0;
+        long ag = 0;
+        long bl = 0;
+        long al = 0;
+        Long prev = null;
+        for (Request r : byEnd) {
+            long e = r.endUs();
+            if (prev != null) {
+                long g = e - prev;
+                if (e > b0 && e <= b1 && g > bg) {
+                    bg = g;
+                }
+                if (e > a0 && e <= a1 && g > ag) {
+                    ag = g;
+                }
+            }
+            prev = e;
+            if (r.startUs() >= b0 && r.startUs() < b1 && r.durationUs() > bl) {
+                bl = r.durationUs();
+            }
+            if (r.startUs() >= a0 && r.startUs() < a1 && r.durationUs() > al) {
+                al = r.durationUs();
+            }
+        }
+        return new String[] {Stats.f(bg / 1000.0, 1), Stats.f(ag / 1000.0, 1), Stats.f(bl / 1000.0, 1),
+                Stats.f(al / 1000.0, 1)};
+    }
+
+    /** The process's CPU time in clock ticks, utime + stime, from {@code /proc/PID/stat} (fields 14 and 15). */
+    public static long cpuTicks(String stat) {
+        // The command name (field 2) is in parentheses and may hold spaces: count fields after its last ')'.
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    /** Server CPU µs per request: ticks over the window ÷ requests, 2 decimals; 0.00 without requests. */
+    public static String cpuMicrosPerRequest(long ticks, long hz, long requests) {
+        return String.format(java.util.Locale.ROOT, "%.2f", requests != 0 ? ticks * 1e6 / hz / requests : 0.0);
+    }
+
+    /** {@code VmRSS:   123456 kB} of {@code /proc/PID/status}: "123456", "" when absent. */
+    public static String vmRssKb(String status) {
+        Matcher m = Pattern.compile("(?m)^VmRSS:\\s+(\\d+)").matcher(status);
+        return m.find() ? m.group(1) : "";
+    }
+
+    private static final Pattern HEAP_USED = Pattern.compile(" total .* used (\\d+)K");
+    private static final Pattern METASPACE = Pattern.compile("Metaspace +used (\\d+)K");
+    private static final Pattern CLASS_SPACE = Pattern.compile("class space +used (\\d+)K");
+
+    /**
+     * {@code jcmd PID GC.heap_info}: {heap used, metaspace used, class space used} in KB, "NA" for what is missing.
+     * The heap figure is the first "total ... used NK" line (G1: the garbage-first heap).
+     */
+    public static String[] heapInfo(String out) {
+        String heap = null;
+        String meta = null;
+        String cls = null;
+        for (String line : out.split("\n")) {
+            Matcher h = HEAP_USED.matcher(line);
+            if (heap == null && h.find()) {
+                heap = h.group(1);
+            }
+            Matcher m = METASPACE.matcher(line);
+            if (m.find()) {
+                meta = m.group(1);
+            }
+            Matcher c = CLASS_SPACE.matcher(line);
+            if (c.find()) {
+                cls = c.group(1);
+            }
+        }
+        return new String[] {heap == null ? "NA" : heap, meta == null ? "NA" : meta, cls == null ? "NA" : cls};
+    }
+
+    /** The attach command's "... in N ms" (the time inside the target), "NA" when it printed none. */
+    public static String attachInTargetMs(String out) {
+        Matcher m = Pattern.compile("in (\\d+) ms").matcher(out);
+        return m.find() ? m.group(1) : "NA";
+    }
+}

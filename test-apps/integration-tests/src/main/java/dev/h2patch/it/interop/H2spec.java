@@ -1,0 +1,159 @@
+package dev.h2patch.it.interop;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * h2spec 2.2.0 ({@code h2spec -o 2}, every case) against an app, and the arithmetic of its results. A result is the
+ * string {@code "COUNTS|IDS"}: h2spec's counts ("145 passed, 0 skipped, 1 failed of 146", with notes about extra
+ * runs) and the failing cases as space-separated {@code section/ordinal} ids. The rule (docs/interop.md, h2spec
+ * section): a case fails the suite only if it failed in every run with the agent and passed in every run without it.
+ */
+final class H2spec {
+    private H2spec() {}
+
+    /** h2spec -o 2 with a JUnit report: "passed/skipped/failed of total" and the failing case ids. */
+    static String run(int port) {
+        try {
+            String exe = Peers.exe("h2spec");
+            Path report = Files.createTempFile("h2spec", ".xml");
+            Peers.Run r = Peers.run(List.of(exe, "-h", "127.0.0.1", "-p", "" + port, "-o", "2", "-j",
+                    report.toString()), Duration.ofMinutes(8));
+            String xml = Files.readString(report);
+            Files.deleteIfExists(report);
+            return parse(r.output(), r.exit(), xml);
+        } catch (Peers.Unavailable e) {
+            return "peer unavailable: " + e.getMessage() + "|";
+        } catch (Exception e) {
+            return "peer unavailable: " + e + "|";
+        }
+    }
+
+    private static final Pattern SUMMARY = Pattern.compile("(\\d+) tests, (\\d+) passed, (\\d+) skipped, (\\d+) failed");
+    private static final Pattern SUITE = Pattern.compile(
+            "<testsuite [^>]*?package=\"([^\"]*)\"[^>]*>(.*?)</testsuite>", Pattern.DOTALL);
+    private static final Pattern CASE = Pattern.compile("<testcase [^>]*?(/>|>(.*?)</testcase>)", Pattern.DOTALL);
+
+    /** A result from h2spec's console output (the counts) and its JUnit XML (which cases failed, by ordinal). */
+    static String parse(String output, int exit, String junitXml) {
+        Matcher summary = SUMMARY.matcher(output);
+        String counts = summary.find() ? summary.group(2) + " passed, " + summary.group(3) + " skipped, "
+                + summary.group(4) + " failed of " + summary.group(1) : "no summary (exit " + exit + ")";
+        Set<String> failing = new TreeSet<>();
+        Matcher suite = SUITE.matcher(junitXml);
+        while (suite.find()) {
+            Matcher tc = CASE.matcher(suite.group(2));
+            int n = 0;
+            while (tc.find()) {
+                n++;
+                if (tc.group(2) != null && (tc.group(2).contains("<failure") || tc.group(2).contains("<error"))) {
+                    failing.add(suite.group(1) + "/" + n);
+                }
+            }
+        }
+        return counts + "|" + String.join(" ", failing);
+    }
+
+    /** The failing case ids of a result. */
+    static Set<String> failing(String result) {
+        String[] a = result.split("\\|", -1);
+        return new TreeSet<>(a.length < 2 || a[1].isEmpty() ? List.of() : List.of(a[1].split(" ")));
+    }
+
+    /**
+     * h2spec result {@code first} (counts|ids) with the failing cases of {@code second} added: a case that failed in
+     * either run without the agent is not held against it. The counts stay the first run's; the note says so.
+     */
+    static String withFailuresOf(String first, String second) {
+        String[] a = first.split("\\|", -1);
+        String[] b = second.split("\\|", -1);
+        if (a.length < 2 || b.length < 2) {
+            return first;
+        }
+        Set<String> failing = failing(first);
+        Set<String> added = failing(second);
+        added.removeAll(failing);
+        if (added.isEmpty()) {
+            return first;
+        }
+        failing.addAll(added);
+        return a[0] + " (a second run also failed " + String.join(" ", added) + ")|" + String.join(" ", failing);
+    }
+
+    /**
+     * h2spec result {@code first} (counts|ids) keeping only the cases that failed in {@code second} too: a case that
+     * passed in any run with the agent is not held against it. The counts stay the first run's; the note says so.
+     */
+    static String failingInBoth(String first, String second) {
+        String[] a = first.split("\\|", -1);
+        String[] b = second.split("\\|", -1);
+        if (a.length < 2 || b.length < 2) {
+            return first;
+        }
+        Set<String> failing = failing(first);
+        Set<String> passedAgain = new TreeSet<>(failing);
+        passedAgain.removeAll(failing(second));
+        if (passedAgain.isEmpty()) {
+            return first;
+        }
+        failing.removeAll(passedAgain);
+        return a[0] + " (another run passed " + String.join(" ", passedAgain) + ")|" + String.join(" ", failing);
+    }
+
+    /** Cases failing in h2spec result {@code with} (counts|ids) but not in {@code without}. */
+    static Set<String> newFailures(String without, String with) {
+        Set<String> fb = failing(with);
+        fb.removeAll(failing(without));
+        return fb;
+    }
+
+    /**
+     * The with-agent result after a second run that was made because the first had new failures: the second run
+     * replaces the first when it clears any of them, and says how many the first had failed.
+     */
+    static String afterSecondRun(String without, String first, String again) {
+        Set<String> still = newFailures(without, first);
+        still.retainAll(newFailures(without, again));
+        if (still.size() < newFailures(without, first).size()) {
+            return again.replaceFirst("\\|", " (second run; the first had " + first.split("\\|")[0]
+                    .replaceAll(".*?(\\d+) failed.*", "$1") + " failed)|");
+        }
+        return first;
+    }
+
+    /** An app's h2spec row: both results, the verdict, the failing set without the agent; and the new failures. */
+    record Comparison(String without, String with, String verdict, String failingWithout, Set<String> newlyFailing) {
+        /** The row as the runner stores it: {@code without|with|verdict|failing ids}. */
+        String cells() {
+            return without + "|" + with + "|" + verdict + "|" + failingWithout;
+        }
+    }
+
+    static Comparison compare(String without, String with) {
+        String[] a = without.split("\\|", -1);
+        String[] b = with.split("\\|", -1);
+        Set<String> fa = failing(without);
+        Set<String> fb = failing(with);
+        String verdict;
+        Set<String> newFail = new TreeSet<>();
+        if (a[0].startsWith("peer unavailable") || b[0].startsWith("peer unavailable")) {
+            verdict = "peer unavailable";
+        } else if (fa.equals(fb)) {
+            verdict = "same failing set";
+        } else {
+            newFail.addAll(fb);
+            newFail.removeAll(fa);
+            Set<String> nowPass = new TreeSet<>(fa);
+            nowPass.removeAll(fb);
+            verdict = (newFail.isEmpty() ? "" : "**newly failing with the agent: " + newFail + "** ")
+                    + (nowPass.isEmpty() ? "" : "passing only with the agent: " + nowPass);
+        }
+        return new Comparison(a[0], b[0], verdict, fa.isEmpty() ? "none" : String.join(" ", fa), newFail);
+    }
+}

@@ -1,0 +1,43 @@
+package dev.h2patch.it.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The verdicts against the targets of issue 9, as docs/performance.md words them. */
+class TargetsTest {
+
+    @Test
+    void aTargetIsJudgedOnTheMedianAndTheSpreadQualifiesIt() {
+        List<Double> wide = List.of(0.85, 0.93, 1.05);
+        List<Double> narrow = List.of(0.85, 0.93, 0.95);
+        assertEquals("met (the spread includes no change)", Targets.verdict(true, wide, 1.0));
+        assertEquals("met", Targets.verdict(true, narrow, 1.0));
+        assertEquals("missed by the median, but the spread includes no change: the noise is larger than the effect",
+                Targets.verdict(false, wide, 1.0));
+        assertEquals("**missed**", Targets.verdict(false, narrow, 1.0));
+        assertEquals("not measured", Targets.verdict(true, List.of(), 1.0));
+        assertEquals("not measured", Targets.verdict(true, List.of(Double.NaN), 1.0));
+    }
+
+    @Test
+    void allocation() {
+        assertEquals("met", Targets.allocation(0.01, 0.2, 0.3));
+        assertEquals("met: less with the agent than without, i.e. Netty's own allocation varies between forks (B/op "
+                + "errors ± 0.8 / ± 19.1); the agent adds none", Targets.allocation(-35.82, 0.8, 19.1));
+        assertEquals("not shown: the difference is within the B/op errors (± 1.0 / ± 2.0)",
+                Targets.allocation(2.5, 1.0, 2.0));
+        assertEquals("**missed**", Targets.allocation(24, 0.1, 0.1));
+        assertEquals("not measured", Targets.allocation(Double.NaN, 0.1, 0.1));
+    }
+
+    @Test
+    void pauses() {
+        assertEquals("met", Targets.pause(20.6, 33.3, 12.1, 4.8));
+        assertEquals("**missed**", Targets.pause(31.3, 139.3, 14.1, 5.0));
+        assertEquals("**missed** (the baseline already shows pauses this long: the machine's load)",
+                Targets.pause(60, 70, 55, 5));
+    }
+}

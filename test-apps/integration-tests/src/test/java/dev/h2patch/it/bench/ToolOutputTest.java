@@ -1,0 +1,90 @@
+package dev.h2patch.it.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The tools' output as the benchmark reads it, on output recorded from h2load, jcmd and /proc on this machine. */
+class ToolOutputTest {
+
+    static final String H2LOAD = """
+            starting benchmark...
+            spawning thread #0: 8 total client(s). 0 total requests
+            Application protocol: h2c
+            progress: 10% done
+
+            finished in 6.00s, 13598.50 req/s, 1.04MB/s
+            requests: 81591 total, 81847 started, 81591 done, 81591 succeeded, 0 failed, 0 errored, 0 timeout
+            status codes: 81591 2xx, 0 3xx, 0 4xx, 0 5xx
+            traffic: 6.24MB (6545226) total, 1.09MB (1145818) headers (space savings 94.86%), 478.07KB (489546) data
+            """;
+
+    @Test
+    void h2loadSummary() {
+        assertEquals("13598.50", ToolOutput.h2loadReqPerSec(H2LOAD));
+        assertArrayEquals(new String[] {"81591", "0"}, ToolOutput.h2loadRequests(H2LOAD));
+        assertEquals("", ToolOutput.h2loadReqPerSec("connect failed"));
+        assertArrayEquals(new String[] {"", ""}, ToolOutput.h2loadRequests("connect failed"));
+    }
+
+    @Test
+    void h2loadLogPercentiles() {
+        List<ToolOutput.Request> log = ToolOutput.h2loadLog(List.of(
+                "1796240000000000\t200\t900", "1796240000000100\t200\t300", "1796240000000200\t200\t100",
+                "garbage", "1796240000000300\t200\t200"));
+        assertEquals(4, log.size());
+        // sorted: 100 200 300 900; p50 rank round(2.0) = 2 -> 200; p99 rank round(3.96) = 4 -> 900
+        assertArrayEquals(new String[] {"200", "900"}, ToolOutput.latencyPercentiles(log));
+        assertArrayEquals(new String[] {"NA", "NA"}, ToolOutput.latencyPercentiles(List.of()));
+    }
+
+    @Test
+    void attachWindows() {
+        long t = 1_000_000_000L;
+        // completions (start + duration): baseline window (t, t + 10 ms], attach window (t + 10 ms, t + 100 ms]
+        List<ToolOutput.Request> log = List.of(
+                new ToolOutput.Request(t, 200, 1_000),           // ends t+1 ms
+                new ToolOutput.Request(t + 2_000, 200, 2_000),   // ends t+4 ms: gap 3 ms (baseline)
+                new ToolOutput.Request(t + 5_000, 200, 1_000),   // ends t+6 ms: gap 2 ms
+                new ToolOutput.Request(t + 11_000, 200, 40_000), // ends t+51 ms: gap 45 ms (attach), slowest 40 ms
+                new ToolOutput.Request(t + 52_000, 200, 500));   // ends t+52.5 ms
+        assertArrayEquals(new String[] {"3.0", "45.0", "2.0", "40.0"},
+                ToolOutput.attachWindows(log, t, t + 10_000, t + 10_000, t + 100_000));
+        assertArrayEquals(new String[] {"0.0", "0.0", "0.0", "0.0"},
+                ToolOutput.attachWindows(List.of(), t, t + 1, t + 1, t + 2));
+    }
+
+    @Test
+    void procFiles() {
+        String stat = "19430 (java) S 18297 18280 5981 0 -1 4194304 8781 29695 1 58 51 21 96 54 20 0 26 0 1502761 "
+                + "9193406464 13089 18446744073709551615";
+        assertEquals(72, ToolOutput.cpuTicks(stat));
+        assertEquals(72, ToolOutput.cpuTicks(stat.replace("(java)", "(a (b) c)")));
+        assertEquals("123.46", ToolOutput.cpuMicrosPerRequest(1000, 100, 81000));
+        assertEquals("0.00", ToolOutput.cpuMicrosPerRequest(1000, 100, 0));
+        assertEquals("52644", ToolOutput.vmRssKb("Name:\tjava\nVmPeak:\t 9000 kB\nVmRSS:\t   52644 kB\n"));
+        assertEquals("", ToolOutput.vmRssKb("Name:\tjava\n"));
+    }
+
+    @Test
+    void jcmdHeapInfo() {
+        String out = """
+                19430:
+                 garbage-first heap   total 397312K, used 17291K [0x0000000687400000, 0x0000000800000000)
+                  region size 4096K, 4 young (16384K), 0 survivors (0K)
+                 Metaspace       used 2658K, committed 2880K, reserved 1114112K
+                  class space    used 294K, committed 384K, reserved 1048576K
+                """;
+        assertArrayEquals(new String[] {"17291", "2658", "294"}, ToolOutput.heapInfo(out));
+        assertArrayEquals(new String[] {"NA", "NA", "NA"}, ToolOutput.heapInfo("19430:\nNo such process\n"));
+    }
+
+    @Test
+    void attachCommand() {
+        assertEquals("467", ToolOutput.attachInTargetMs("h2patch: attached to 1234; end-stream active in 467 ms\n"));
+        assertEquals("NA", ToolOutput.attachInTargetMs("error\nexit 1\n"));
+    }
+}

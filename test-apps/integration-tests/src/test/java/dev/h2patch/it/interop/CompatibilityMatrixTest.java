@@ -1,0 +1,29 @@
+package dev.h2patch.it.interop;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The matrix's versions come from the catalog: its plain apps as built, plus the older versions built from them. */
+class CompatibilityMatrixTest {
+
+    @Test
+    void versionsFromTheCatalog() {
+        List<CompatibilityMatrix.Variant> variants = CompatibilityMatrix.variants();
+        List<String> apps = variants.stream().map(v -> v.app().name()).distinct().toList();
+        assertEquals(List.of("netty-server", "netty42-server", "grpc-shaded-netty-server", "netty41-floor-server",
+                "grpc-server", "jetty94-server", "jetty10-server", "jetty11-server", "jetty120-server",
+                "jetty121-server"), apps);
+        assertEquals(13, variants.size());
+        CompatibilityMatrix.Variant older = variants.get(0);
+        assertEquals("Netty 4.1.100.Final", older.label());
+        assertTrue(older.rebuilt());
+        assertEquals("netty-server-netty-4.1.100.Final", older.dirName());
+        CompatibilityMatrix.Variant asBuilt = variants.get(1);
+        assertTrue(asBuilt.label().matches("Netty 4\\.1\\.\\d+\\.Final \\(netty-server\\)"), asBuilt.label());
+        assertTrue(variants.stream().anyMatch(v -> v.label().equals("Netty 4.1.77.Final (netty41-floor-server)")));
+    }
+}

@@ -1,0 +1,73 @@
+package dev.h2patch.it.interop;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** h2spec's results and the rule that decides when a difference is held against the agent. */
+class H2specTest {
+
+    static final String XML = "<?xml version=\"1.0\"?><testsuites>"
+            + "<testsuite name=\"3.5. HTTP/2 Connection Preface\" package=\"http2/3.5\" tests=\"2\">"
+            + "<testcase package=\"http2/3.5\" classname=\"a\" time=\"0.0\"></testcase>"
+            + "<testcase package=\"http2/3.5\" classname=\"b\" time=\"0.0\"><failure message=\"x\"></failure>"
+            + "</testcase></testsuite>"
+            + "<testsuite name=\"6.1. DATA\" package=\"http2/6.1\" tests=\"3\">"
+            + "<testcase package=\"http2/6.1\" classname=\"a\" time=\"0.0\"/>"
+            + "<testcase package=\"http2/6.1\" classname=\"b\" time=\"0.0\"><skipped/></testcase>"
+            + "<testcase package=\"http2/6.1\" classname=\"c\" time=\"0.0\"><error message=\"y\"></error></testcase>"
+            + "</testsuite></testsuites>";
+
+    @Test
+    void parsesCountsAndFailingOrdinals() {
+        String r = H2spec.parse("...\nFinished in 12.3 seconds\n5 tests, 2 passed, 1 skipped, 2 failed\n", 1, XML);
+        assertEquals("2 passed, 1 skipped, 2 failed of 5|http2/3.5/2 http2/6.1/3", r);
+        assertEquals("no summary (exit 2)|", H2spec.parse("boom", 2, ""));
+    }
+
+    @Test
+    void newFailuresAreTheOnesOnlyWithTheAgent() {
+        assertEquals(Set.of("b/2"), H2spec.newFailures("x|a/1", "y|a/1 b/2"));
+        assertTrue(H2spec.newFailures("x|a/1 b/2", "y|a/1").isEmpty());
+        assertTrue(H2spec.newFailures("x|", "y|").isEmpty());
+    }
+
+    @Test
+    void failuresWithoutTheAgentAreTheUnionOfItsRuns() {
+        assertEquals("c (a second run also failed b/2)|a/1 b/2", H2spec.withFailuresOf("c|a/1", "d|b/2"));
+        assertEquals("c|a/1", H2spec.withFailuresOf("c|a/1", "d|a/1"));
+        assertEquals("peer unavailable", H2spec.withFailuresOf("peer unavailable", "d|a/1"));
+    }
+
+    @Test
+    void failuresWithTheAgentAreTheIntersectionOfItsRuns() {
+        assertEquals("c (another run passed b/2)|a/1", H2spec.failingInBoth("c|a/1 b/2", "d|a/1"));
+        assertEquals("c|a/1", H2spec.failingInBoth("c|a/1", "d|a/1 b/2"));
+    }
+
+    @Test
+    void aSecondRunReplacesTheFirstOnlyWhenItClearsANewFailure() {
+        String without = "146 passed, 0 skipped, 0 failed of 146|";
+        String first = "145 passed, 0 skipped, 1 failed of 146|http2/6.1/2";
+        String clean = "146 passed, 0 skipped, 0 failed of 146|";
+        assertEquals("146 passed, 0 skipped, 0 failed of 146 (second run; the first had 1 failed)|",
+                H2spec.afterSecondRun(without, first, clean));
+        assertEquals(first, H2spec.afterSecondRun(without, first, first));
+    }
+
+    @Test
+    void comparison() {
+        H2spec.Comparison same = H2spec.compare("a|x/1", "b|x/1");
+        assertEquals("a|b|same failing set|x/1", same.cells());
+        assertTrue(same.newlyFailing().isEmpty());
+        H2spec.Comparison worse = H2spec.compare("a|x/1", "b|y/2");
+        assertEquals("**newly failing with the agent: [y/2]** passing only with the agent: [x/1]", worse.verdict());
+        assertEquals(Set.of("y/2"), worse.newlyFailing());
+        H2spec.Comparison none = H2spec.compare("a|", "b|");
+        assertEquals("none", none.failingWithout());
+        assertEquals("peer unavailable", H2spec.compare("peer unavailable: no h2spec|", "b|").verdict());
+    }
+}
