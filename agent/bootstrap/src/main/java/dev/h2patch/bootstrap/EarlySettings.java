@@ -1,24 +1,18 @@
 package dev.h2patch.bootstrap;
 
 import java.lang.reflect.Field;
-import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
- * The early-settings bookkeeping every library's fix shares (docs/fixes/early-settings.md): the HTTP/2 bytes the fix
- * recognises and writes, the connections it spoke first on ({@link Connections}: once per connection, and the SETTINGS
+ * The early-settings bookkeeping every library's fix shares (docs/fixes/early-settings.md; the bytes it recognises
+ * and writes are {@link Http2Frames}'): the connections it spoke first on ({@link Connections}: once per connection, and the SETTINGS
  * ACK accounting where a library needs it), the decision to write, and the private flag a library keeps about its own
  * preface ({@link Flag}). java.* only; what is particular to a library (which field, which default, when to look) is
  * said by the caller: Netty's advice through the static methods below, Jetty's through
  * {@code dev.h2patch.bootstrap.jetty.JettyEarlySettings}.
  */
 public final class EarlySettings {
-
-    /** The HTTP/2 client connection preface, {@code PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n} (RFC 9113 §3.4). */
-    private static final byte[] PREFACE = {
-        'P', 'R', 'I', ' ', '*', ' ', 'H', 'T', 'T', 'P', '/', '2', '.', '0', '\r', '\n', '\r', '\n',
-        'S', 'M', '\r', '\n', '\r', '\n'};
 
     /** The connections Netty's fix spoke first on (the static methods below, called by the Netty advice). */
     private static final Connections NETTY = new Connections();
@@ -155,31 +149,6 @@ public final class EarlySettings {
                 return unknown;
             }
         }
-    }
-
-    /** Whether the bytes from {@code buffer}'s position on start with the whole 24-byte client preface. */
-    public static boolean startsWithPreface(ByteBuffer buffer) {
-        if (buffer == null) {
-            return false;
-        }
-        int at = buffer.position();
-        if (buffer.limit() - at < PREFACE.length) {
-            return false;
-        }
-        for (int i = 0; i < PREFACE.length; i++) {
-            if (buffer.get(at + i) != PREFACE[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * A new empty SETTINGS frame (length 0, type 4, no flags, stream 0; RFC 9113 §6.5), ready to be written: a
-     * complete server preface that changes no setting.
-     */
-    public static ByteBuffer emptySettingsFrame() {
-        return ByteBuffer.wrap(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
     }
 
     // Netty's entry points, called by its advice (agent/netty): its connections and its flushPreface flag.

@@ -1,5 +1,7 @@
 package dev.h2patch.bootstrap;
 
+import java.nio.ByteBuffer;
+
 /**
  * What the fixes need to know about HTTP/2 bytes on the wire, for advice that reads them from a library's buffers
  * (plain values in: the buffer stays the advice's business).
@@ -48,6 +50,28 @@ public final class Http2Frames {
      */
     public static boolean isClientPreface(long first, long second, long third) {
         return first == PREFACE_0 && second == PREFACE_1 && third == PREFACE_2;
+    }
+
+    /**
+     * Whether the bytes from {@code buffer}'s position on start with the whole client preface, whatever the buffer's
+     * byte order; the buffer is only read. For libraries that read into a {@link ByteBuffer} (Jetty).
+     */
+    public static boolean startsWithClientPreface(ByteBuffer buffer) {
+        if (buffer == null) {
+            return false;
+        }
+        int at = buffer.position();
+        return buffer.limit() - at >= PREFACE_LENGTH
+                && isClientPreface(bigEndianLong(buffer, at), bigEndianLong(buffer, at + 8),
+                        bigEndianLong(buffer, at + 16));
+    }
+
+    private static long bigEndianLong(ByteBuffer buffer, int at) {
+        long value = 0;
+        for (int i = 0; i < 8; i++) {
+            value = value << 8 | (buffer.get(at + i) & 0xff);
+        }
+        return value;
     }
 
     /** A new empty SETTINGS frame: length 0, type 4 (SETTINGS), flags 0, stream 0. */

@@ -1,13 +1,9 @@
 package dev.h2patch.bootstrap;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** The early-settings bookkeeping Netty and Jetty share: marks, the ACK accounting, the claim, the flag, the bytes. */
@@ -108,30 +104,5 @@ class EarlySettingsTest {
         assertTrue(EarlySettings.flushPrefaceWanted(new Handler(true)));
         assertFalse(EarlySettings.flushPrefaceWanted(new Handler(false)));
         assertTrue(EarlySettings.flushPrefaceWanted(new Object()), "before 4.1.78 there is no setting: wanted");
-    }
-
-    @Test
-    void thePrefaceIsRecognisedOnlyWholeFromTheBuffersPosition() {
-        byte[] preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-        assertTrue(EarlySettings.startsWithPreface(ByteBuffer.wrap(preface)));
-        byte[] shifted = new byte[preface.length + 3];
-        System.arraycopy(preface, 0, shifted, 3, preface.length);
-        ByteBuffer at3 = ByteBuffer.wrap(shifted);
-        at3.position(3);
-        assertTrue(EarlySettings.startsWithPreface(at3));
-        assertEquals(3, at3.position(), "the buffer is only read, never moved");
-        assertFalse(EarlySettings.startsWithPreface(ByteBuffer.wrap(Arrays.copyOf(preface, 23))));
-        assertFalse(EarlySettings.startsWithPreface(ByteBuffer.wrap(
-                "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII))));
-        assertFalse(EarlySettings.startsWithPreface(null));
-    }
-
-    @Test
-    void theEmptySettingsFrameIsNineBytesTypeFourOnStreamZero() {
-        ByteBuffer frame = EarlySettings.emptySettingsFrame();
-        byte[] bytes = new byte[frame.remaining()];
-        frame.get(bytes);
-        assertArrayEquals(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}, bytes);
-        assertEquals(9, EarlySettings.emptySettingsFrame().remaining(), "a new frame each time");
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** The wire facts the Netty advice no longer spells out itself (RFC 9113 §3.4, §4.1, §6.5). */
@@ -81,5 +82,23 @@ class Http2FramesTest {
         assertFalse(Http2Frames.isBareHeadersOf(stream, block, block, 0x1, 0x4, 7), "another stream");
         assertEquals(0x5, Http2Frames.END_HEADERS_AND_STREAM);
         assertEquals(4, Http2Frames.FLAGS_OFFSET);
+    }
+
+    @Test
+    void thePrefaceIsRecognisedOnlyWholeFromTheBuffersPosition() {
+        byte[] preface = PREFACE.clone();
+        assertTrue(Http2Frames.startsWithClientPreface(ByteBuffer.wrap(preface)));
+        byte[] shifted = new byte[preface.length + 3];
+        System.arraycopy(preface, 0, shifted, 3, preface.length);
+        ByteBuffer at3 = ByteBuffer.wrap(shifted);
+        at3.position(3);
+        assertTrue(Http2Frames.startsWithClientPreface(at3));
+        assertEquals(3, at3.position(), "the buffer is only read, never moved");
+        assertFalse(Http2Frames.startsWithClientPreface(ByteBuffer.wrap(Arrays.copyOf(preface, 23))));
+        assertFalse(Http2Frames.startsWithClientPreface(ByteBuffer.wrap(
+                "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII))));
+        assertFalse(Http2Frames.startsWithClientPreface(null));
+        ByteBuffer littleEndian = ByteBuffer.wrap(preface).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertTrue(Http2Frames.startsWithClientPreface(littleEndian), "byte order does not matter");
     }
 }

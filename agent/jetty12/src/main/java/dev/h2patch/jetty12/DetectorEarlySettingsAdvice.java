@@ -1,7 +1,7 @@
 package dev.h2patch.jetty12;
 
 import dev.h2patch.bootstrap.Counters;
-import dev.h2patch.bootstrap.EarlySettings;
+import dev.h2patch.bootstrap.Http2Frames;
 import dev.h2patch.bootstrap.jetty.JettyEarlySettings;
 import java.nio.ByteBuffer;
 import net.bytebuddy.asm.Advice;
@@ -52,7 +52,7 @@ public final class DetectorEarlySettingsAdvice {
         if (JettyEarlySettings.claimDetector(self, endPoint.isOpen(),
                 ((Connector) connector).getConnectionFactories())) {
             try {
-                endPoint.flush(EarlySettings.emptySettingsFrame());
+                endPoint.flush(ByteBuffer.wrap(Http2Frames.emptySettingsFrame()));
             } catch (java.io.IOException e) {
                 return; // the connection is failing; the detector finds out on its own
             }

@@ -3,6 +3,7 @@ package dev.h2patch.bootstrap.jetty;
 import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.EarlySettings;
 import dev.h2patch.bootstrap.H2patchRuntime;
+import dev.h2patch.bootstrap.Http2Frames;
 import java.nio.ByteBuffer;
 
 /**
@@ -54,12 +55,12 @@ public final class JettyEarlySettings {
      * cheap test; {@link #claimDetector} decides.
      */
     public static boolean holdsPreface(ByteBuffer bytes) {
-        return H2patchRuntime.earlySettingsSniffers && EarlySettings.startsWithPreface(bytes);
+        return H2patchRuntime.earlySettingsSniffers && Http2Frames.startsWithClientPreface(bytes);
     }
 
     /**
      * For a detecting {@code connection} that {@link #holdsPreface}: whether the advice writes the empty SETTINGS frame
-     * ({@link EarlySettings#emptySettingsFrame}) to its endpoint now. Only on an open endpoint, once per connection,
+     * ({@link Http2Frames#emptySettingsFrame}) to its endpoint now. Only on an open endpoint, once per connection,
      * and only when the detector's connector ({@code connectionFactories}: {@code Connector.getConnectionFactories()})
      * {@link #servesHttp2}; report mode counts and writes nothing ({@link EarlySettings.Connections#claim}).
      */
