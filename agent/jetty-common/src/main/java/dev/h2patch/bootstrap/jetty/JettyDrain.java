@@ -3,6 +3,7 @@ package dev.h2patch.bootstrap.jetty;
 import dev.h2patch.bootstrap.ConnectionDrain;
 import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.H2patchRuntime;
+import dev.h2patch.bootstrap.IdleDeferral;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,8 +55,7 @@ public final class JettyDrain {
         if (!"LOCALLY_CLOSED".equals(closeState) && !"REMOTELY_CLOSED".equals(closeState) || streams == 0) {
             return false;
         }
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.CONNECTION_STATE_WOULD_CHANGE);
+        if (H2patchRuntime.reportsOnly(Counters.CONNECTION_STATE_WOULD_CHANGE)) {
             return false;
         }
         long now = System.nanoTime();
@@ -63,7 +63,7 @@ public final class JettyDrain {
             long[] first = DEFERRED.get(session);
             long period = Math.max(0, periodMillis);
             if (first == null) {
-                if (period > H2patchRuntime.idleDeferMaxMillis) {
+                if (!IdleDeferral.withinCap(0, period)) {
                     Counters.increment(Counters.CONNECTION_STATE_IDLE_CAPPED);
                     return false;
                 }
@@ -75,7 +75,7 @@ public final class JettyDrain {
                 DEFERRED.remove(session);
                 Counters.increment(Counters.CONNECTION_STATE_DRAIN_TIMEOUT);
                 return false;
-            } else if (first[1] + period > H2patchRuntime.idleDeferMaxMillis) {
+            } else if (!IdleDeferral.withinCap(first[1], period)) {
                 DEFERRED.remove(session);
                 Counters.increment(Counters.CONNECTION_STATE_IDLE_CAPPED);
                 return false;
@@ -107,8 +107,7 @@ public final class JettyDrain {
         if (sessions == 0) {
             return false;
         }
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.CONNECTION_STATE_WOULD_CHANGE);
+        if (H2patchRuntime.reportsOnly(Counters.CONNECTION_STATE_WOULD_CHANGE)) {
             return false;
         }
         return true;

@@ -42,8 +42,7 @@ public final class JettyEarlySettings {
         if (!NOTIFY_PREFACE.read(serverParser, false)) {
             return false;
         }
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.EARLY_SETTINGS_WOULD_FLUSH);
+        if (H2patchRuntime.reportsOnly(Counters.EARLY_SETTINGS_WOULD_FLUSH)) {
             return false;
         }
         return true;

@@ -1,9 +1,7 @@
 package dev.h2patch.bootstrap.jetty;
 
-import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.EndedStreams;
 import dev.h2patch.bootstrap.GrpcShape;
-import dev.h2patch.bootstrap.H2patchRuntime;
 import java.nio.ByteBuffer;
 
 /**
@@ -44,15 +42,8 @@ public final class JettyEndStream {
         if ("HEAD".equals(method) || "CONNECT".equals(method)) {
             return false;
         }
-        if (grpcStatus == null || !GrpcShape.isGrpcContentType(contentType)) {
-            return false;
-        }
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.END_STREAM_WOULD_FOLD);
-            return false;
-        }
-        Counters.increment(Counters.END_STREAM_FOLDED);
-        return true;
+        // The status is final here (mayFold): not informational.
+        return GrpcShape.endsResponse(false, grpcStatus, contentType) && EndedStreams.fold();
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.h2patch.bootstrap.jetty;
 import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.EndedStreams;
 import dev.h2patch.bootstrap.H2patchRuntime;
+import dev.h2patch.bootstrap.ProxySafeReset;
 
 /**
  * The decisions of the Jetty proxy-safe-reset advice, for every Jetty line (docs/fixes/proxy-safe-reset.md, "Jetty",
@@ -63,16 +64,10 @@ public final class JettyProxySafeReset {
         if (deferral != null) {
             // Fired at a bound, or another reset (idle timeout, shutdown) while held back: it goes out now, NO_ERROR.
             JettyDeferredResets.fireNow(deferral);
-            return code != 0 ? NO_ERROR : PASS;
+            return code != ProxySafeReset.NO_ERROR ? NO_ERROR : PASS;
         }
-        if (code == 1 || code == 3 || code == 5 || code == 6) {
-            return PASS; // PROTOCOL_ERROR, FLOW_CONTROL_ERROR, STREAM_CLOSED, FRAME_SIZE_ERROR: the client's fault
-        }
-        if (H2patchRuntime.reportOnly) {
-            Counters.increment(Counters.PROXY_SAFE_RESET_WOULD_CHANGE);
-            return PASS;
-        }
-        return DEFER;
+        // Jetty sends at most one reset per stream itself: a held-back one is handled above.
+        return ProxySafeReset.changes(code, false) ? DEFER : PASS;
     }
 
     /**
@@ -83,11 +78,7 @@ public final class JettyProxySafeReset {
      */
     public static int hold(Object deferral, int code) {
         if (deferral == null || !JettyDeferredResets.schedule(deferral, H2patchRuntime.resetDeferMillis)) {
-            if (code != 0) {
-                Counters.increment(Counters.PROXY_SAFE_RESET_REWRITTEN);
-                return NO_ERROR;
-            }
-            return PASS;
+            return code != ProxySafeReset.codeSentAtOnce(code) ? NO_ERROR : PASS;
         }
         Counters.increment(Counters.PROXY_SAFE_RESET_DEFERRED);
         return SKIP;
