@@ -1,9 +1,6 @@
 package dev.h2patch.jetty10;
 
-import dev.h2patch.Fix;
 import dev.h2patch.FixNames;
-import dev.h2patch.LibraryVersions;
-import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
 import dev.h2patch.VersionRange;
 import java.util.Arrays;
@@ -17,7 +14,11 @@ import java.util.List;
  * preface sends an empty SETTINGS frame first ({@link DetectorEarlySettingsAdvice}); docs/fixes/early-settings.md,
  * "Jetty (9.4, 10, 11, 12.0, 12.1)". The decisions are {@code dev.h2patch.bootstrap.jetty.JettyEarlySettings}.
  */
-public final class Jetty10EarlySettingsFix extends Fix {
+public final class Jetty10EarlySettingsFix extends Jetty10Fix {
+
+    public Jetty10EarlySettingsFix() {
+        super("org.eclipse.jetty.http2", "http2-server");
+    }
 
     @Override
     public String name() {
@@ -32,11 +33,6 @@ public final class Jetty10EarlySettingsFix extends Fix {
     @Override
     public List<VersionRange> versions() {
         return Collections.singletonList(VersionRange.of("9.4", "12"));
-    }
-
-    @Override
-    public String libraryVersion(ClassLoader loader, Relocation relocation) {
-        return LibraryVersions.mavenVersion(loader, "org.eclipse.jetty.http2", "http2-server");
     }
 
     @Override

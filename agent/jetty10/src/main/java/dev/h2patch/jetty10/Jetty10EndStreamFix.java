@@ -1,11 +1,7 @@
 package dev.h2patch.jetty10;
 
-import dev.h2patch.Fix;
 import dev.h2patch.FixNames;
-import dev.h2patch.LibraryVersions;
-import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
-import dev.h2patch.VersionRange;
 import java.util.Collections;
 import java.util.List;
 
@@ -22,28 +18,17 @@ import java.util.List;
  * sent as the last write (one HEADERS with END_STREAM), and the writes that follow on that stream are completed
  * without writing anything.
  */
-public final class Jetty10EndStreamFix extends Fix {
+public final class Jetty10EndStreamFix extends Jetty10Fix {
 
     static final String TRANSPORT = "org.eclipse.jetty.http2.server.HttpTransportOverHTTP2";
+
+    public Jetty10EndStreamFix() {
+        super("org.eclipse.jetty.http2", "http2-server");
+    }
 
     @Override
     public String name() {
         return FixNames.END_STREAM;
-    }
-
-    @Override
-    public String library() {
-        return "Jetty 10/11";
-    }
-
-    @Override
-    public List<VersionRange> versions() {
-        return Collections.singletonList(VersionRange.of("10", "12"));
-    }
-
-    @Override
-    public String libraryVersion(ClassLoader loader, Relocation relocation) {
-        return LibraryVersions.mavenVersion(loader, "org.eclipse.jetty.http2", "http2-server");
     }
 
     @Override

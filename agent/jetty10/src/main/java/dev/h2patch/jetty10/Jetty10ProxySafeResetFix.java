@@ -1,11 +1,7 @@
 package dev.h2patch.jetty10;
 
-import dev.h2patch.Fix;
 import dev.h2patch.FixNames;
-import dev.h2patch.LibraryVersions;
-import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
-import dev.h2patch.VersionRange;
 import dev.h2patch.jetty9.ProxySafeResetProcessAdvice;
 import java.util.Collections;
 import java.util.List;
@@ -25,28 +21,17 @@ import java.util.List;
  * next. {@code notifyDataDemanded} exists only in 10/11, so this fix never matches the same-named
  * {@code HTTP2Stream} of 9.4 or 12. 11 has the same code as 10 here.
  */
-public final class Jetty10ProxySafeResetFix extends Fix {
+public final class Jetty10ProxySafeResetFix extends Jetty10Fix {
 
     static final String STREAM = "org.eclipse.jetty.http2.HTTP2Stream";
+
+    public Jetty10ProxySafeResetFix() {
+        super("org.eclipse.jetty.http2", "http2-common");
+    }
 
     @Override
     public String name() {
         return FixNames.PROXY_SAFE_RESET;
-    }
-
-    @Override
-    public String library() {
-        return "Jetty 10/11";
-    }
-
-    @Override
-    public List<VersionRange> versions() {
-        return Collections.singletonList(VersionRange.of("10", "12"));
-    }
-
-    @Override
-    public String libraryVersion(ClassLoader loader, Relocation relocation) {
-        return LibraryVersions.mavenVersion(loader, "org.eclipse.jetty.http2", "http2-common");
     }
 
     @Override

@@ -1,13 +1,8 @@
 package dev.h2patch.jetty12;
 
-import dev.h2patch.Fix;
 import dev.h2patch.FixNames;
-import dev.h2patch.LibraryVersions;
-import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
-import dev.h2patch.VersionRange;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -16,26 +11,15 @@ import java.util.List;
  * preface sends an empty SETTINGS frame first ({@link DetectorEarlySettingsAdvice}); docs/fixes/early-settings.md,
  * "Jetty (9.4, 10, 11, 12.0, 12.1)". The decisions are {@code dev.h2patch.bootstrap.jetty.JettyEarlySettings}.
  */
-public final class Jetty12EarlySettingsFix extends Fix {
+public final class Jetty12EarlySettingsFix extends Jetty12Fix {
+
+    public Jetty12EarlySettingsFix() {
+        super("org.eclipse.jetty.http2", "jetty-http2-server");
+    }
 
     @Override
     public String name() {
         return FixNames.EARLY_SETTINGS;
-    }
-
-    @Override
-    public String library() {
-        return "Jetty 12.0/12.1";
-    }
-
-    @Override
-    public List<VersionRange> versions() {
-        return Collections.singletonList(VersionRange.of("12", "12.2"));
-    }
-
-    @Override
-    public String libraryVersion(ClassLoader loader, Relocation relocation) {
-        return LibraryVersions.mavenVersion(loader, "org.eclipse.jetty.http2", "jetty-http2-server");
     }
 
     @Override

@@ -1,11 +1,7 @@
 package dev.h2patch.jetty12;
 
-import dev.h2patch.Fix;
 import dev.h2patch.FixNames;
-import dev.h2patch.LibraryVersions;
-import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
-import dev.h2patch.VersionRange;
 import java.util.Collections;
 import java.util.List;
 
@@ -21,28 +17,17 @@ import java.util.List;
  * single send method: the commit of a gRPC Trailers-Only response is sent as the last write (one HEADERS with
  * END_STREAM), and the writes that follow on that stream are completed without writing anything.
  */
-public final class Jetty12EndStreamFix extends Fix {
+public final class Jetty12EndStreamFix extends Jetty12Fix {
 
     static final String HTTP_STREAM = "org.eclipse.jetty.http2.server.internal.HttpStreamOverHTTP2";
+
+    public Jetty12EndStreamFix() {
+        super("org.eclipse.jetty.http2", "jetty-http2-server");
+    }
 
     @Override
     public String name() {
         return FixNames.END_STREAM;
-    }
-
-    @Override
-    public String library() {
-        return "Jetty 12.0/12.1";
-    }
-
-    @Override
-    public List<VersionRange> versions() {
-        return Collections.singletonList(VersionRange.of("12", "12.2"));
-    }
-
-    @Override
-    public String libraryVersion(ClassLoader loader, Relocation relocation) {
-        return LibraryVersions.mavenVersion(loader, "org.eclipse.jetty.http2", "jetty-http2-server");
     }
 
     @Override

@@ -1,11 +1,7 @@
 package dev.h2patch.jetty12;
 
-import dev.h2patch.Fix;
 import dev.h2patch.FixNames;
-import dev.h2patch.LibraryVersions;
-import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
-import dev.h2patch.VersionRange;
 import dev.h2patch.jetty9.ProxySafeResetProcessAdvice;
 import java.util.Collections;
 import java.util.List;
@@ -25,28 +21,17 @@ import java.util.List;
  * {@code process(Stream.Data)} exists only in 12, so this fix never matches the same-named {@code HTTP2Stream} of
  * 9.4/10/11.
  */
-public final class Jetty12ProxySafeResetFix extends Fix {
+public final class Jetty12ProxySafeResetFix extends Jetty12Fix {
 
     static final String STREAM = "org.eclipse.jetty.http2.HTTP2Stream";
+
+    public Jetty12ProxySafeResetFix() {
+        super("org.eclipse.jetty.http2", "jetty-http2-common");
+    }
 
     @Override
     public String name() {
         return FixNames.PROXY_SAFE_RESET;
-    }
-
-    @Override
-    public String library() {
-        return "Jetty 12.0/12.1";
-    }
-
-    @Override
-    public List<VersionRange> versions() {
-        return Collections.singletonList(VersionRange.of("12", "12.2"));
-    }
-
-    @Override
-    public String libraryVersion(ClassLoader loader, Relocation relocation) {
-        return LibraryVersions.mavenVersion(loader, "org.eclipse.jetty.http2", "jetty-http2-common");
     }
 
     @Override

@@ -1,11 +1,7 @@
 package dev.h2patch.jetty9;
 
-import dev.h2patch.Fix;
 import dev.h2patch.FixNames;
-import dev.h2patch.LibraryVersions;
-import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
-import dev.h2patch.VersionRange;
 import java.util.Collections;
 import java.util.List;
 
@@ -21,28 +17,17 @@ import java.util.List;
  * sessions have no stream left, to the futures {@code Server.doStop} waits for (up to its stop timeout). With
  * {@link JettyConnectionStateFix} each session then closes as soon as its last stream ends.
  */
-public final class Jetty9GracefulStopFix extends Fix {
+public final class Jetty9GracefulStopFix extends Jetty9Fix {
 
     static final String CONTAINER = "org.eclipse.jetty.server.handler.AbstractHandlerContainer";
+
+    public Jetty9GracefulStopFix() {
+        super("org.eclipse.jetty", "jetty-server");
+    }
 
     @Override
     public String name() {
         return FixNames.CONNECTION_STATE;
-    }
-
-    @Override
-    public String library() {
-        return "Jetty 9.4";
-    }
-
-    @Override
-    public List<VersionRange> versions() {
-        return Collections.singletonList(VersionRange.of("9.4", "10"));
-    }
-
-    @Override
-    public String libraryVersion(ClassLoader loader, Relocation relocation) {
-        return LibraryVersions.mavenVersion(loader, "org.eclipse.jetty", "jetty-server");
     }
 
     @Override

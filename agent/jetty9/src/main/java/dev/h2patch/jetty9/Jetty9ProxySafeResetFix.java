@@ -1,11 +1,7 @@
 package dev.h2patch.jetty9;
 
-import dev.h2patch.Fix;
 import dev.h2patch.FixNames;
-import dev.h2patch.LibraryVersions;
-import dev.h2patch.Relocation;
 import dev.h2patch.TypePatch;
-import dev.h2patch.VersionRange;
 import java.util.Collections;
 import java.util.List;
 
@@ -22,28 +18,17 @@ import java.util.List;
  * {@code notifyData(Stream, DataFrame, Callback)} discards that DATA with its window returned. {@code notifyData}
  * exists only in 9.4, so this fix never matches the same-named {@code HTTP2Stream} of 10/11 or 12.
  */
-public final class Jetty9ProxySafeResetFix extends Fix {
+public final class Jetty9ProxySafeResetFix extends Jetty9Fix {
 
     static final String STREAM = "org.eclipse.jetty.http2.HTTP2Stream";
+
+    public Jetty9ProxySafeResetFix() {
+        super("org.eclipse.jetty.http2", "http2-common");
+    }
 
     @Override
     public String name() {
         return FixNames.PROXY_SAFE_RESET;
-    }
-
-    @Override
-    public String library() {
-        return "Jetty 9.4";
-    }
-
-    @Override
-    public List<VersionRange> versions() {
-        return Collections.singletonList(VersionRange.of("9.4", "10"));
-    }
-
-    @Override
-    public String libraryVersion(ClassLoader loader, Relocation relocation) {
-        return LibraryVersions.mavenVersion(loader, "org.eclipse.jetty.http2", "http2-common");
     }
 
     @Override
