@@ -31,7 +31,7 @@ h2p_app_jar() { echo "$h2p_root/test-apps/$1/target/$1.jar"; }
 # The apps of test-apps/catalog.txt with ROLE in their roles column (the 7th), in catalog order, one a line. Only for
 # the build steps here; the Java drivers read the catalog with dev.h2patch.it.Catalog.
 h2p_catalog_apps() {
-  awk -v role="$1" '!/^#/ && NF >= 7 && ("," $7 ",") ~ ("," role ",") {print $1}' "$h2p_root/test-apps/catalog.txt"
+  awk -v role="$1" '!/^#/ && $1 != "variant" && NF >= 7 && ("," $7 ",") ~ ("," role ",") {print $1}' "$h2p_root/test-apps/catalog.txt"
 }
 
 # Prints the first jar older than its sources, or nothing: the agent (everything under agent/) and each test app (its

@@ -63,16 +63,36 @@ public final class Catalog {
         }
     }
 
-    private static volatile List<App> apps;
+    /**
+     * Another release of an app's library, for the compatibility matrix: built from {@code app}'s sources with
+     * {@code properties} ({@code name=value}, the version properties to override), named {@code label}.
+     */
+    public record Variant(String app, List<String> properties, String label) {}
+
+    /** What a catalog file holds: the apps, and the other releases the matrix builds from them. */
+    public record Contents(List<App> apps, List<Variant> variants) {}
+
+    private static final String VARIANT = "variant";
+
+    private static volatile Contents contents;
 
     private Catalog() {}
 
     /** Every app, in catalog order. */
     public static List<App> apps() {
-        List<App> loaded = apps;
+        return contents().apps();
+    }
+
+    /** The matrix's other releases, in catalog order. */
+    public static List<Variant> variants() {
+        return contents().variants();
+    }
+
+    private static Contents contents() {
+        Contents loaded = contents;
         if (loaded == null) {
-            loaded = parse(Repo.root().resolve("test-apps").resolve("catalog.txt"));
-            apps = loaded;
+            loaded = read(Repo.root().resolve("test-apps").resolve("catalog.txt"));
+            contents = loaded;
         }
         return loaded;
     }
@@ -93,17 +113,25 @@ public final class Catalog {
         return names(a -> a.library().equals(library) && a.claims(fix));
     }
 
-    /** Reads a catalog file: one app per line, {@code #} comments, columns as described in the file's header. */
-    public static List<App> parse(Path file) {
+    /**
+     * Reads a catalog file: one app per line, {@code #} comments, columns as described in the file's header; lines
+     * that start with {@code variant} are the matrix's other releases.
+     */
+    public static Contents read(Path file) {
         try {
-            return parse(Files.readAllLines(file));
+            return parseContents(Files.readAllLines(file));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the catalog of test apps " + file, e);
         }
     }
 
     static List<App> parse(List<String> lines) {
+        return parseContents(lines).apps();
+    }
+
+    static Contents parseContents(List<String> lines) {
         List<App> parsed = new ArrayList<>();
+        List<Variant> variants = new ArrayList<>();
         int number = 0;
         for (String raw : lines) {
             number++;
@@ -112,6 +140,10 @@ public final class Catalog {
                 continue;
             }
             String[] c = line.split("\\s+");
+            if (c[0].equals(VARIANT)) {
+                variants.add(variant(number, raw, line.split("\\s+", 4)));
+                continue;
+            }
             if (c.length != 7) {
                 throw new IllegalArgumentException("catalog line " + number + " has " + c.length
                         + " columns, expected 7 (app library line version connectors fixes roles): " + raw);
@@ -124,7 +156,26 @@ public final class Catalog {
             }
             parsed.add(new App(c[0], c[1], c[2], c[3], list(c[4]), fixes, list(c[6])));
         }
-        return Collections.unmodifiableList(parsed);
+        for (Variant v : variants) {
+            if (parsed.stream().noneMatch(a -> a.name().equals(v.app()))) {
+                throw new IllegalArgumentException("catalog: variant of " + v.app() + ", which is not an app");
+            }
+        }
+        return new Contents(Collections.unmodifiableList(parsed), Collections.unmodifiableList(variants));
+    }
+
+    private static Variant variant(int number, String raw, String[] c) {
+        if (c.length != 4) {
+            throw new IllegalArgumentException("catalog line " + number
+                    + ": expected variant APP PROPERTY=VALUE[,...] LABEL: " + raw);
+        }
+        List<String> properties = List.of(c[2].split(","));
+        for (String property : properties) {
+            if (!property.matches("[\\w.-]+=[\\w.-]+")) {
+                throw new IllegalArgumentException("catalog line " + number + ": not PROPERTY=VALUE: " + property);
+            }
+        }
+        return new Variant(c[1], properties, c[3].strip());
     }
 
     private static Set<String> list(String column) {

@@ -68,6 +68,25 @@ class CatalogTest {
     }
 
     @Test
+    void variantLinesAreOtherReleasesOfAnApp() {
+        Catalog.Contents contents = Catalog.parseContents(List.of(
+                "a-server  Netty  4.1  a.version  h2c  end-stream  -",
+                "variant a-server  a.version=4.1.100.Final,b.version=2  Netty 4.1.100.Final (with b 2)"));
+        assertEquals(1, contents.apps().size());
+        Catalog.Variant v = contents.variants().get(0);
+        assertEquals("a-server", v.app());
+        assertEquals(List.of("a.version=4.1.100.Final", "b.version=2"), v.properties());
+        assertEquals("Netty 4.1.100.Final (with b 2)", v.label(), "the label is the rest of the line");
+        IllegalArgumentException noApp = assertThrows(IllegalArgumentException.class,
+                () -> Catalog.parseContents(List.of("variant c-server a.version=1 C 1")));
+        assertTrue(noApp.getMessage().contains("c-server"), noApp.getMessage());
+        IllegalArgumentException notAProperty = assertThrows(IllegalArgumentException.class,
+                () -> Catalog.parseContents(List.of("a-server Netty 4.1 a.version h2c - -",
+                        "variant a-server 4.1.100.Final Netty 4.1.100")));
+        assertTrue(notAProperty.getMessage().contains("line 2"), notAProperty.getMessage());
+    }
+
+    @Test
     void queriesSelectInCatalogOrder() {
         assertThrows(IllegalArgumentException.class, () -> Catalog.app("no-such-server"));
         List<String> jetty = Catalog.claiming("Jetty", "end-stream").collect(Collectors.toList());
@@ -124,6 +143,18 @@ class CatalogTest {
             String definition = "<" + app.versionProperty() + ">";
             assertTrue(text.contains(definition) || rootPom.contains(definition),
                     app.versionProperty() + " is defined neither in " + pom + " nor in the root pom");
+        }
+    }
+
+    /** Each variant overrides properties its app's build really uses (else the "other release" is the same jar). */
+    @Test
+    void everyVariantOverridesPropertiesItsAppBuildsWith() throws IOException {
+        for (Catalog.Variant v : Catalog.variants()) {
+            String pom = Files.readString(Repo.root().resolve("test-apps").resolve(v.app()).resolve("pom.xml"));
+            for (String property : v.properties()) {
+                String name = property.substring(0, property.indexOf('='));
+                assertTrue(pom.contains("${" + name + "}"), v.app() + "'s pom does not build with ${" + name + "}");
+            }
         }
     }
 }

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,8 +23,9 @@ import java.util.stream.Collectors;
  * the wire (the project's raw frame recorder), recorded as fixed / not needed (the bug is absent without the agent) /
  * skipped (with the reason the agent logged) / NOT fixed. Writes docs/compatibility.md; exits 1 when a fix claimed
  * for the app in the catalog (test-apps/catalog.txt, see {@link Claims}) did not work on a version. The versions are
- * the catalog's apps as built ({@link #MATRIX}) plus older versions built from their sources ({@link #OLDER}); the
- * verdicts are {@link Verdicts#matrix}.
+ * the catalog's apps as built ({@link #MATRIX}) plus the other releases its {@code variant} lines build from their
+ * sources; the verdicts are {@link Verdicts#matrix}. Each fix's logged decision (active or skipped, on a version) is
+ * also checked against the versions it declares ({@link DeclaredRanges}).
  *
  * <p>Versions other than the apps' own are built from the same sources into test-apps/interop/target/variants/ with
  * {@code mvn package -pl test-apps/APP -D<version property>=V -Dh2patch.buildDirectory=DIR} (downloads from Maven
@@ -67,19 +67,14 @@ public final class CompatibilityMatrix {
     static final Predicate<Catalog.App> MATRIX = a -> !a.hasConnector("sniffer") && !a.hasConnector("relay")
             && !a.hasConnector("module-path");
 
-    /** Older versions built from an app's sources, run before the app as built: app -> {label, -D properties}. */
-    static final Map<String, List<List<String>>> OLDER = Map.of(
-            "netty-server", List.of(List.of("Netty 4.1.100.Final", "-Dnetty41.version=4.1.100.Final")),
-            "grpc-shaded-netty-server", List.of(List.of("grpc-java 1.48.0 grpc-netty-shaded (Netty 4.1.77 inside)",
-                    "-Dgrpc.version=1.48.0", "-Dgrpc.netty.version=4.1.77.Final")),
-            "grpc-server", List.of(List.of("grpc-java 1.48.0, a real grpc-java server (grpc-server)",
-                    "-Dgrpc.version=1.48.0")));
-
-    /** The versions, in catalog order: each app's older versions, then the app as built. */
+    /**
+     * The versions, in catalog order: each app's other releases (the catalog's {@code variant} lines), then the app
+     * as built.
+     */
     static List<Variant> variants() {
-        for (String app : OLDER.keySet()) {
-            if (!MATRIX.test(Catalog.app(app))) {
-                throw new IllegalStateException(app + " has older versions in the matrix but is not a matrix app");
+        for (Catalog.Variant other : Catalog.variants()) {
+            if (!MATRIX.test(Catalog.app(other.app()))) {
+                throw new IllegalStateException(other.app() + " has a variant in the catalog but is not a matrix app");
             }
         }
         List<Variant> variants = new ArrayList<>();
@@ -87,8 +82,11 @@ public final class CompatibilityMatrix {
             if (!MATRIX.test(app)) {
                 continue;
             }
-            for (List<String> older : OLDER.getOrDefault(app.name(), List.of())) {
-                variants.add(new Variant(app, older.get(0), older.subList(1, older.size())));
+            for (Catalog.Variant other : Catalog.variants()) {
+                if (other.app().equals(app.name())) {
+                    variants.add(new Variant(app, other.label(),
+                            other.properties().stream().map(p -> "-D" + p).toList()));
+                }
             }
             variants.add(new Variant(app, asBuiltLabel(app), List.of()));
         }
@@ -150,6 +148,7 @@ public final class CompatibilityMatrix {
             throw new IllegalStateException("the agent jar is stale or missing: " + agentStale
                     + " (mvn -B -q -DskipTests package, or run test-apps/interop/run-interop.sh, which does)");
         }
+        DeclaredRanges declared = DeclaredRanges.of(Repo.agentJar());
         long start = System.nanoTime();
         List<Result> results = new ArrayList<>();
         for (Variant v : variants()) {
@@ -168,12 +167,19 @@ public final class CompatibilityMatrix {
             }
         }
         long seconds = (System.nanoTime() - start) / 1_000_000_000L;
-        Files.writeString(out, render(results, command, seconds));
+        List<DeclaredRanges.Check> checks = new ArrayList<>();
+        for (Result r : results) {
+            checks.addAll(declared.check(r.fix(), r.agentLine()));
+        }
+        Files.writeString(out, render(results, checks, command, seconds));
         System.out.println("matrix: wrote " + out + " (" + seconds + " s)");
         List<Result> bad = results.stream().filter(Result::regression).toList();
-        if (!bad.isEmpty()) {
-            bad.forEach(r -> System.out.println("matrix: REGRESSION " + r.variant().label() + " " + r.fix() + ": "
-                    + r.without() + " -> " + r.with()));
+        bad.forEach(r -> System.out.println("matrix: REGRESSION " + r.variant().label() + " " + r.fix() + ": "
+                + r.without() + " -> " + r.with()));
+        List<DeclaredRanges.Check> wrong = checks.stream().filter(c -> c.problem() != null).toList();
+        wrong.forEach(c -> System.out.println("matrix: DECLARED RANGE WRONG " + c.fix() + " for " + c.library() + ": "
+                + c.problem()));
+        if (!bad.isEmpty() || !wrong.isEmpty()) {
             System.exit(1);
         }
     }
@@ -350,7 +356,7 @@ public final class CompatibilityMatrix {
         return s.isEmpty() ? "no frames on the stream" : String.join(", ", s);
     }
 
-    static String render(List<Result> results, String command, long seconds) {
+    static String render(List<Result> results, List<DeclaredRanges.Check> checks, String command, long seconds) {
         StringBuilder sb = new StringBuilder(Markdown.header("Compatibility: each fix against each library version",
                 command, "Each fix's scenario run on the wire (the project's raw HTTP/2 frame recorder) against a "
                         + "test app built on that version, once without and once with the agent (all fixes, "
@@ -391,6 +397,25 @@ public final class CompatibilityMatrix {
         }
         long reg = results.stream().filter(Result::regression).count();
         sb.append("\n## Regressions\n\n").append(reg == 0 ? "None.\n" : reg + ", marked above.\n");
+        sb.append(renderRanges(checks));
+        return sb.toString();
+    }
+
+    /** The declared-range section: each logged decision against the versions the fix declares. */
+    static String renderRanges(List<DeclaredRanges.Check> checks) {
+        StringBuilder sb = new StringBuilder("\n## Declared versions\n\nEach fix implementation declares the library "
+                + "versions it serves (`java -jar h2patch-agent.jar fixes`). Each decision in the agent log column "
+                + "above that names a version is checked against that declaration: active inside it, skipped "
+                + "outside it. ");
+        long active = checks.stream().filter(DeclaredRanges.Check::active).count();
+        List<DeclaredRanges.Check> wrong = checks.stream().filter(c -> c.problem() != null).toList();
+        sb.append(checks.size()).append(" decisions checked (").append(active).append(" active, ")
+                .append(checks.size() - active).append(" skipped): ")
+                .append(wrong.isEmpty() ? "all agree.\n" : wrong.size() + " disagree:\n\n");
+        for (DeclaredRanges.Check c : wrong) {
+            sb.append("- `").append(c.fix()).append("` for ").append(Markdown.cell(c.library())).append(": ")
+                    .append(Markdown.cell(c.problem())).append("\n");
+        }
         return sb.toString();
     }
 }
