@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real HAProxy in front of a test app, for the proxy-safe-reset tests (seed 004): {@code mode http}, an h2c front
+ * A real HAProxy in front of a test app, for the proxy-safe-reset tests (docs/bugs.md#proxy-safe-reset): {@code mode http}, an h2c front
  * on a free loopback port, one h2c server. Started in the foreground ({@code haproxy -db -f CFG}) as a child process,
  * stopped by its PID on {@link #close()}. When no {@code haproxy} is installed ({@code .ci/run} installs it), tests
  * skip their proxy checks with {@link #NOT_INSTALLED} ({@code assumeTrue(Haproxy.executable() != null, ...)}).

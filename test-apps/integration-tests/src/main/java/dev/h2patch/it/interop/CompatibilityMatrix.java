@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The version matrix (issue 8): each fix's scenario against each library version, without and with the agent, on
+ * The version matrix (docs/compatibility.md): each fix's scenario against each library version, without and with the agent, on
  * the wire (the project's raw frame recorder), recorded as fixed / not needed (the bug is absent without the agent) /
  * skipped (with the reason the agent logged) / NOT fixed. Writes docs/compatibility.md; exits 1 when a fix claimed
  * for the app in the catalog (test-apps/catalog.txt, see {@link Claims}) did not work on a version. The versions are

@@ -6,7 +6,7 @@ import dev.h2patch.it.Repo;
 import java.util.List;
 import java.util.Map;
 
-/** docs/interop.md from the runner's rows: header, one table per seed, h2spec, summary counts, regressions. */
+/** docs/interop.md from the runner's rows: header, one table per bug, h2spec, summary counts, regressions. */
 final class InteropReport {
     private InteropReport() {}
 
@@ -19,7 +19,7 @@ final class InteropReport {
         String agent = Repo.root().relativize(Repo.agentJar()).toString();
         boolean full = run.full();
         StringBuilder sb = new StringBuilder(Markdown.header("Interop results: real peers, without and with the agent",
-                run.command(), "Every seed scenario against " + (full ? "every test app" : "the test apps on the "
+                run.command(), "Every bug's scenario against " + (full ? "every test app" : "the test apps on the "
                         + "newest library versions (quick mode; `--full` runs all " + run.fullAppCount() + " apps)")
                         + ", each app started once without and once with `-javaagent:" + agent + "`"
                         + " (all fixes, defaults). Apps run: " + String.join(", ", run.apps()) + ". The suite took "
@@ -29,7 +29,7 @@ final class InteropReport {
                         + "an app does not have show up as what the peer got (e.g. 404 / UNIMPLEMENTED). h2spec ran "
                         + "on: " + (run.h2specApps().isEmpty() ? "no app" : String.join(", ", run.h2specApps()))
                         + (full ? "" : " (quick mode: one app per library line, to stay within the CI budget; "
-                        + "`--full` runs h2spec on every app)") + ".\n\nVerdicts: **fixed** — the seed's symptom without "
+                        + "`--full` runs h2spec on every app)") + ".\n\nVerdicts: **fixed** — the bug's symptom without "
                         + "the agent, the healthy result with it; ok without and with — nothing to fix for this "
                         + "peer; not applicable — the scenario cannot happen on this connector; inconclusive — the "
                         + "peer saw neither the symptom nor the healthy result (e.g. a missing route), so nothing is "
@@ -47,16 +47,16 @@ final class InteropReport {
         return sb.toString();
     }
 
-    /** Everything after the header: the seed tables, h2spec, the summary and the regressions. */
+    /** Everything after the header: the bug tables, h2spec, the summary and the regressions. */
     static String body(List<InteropRunner.Row> rows, Map<String, String> h2spec, List<String> problems,
                        List<String> apps) {
         StringBuilder sb = new StringBuilder();
-        for (Scenarios.Seed seed : Scenarios.SEEDS) {
-            sb.append("\n## Seed ").append(seed.number()).append(" — `").append(seed.fix()).append("`: ")
-                    .append(seed.symptom())
+        for (Scenarios.Bug bug : Scenarios.BUGS) {
+            sb.append("\n## `").append(bug.fix()).append("`: ")
+                    .append(bug.symptom())
                     .append("\n\n| peer | app | without agent | with agent | verdict |\n|---|---|---|---|---|\n");
             for (InteropRunner.Row r : rows) {
-                if (r.seed().equals(seed.number())) {
+                if (r.fix().equals(bug.fix())) {
                     sb.append("| ").append(Markdown.cell(r.peer())).append(" | ").append(r.app()).append(" | `")
                             .append(Markdown.cell(r.without())).append("` | `").append(Markdown.cell(r.with()))
                             .append("` | ").append(r.verdict()).append(" |\n");

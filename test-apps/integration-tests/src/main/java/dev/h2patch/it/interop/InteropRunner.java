@@ -15,8 +15,8 @@ import java.util.Map;
  */
 final class InteropRunner {
 
-    /** One row of the report: one peer of one seed against one app. */
-    record Row(String seed, String fix, String peer, String app, String without, String with, String verdict,
+    /** One row of the report: one peer of one bug's scenario against one app. */
+    record Row(String fix, String peer, String app, String without, String with, String verdict,
                boolean regression) {}
 
     final List<Row> rows = new ArrayList<>();
@@ -87,7 +87,7 @@ final class InteropRunner {
         for (Scenarios.Peer p : peers) {
             addRow(p, app, without.get(p.name()), with.get(p.name()));
         }
-        // seed 003: connection-state, one app JVM per run (it shuts down).
+        // connection-state (docs/bugs.md#connection-state), one app JVM per run (it shuts down).
         Scenarios.Peer cs = Scenarios.connectionState();
         String[] cells = new String[2];
         for (int i = 0; i < 2; i++) {
@@ -146,7 +146,7 @@ final class InteropRunner {
             problems.add(p.fix() + " / " + app.name() + " / " + p.name() + ": without [" + without + "], with ["
                     + with + "]");
         }
-        rows.add(new Row(p.seed(), p.fix(), p.name(), app.name(), without, with, v.text(), v.regression()));
+        rows.add(new Row(p.fix(), p.name(), app.name(), without, with, v.text(), v.regression()));
     }
 
     void recordH2spec(String app, String without, String with) {

@@ -9,14 +9,14 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * The interop suite (issue 8): every seed scenario against the test apps, with real peers (grpc-go, grpc-go through
+ * The interop suite (docs/interop.md): every bug's scenario against the test apps, with real peers (grpc-go, grpc-go through
  * Go's cmux, grpc-js, HAProxy with Node/grpc-js/nghttp clients, curl, h2load, nghttp, h2spec), each app without and
  * with the agent. Writes docs/interop.md; exits 1 when a fix claimed for an app does not work for a peer that ran
  * (a regression) or when the agent makes a result worse, never because a peer is unavailable.
  *
  * <p>The apps come from the catalog (test-apps/catalog.txt): {@code --quick} runs the apps with the role
  * {@code quick} and h2spec on those with {@code h2spec-quick}; {@code --full} runs every app that starts on its own
- * from its jar. The parts: {@link Scenarios} (seeds and peers), {@link PeerClients} / {@link PeerOutput} (running the
+ * from its jar. The parts: {@link Scenarios} (bugs and peers), {@link PeerClients} / {@link PeerOutput} (running the
  * peers, reading their output), {@link H2spec}, {@link InteropRunner}, {@link Verdicts}, {@link Claims},
  * {@link InteropReport}.
  *

@@ -16,22 +16,23 @@ import static dev.h2patch.it.interop.PeerClients.viaCmux;
 import static dev.h2patch.it.interop.PeerClients.viaHaproxy;
 
 /**
- * The seed scenarios of the interop suite and the peers each one uses: how a peer is run against a port, what a
- * healthy result looks like, and what the seed's bug looks like to that peer.
+ * The bugs' scenarios of the interop suite and the peers each one uses: how a peer is run against a port, what a
+ * healthy result looks like, and what the bug looks like to that peer.
  */
 final class Scenarios {
     private Scenarios() {}
 
-    /** One seed: its number, the fix that removes it, the symptom (the report's section headings). */
-    record Seed(String number, String fix, String symptom) {}
+    /** One bug: the fix that removes it (its name, and its section in docs/bugs.md), the symptom (the report's
+     * section headings). */
+    record Bug(String fix, String symptom) {}
 
-    static final List<Seed> SEEDS = List.of(
-            new Seed("000", "early-settings", "grpc-go behind a port sniffer: \"timed out waiting for server "
+    static final List<Bug> BUGS = List.of(
+            new Bug("early-settings", "grpc-go behind a port sniffer: \"timed out waiting for server "
                     + "handshake\""),
-            new Seed("002", "end-stream", "HEADERS then empty DATA(END_STREAM): \"server closed the stream "
+            new Bug("end-stream", "HEADERS then empty DATA(END_STREAM): \"server closed the stream "
                     + "without sending trailers\""),
-            new Seed("003", "connection-state", "shutdown cuts in-flight HTTP/2 streams"),
-            new Seed("004", "proxy-safe-reset", "RST_STREAM after a complete response reaches clients behind HAProxy "
+            new Bug("connection-state", "shutdown cuts in-flight HTTP/2 streams"),
+            new Bug("proxy-safe-reset", "RST_STREAM after a complete response reaches clients behind HAProxy "
                     + "as CANCEL"));
 
     @FunctionalInterface
@@ -40,20 +41,20 @@ final class Scenarios {
     }
 
     /**
-     * One peer of one scenario: how to run it against a port, what a healthy result looks like, and what the seed's
+     * One peer of one scenario: how to run it against a port, what a healthy result looks like, and what the bug's
      * bug looks like to this peer (a result that is neither means the scenario did not happen: inconclusive).
      * {@code gating}: a claimed fix that this peer still sees broken is a regression. {@code note}: the verdict when
      * the bug shows either way for a reason outside the Java server (or null).
      */
-    record Peer(String seed, String fix, String name, boolean gating, Probe probe, Predicate<String> healthy,
+    record Peer(String fix, String name, boolean gating, Probe probe, Predicate<String> healthy,
                 Predicate<String> bug, String note) {
-        Peer(String seed, String fix, String name, boolean gating, Probe probe, Predicate<String> healthy,
+        Peer(String fix, String name, boolean gating, Probe probe, Predicate<String> healthy,
              Predicate<String> bug) {
-            this(seed, fix, name, gating, probe, healthy, bug, null);
+            this(fix, name, gating, probe, healthy, bug, null);
         }
     }
 
-    /** The peers that run against one app JVM, which keeps running between them (seeds 000, 002, 004). */
+    /** The peers that run against one app JVM, which keeps running between them (early-settings, end-stream, proxy-safe-reset). */
     static List<Peer> statelessPeers() throws IOException {
         Path grpcMsg = Files.createTempFile("h2patch-grpc", ".bin");
         Files.write(grpcMsg, new byte[5]);
@@ -65,55 +66,55 @@ final class Scenarios {
         Predicate<String> jsHandshake = s -> !s.isBlank() && !s.contains("DEADLINE_EXCEEDED")
                 && !s.contains("UNAVAILABLE") && !s.contains("killed");
         Predicate<String> jsHandshakeBug = s -> s.contains("DEADLINE_EXCEEDED");
-        Predicate<String> control = s -> false; // a peer that speaks first never shows seed 000's bug
+        Predicate<String> control = s -> false; // a peer that speaks first never shows the early-settings bug
         Predicate<String> rejected = s -> s.contains("grpc-status 7");
         List<Peer> peers = new ArrayList<>();
-        // seed 000: early-settings
-        peers.add(new Peer("000", "early-settings", "grpc-go 1.33 direct (Health/Check, WithBlock, 3 s)", true,
+        // early-settings (docs/bugs.md#early-settings)
+        peers.add(new Peer("early-settings", "grpc-go 1.33 direct (Health/Check, WithBlock, 3 s)", true,
                 port -> grpcGo(port, "health"), handshake, handshakeBug));
-        peers.add(new Peer("000", "early-settings", "grpc-go 1.33 → cmux 0.1.5 `HTTP2HeaderField` (seed's set-up)",
+        peers.add(new Peer("early-settings", "grpc-go 1.33 → cmux 0.1.5 `HTTP2HeaderField` (the reported set-up)",
                 false, port -> viaCmux(port, "grpc-header"), handshake, handshakeBug,
                 "not fixable in the Java server: cmux's `HTTP2HeaderField` matcher (Go) holds the connection until the "
                         + "client's HEADERS, before it connects to the app (cmux needs `MatchWithWriters`)"));
-        peers.add(new Peer("000", "early-settings", "grpc-go 1.33 → cmux 0.1.5 `HTTP2()`", false,
+        peers.add(new Peer("early-settings", "grpc-go 1.33 → cmux 0.1.5 `HTTP2()`", false,
                 port -> viaCmux(port, "http2"), handshake, handshakeBug));
-        peers.add(new Peer("000", "early-settings", "grpc-js 1.14 direct (Health/Check, 3 s)", false,
+        peers.add(new Peer("early-settings", "grpc-js 1.14 direct (Health/Check, 3 s)", false,
                 port -> grpcJs(port, "health", 3000), jsHandshake, jsHandshakeBug));
-        peers.add(new Peer("000", "early-settings", "curl --http2-prior-knowledge GET /hello", false,
+        peers.add(new Peer("early-settings", "curl --http2-prior-knowledge GET /hello", false,
                 port -> curl(port, "GET", "/hello", null), s -> s.startsWith("HTTP 200"), control));
-        // seed 002: end-stream
-        peers.add(new Peer("002", "end-stream", "grpc-go 1.33 direct (/h2patch.Test/Fail)", true,
+        // end-stream (docs/bugs.md#end-stream)
+        peers.add(new Peer("end-stream", "grpc-go 1.33 direct (/h2patch.Test/Fail)", true,
                 port -> grpcGo(port, "unary"), s -> s.contains("code=NotFound"),
                 s -> s.contains("without sending trailers")));
-        peers.add(new Peer("002", "end-stream", "grpc-js 1.14 direct (/h2patch.Test/Fail)", true,
+        peers.add(new Peer("end-stream", "grpc-js 1.14 direct (/h2patch.Test/Fail)", true,
                 port -> grpcJs(port, "unary", 3000), s -> s.contains("NOT_FOUND"),
                 s -> s.contains("without gRPC status") || s.startsWith("INTERNAL")));
-        peers.add(new Peer("002", "end-stream", "nghttp -v POST /h2patch.Test/Fail (frames)", true,
+        peers.add(new Peer("end-stream", "nghttp -v POST /h2patch.Test/Fail (frames)", true,
                 port -> nghttp(port, "/h2patch.Test/Fail", grpcMsg),
                 s -> s.contains("HEADERS+ES") && !s.contains("DATA[0]+ES"),
                 s -> s.contains("HEADERS, DATA[0]+ES")));
-        peers.add(new Peer("002", "end-stream", "curl POST /h2patch.Test/Fail", false,
+        peers.add(new Peer("end-stream", "curl POST /h2patch.Test/Fail", false,
                 port -> curl(port, "POST", "/h2patch.Test/Fail", grpcMsg), s -> s.startsWith("HTTP 200"), control));
-        // seed 004: proxy-safe-reset
-        peers.add(new Peer("004", "proxy-safe-reset", "HAProxy 2.6 → Node http2 (RejectUpload, streams 1 s)", true,
+        // proxy-safe-reset (docs/bugs.md#proxy-safe-reset)
+        peers.add(new Peer("proxy-safe-reset", "HAProxy 2.6 → Node http2 (RejectUpload, streams 1 s)", true,
                 port -> viaHaproxy(port, p -> nodeUpload(p, 1000)), s -> rejected.test(s) && s.contains("rst=0"),
                 s -> rejected.test(s) && s.contains("rst=8")));
-        peers.add(new Peer("004", "proxy-safe-reset", "HAProxy 2.6 → grpc-js 1.14 (RejectUpload, streams 1 s)", false,
+        peers.add(new Peer("proxy-safe-reset", "HAProxy 2.6 → grpc-js 1.14 (RejectUpload, streams 1 s)", false,
                 port -> viaHaproxy(port, p -> grpcJs(p, "upload", 5000)), s -> s.contains("PERMISSION_DENIED"),
                 s -> s.startsWith("CANCELLED") || s.startsWith("INTERNAL")));
-        peers.add(new Peer("004", "proxy-safe-reset", "HAProxy 2.6 → nghttp (RejectUpload, 512 KiB upload)", true,
+        peers.add(new Peer("proxy-safe-reset", "HAProxy 2.6 → nghttp (RejectUpload, 512 KiB upload)", true,
                 port -> viaHaproxy(port, p -> nghttp(p, "/h2patch.Test/RejectUpload", upload)),
                 s -> s.contains("HEADERS+ES") && !s.contains("RST_STREAM(CANCEL)"),
                 s -> s.contains("HEADERS+ES") && s.contains("RST_STREAM(CANCEL)")));
-        peers.add(new Peer("004", "proxy-safe-reset", "Node http2 direct (RejectUpload, streams 1 s)", false,
+        peers.add(new Peer("proxy-safe-reset", "Node http2 direct (RejectUpload, streams 1 s)", false,
                 port -> nodeUpload(port, 1000), s -> rejected.test(s) && s.contains("rst=0"),
                 s -> rejected.test(s) && s.contains("rst=8")));
         return peers;
     }
 
-    /** Seed 003: one app JVM per run (started with --user-shutdown; it shuts down). */
+    /** connection-state: one app JVM per run (started with --user-shutdown; it shuts down). */
     static Peer connectionState() {
-        return new Peer("003", "connection-state",
+        return new Peer("connection-state",
                 "h2load -n5 -c1 -m5 /slow?ms=3000, then curl /admin/shutdown after 1 s", true,
                 PeerClients::shutdownUnderLoad,
                 s -> s.contains("5 succeeded, 0 failed, 2xx=5") && s.contains("shutdown: HTTP 200"),

@@ -52,9 +52,9 @@ final class Verdicts {
         }
         if (okWith) {
             return new Verdict(bugWithout ? "**fixed**" : "inconclusive: " + (noRoute(without) ? NO_ROUTE
-                    : "better with the agent, but without it the peer did not get as far as the seed's symptom"
+                    : "better with the agent, but without it the peer did not get as far as the bug's symptom"
                     + (without.contains("haproxy PR--") || without.contains("deadline")
-                    ? " (no response at all: the app did not speak first — seed 000, early-settings)" : "")), false);
+                    ? " (no response at all: the app did not speak first — the early-settings bug)" : "")), false);
         }
         if (p.note() != null && bugWithout && bugWith) {
             return new Verdict(p.note(), false);
@@ -64,10 +64,10 @@ final class Verdicts {
         }
         if (!bugWithout || !bugWith) {
             return new Verdict("inconclusive: " + (noRoute(without) || noRoute(with) ? NO_ROUTE
-                    : "the peer saw " + (bugWithout || bugWith ? "the seed's symptom on one run only"
-                    : "neither the seed's symptom nor the healthy result")
+                    : "the peer saw " + (bugWithout || bugWith ? "the bug's symptom on one run only"
+                    : "neither the bug's symptom nor the healthy result")
                     + (without.contains("haproxy PR--") ? " (without the agent HAProxy got no response: the app "
-                    + "did not speak first — seed 000, early-settings)" : "")) + skip, false);
+                    + "did not speak first — the early-settings bug)" : "")) + skip, false);
         }
         if (p.gating() && claimed) {
             return new Verdict("**NOT FIXED (regression)**" + skip, true);

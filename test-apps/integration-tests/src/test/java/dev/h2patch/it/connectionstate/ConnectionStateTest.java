@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The connection-state fix (seed 003) against the Netty-based apps.
+ * The connection-state fix (docs/bugs.md#connection-state) against the Netty-based apps.
  *
  * <p>Shutdown: one connection, five {@code /slow?ms=3000} streams (answered from a task scheduled on the event loop),
  * then 1 s later the app shuts its event loop groups down the way applications do ({@code shutdownGracefully()}: 2 s

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The connection-state fix (seed 003) against the Jetty apps (9.4, 10, 11, 12.0, 12.1).
+ * The connection-state fix (docs/bugs.md#connection-state) against the Jetty apps (9.4, 10, 11, 12.0, 12.1).
  *
  * <p>Shutdown: one connection, five {@code /slow?ms=3000} streams (async completion from a scheduled task), then 1 s
  * later {@code server.stop()} with a 10 s stop timeout, from {@code /admin/shutdown} or SIGTERM. Without the agent

@@ -48,7 +48,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The early-settings fix (seed 000): the server's SETTINGS must not wait for the client's request. Measured on the
+ * The early-settings fix (docs/bugs.md#early-settings): the server's SETTINGS must not wait for the client's request. Measured on the
  * wire with a raw socket (after one warm-up connection), then with the real clients: grpc-go (waits for the server's
  * SETTINGS before it sends anything), grpc-java and curl.
  */

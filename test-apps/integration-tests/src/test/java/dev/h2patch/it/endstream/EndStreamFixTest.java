@@ -31,7 +31,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The end-stream fix (seed 002): a gRPC error sent as HEADERS without END_STREAM followed by an empty DATA with
+ * The end-stream fix (docs/bugs.md#end-stream): a gRPC error sent as HEADERS without END_STREAM followed by an empty DATA with
  * END_STREAM must leave the server as one HEADERS with END_STREAM. Run against each Netty-based app, in child JVMs.
  */
 @Timeout(90)

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The end-stream fix (seed 002) on every app that claims it, Netty and Jetty alike: a gRPC Trailers-Only error
+ * The end-stream fix (docs/bugs.md#end-stream) on every app that claims it, Netty and Jetty alike: a gRPC Trailers-Only error
  * written as HEADERS without END_STREAM and then an empty DATA(END_STREAM) loses grpc-java its status without the
  * agent; with it the client gets one HEADERS with END_STREAM and the server's status. The library's own scenarios
  * are in EndStreamFixTest (Netty) and JettyEndStreamTest.

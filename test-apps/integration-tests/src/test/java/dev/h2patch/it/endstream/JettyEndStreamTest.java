@@ -29,7 +29,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The end-stream fix on Jetty (seed 002, issue 3): a servlet or handler that commits a gRPC Trailers-Only error with
+ * The end-stream fix on Jetty (docs/bugs.md#end-stream): a servlet or handler that commits a gRPC Trailers-Only error with
  * no body ({@code flushBuffer()}, core {@code Response.write(false, null, ...)}) and then completes makes Jetty send
  * HEADERS without END_STREAM and an empty DATA(END_STREAM); with the agent the client must get one HEADERS with
  * END_STREAM. Run against one app per Jetty line, in child JVMs.

@@ -65,7 +65,7 @@ public final class TestServers {
     }
 
     /**
-     * A Netty 4.1 HTTP/2 server with the seed-002 bug: every request is answered with HEADERS (application/grpc,
+     * A Netty 4.1 HTTP/2 server with the end-stream bug (docs/bugs.md#end-stream): every request is answered with HEADERS (application/grpc,
      * grpc-status 5, grpc-message "no such thing") without END_STREAM, then DATA len 0 with END_STREAM.
      */
     public static final class Buggy implements AutoCloseable {

@@ -9,11 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Every branch of the interop suite's and the matrix's verdicts, and which of them fail the run. */
 class VerdictsTest {
 
-    static final Scenarios.Peer GATING = new Scenarios.Peer("002", "end-stream", "grpc-go", true, port -> "",
+    static final Scenarios.Peer GATING = new Scenarios.Peer("end-stream", "grpc-go", true, port -> "",
             s -> s.equals("healthy"), s -> s.equals("bug"));
-    static final Scenarios.Peer OTHER = new Scenarios.Peer("002", "end-stream", "curl", false, port -> "",
+    static final Scenarios.Peer OTHER = new Scenarios.Peer("end-stream", "curl", false, port -> "",
             s -> s.equals("healthy"), s -> s.equals("bug"));
-    static final Scenarios.Peer NOTED = new Scenarios.Peer("000", "early-settings", "cmux", false, port -> "",
+    static final Scenarios.Peer NOTED = new Scenarios.Peer("early-settings", "cmux", false, port -> "",
             s -> s.equals("healthy"), s -> s.equals("bug"), "not fixable in the Java server: cmux");
 
     static Verdicts.Verdict interop(Scenarios.Peer p, boolean claimed, String without, String with) {
@@ -48,12 +48,12 @@ class VerdictsTest {
         assertEquals("inconclusive: not run: app did not start: x",
                 interop(GATING, true, "bug", "not run: app did not start: x").text());
         assertEquals("inconclusive: " + Verdicts.NO_ROUTE, interop(GATING, true, "HTTP 404", "healthy").text());
-        assertEquals("inconclusive: better with the agent, but without it the peer did not get as far as the seed's "
-                + "symptom (no response at all: the app did not speak first — seed 000, early-settings)",
+        assertEquals("inconclusive: better with the agent, but without it the peer did not get as far as the bug's "
+                + "symptom (no response at all: the app did not speak first — the early-settings bug)",
                 interop(GATING, true, "dial error: context deadline exceeded", "healthy").text());
-        assertEquals("inconclusive: the peer saw the seed's symptom on one run only",
+        assertEquals("inconclusive: the peer saw the bug's symptom on one run only",
                 interop(GATING, true, "bug", "other").text());
-        assertEquals("inconclusive: the peer saw neither the seed's symptom nor the healthy result",
+        assertEquals("inconclusive: the peer saw neither the bug's symptom nor the healthy result",
                 interop(GATING, true, "other", "other").text());
         assertFalse(interop(GATING, true, "other", "other").regression());
     }

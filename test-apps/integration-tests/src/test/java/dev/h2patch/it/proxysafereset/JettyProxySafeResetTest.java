@@ -39,7 +39,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The proxy-safe-reset fix (seed 004) for Jetty 9.4, 10, 11, 12.0 and 12.1, directly and through a real HAProxy 2.6.
+ * The proxy-safe-reset fix (docs/bugs.md#proxy-safe-reset) for Jetty 9.4, 10, 11, 12.0 and 12.1, directly and through a real HAProxy 2.6.
  *
  * <p>The app's {@code /h2patch.Test/RejectUpload} answers a client-streaming call with a complete gRPC error (one
  * HEADERS with END_STREAM, grpc-status 7) before reading the request; Jetty then resets the stream while the client is

@@ -37,7 +37,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The proxy-safe-reset fix (seed 004), against each Netty-based app, directly and through a real HAProxy 2.6.
+ * The proxy-safe-reset fix (docs/bugs.md#proxy-safe-reset), against each Netty-based app, directly and through a real HAProxy 2.6.
  *
  * <p>The app's {@code /h2patch.Test/RejectUpload} answers a client-streaming call with a complete gRPC error
  * (Trailers-Only HEADERS with END_STREAM, grpc-status 7) as soon as it sees the request HEADERS, then closes the

@@ -25,7 +25,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * One call to the test apps' {@code /h2patch.Test/RejectUpload} route (seed 004): the server answers the request
+ * One call to the test apps' {@code /h2patch.Test/RejectUpload} route (docs/bugs.md#proxy-safe-reset): the server answers the request
  * HEADERS with a complete gRPC error and then asks for a reset while the client may still be sending.
  *
  * <p>The proxy-safe-reset fix's bounds start when the server has answered, so a streaming client here keeps sending
