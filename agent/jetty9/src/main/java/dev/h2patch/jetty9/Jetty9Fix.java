@@ -1,39 +1,16 @@
 package dev.h2patch.jetty9;
 
-import dev.h2patch.Fix;
-import dev.h2patch.LibraryVersions;
-import dev.h2patch.Relocation;
+import dev.h2patch.LibraryLineFix;
 import dev.h2patch.VersionRange;
-import java.util.Collections;
-import java.util.List;
 
 /**
- * What every fix of this module declares alike: the library line (Jetty 9.4) and its version range, and
- * the Maven artifact whose version the start-up line reports (the one holding the class the fix patches). A fix only
- * adds its name and its patches, and overrides the line where it serves more than this one.
+ * The line every fix of this module serves, said once: Jetty 9.4, releases [9.4, 10). A fix that serves more
+ * lines than this one overrides {@code library()} and {@code versions()}.
  */
-abstract class Jetty9Fix extends Fix {
+abstract class Jetty9Fix extends LibraryLineFix {
 
-    private final String groupId;
-    private final String artifactId;
-
+    /** {@code groupId:artifactId}: the artifact holding the class the fix patches (its version is logged). */
     Jetty9Fix(String groupId, String artifactId) {
-        this.groupId = groupId;
-        this.artifactId = artifactId;
-    }
-
-    @Override
-    public String library() {
-        return "Jetty 9.4";
-    }
-
-    @Override
-    public List<VersionRange> versions() {
-        return Collections.singletonList(VersionRange.of("9.4", "10"));
-    }
-
-    @Override
-    public String libraryVersion(ClassLoader loader, Relocation relocation) {
-        return LibraryVersions.mavenVersion(loader, groupId, artifactId);
+        super("Jetty 9.4", VersionRange.of("9.4", "10"), groupId, artifactId);
     }
 }
