@@ -19,7 +19,7 @@ import java.util.List;
  * handler added to an already-active channel (ALPN, h2c upgrade, a sniffer) leaves them unflushed until the next read
  * completes. {@link PrefaceDecoderSendPrefaceAdvice} flushes them (RFC 9113 §3.4 allows the server preface at once).
  *
- * <p>Newer releases (4.1.140 and 4.2.17 were checked; 4.1.128 and 4.2.7 still have {@code sendPreface}) renamed the
+ * <p>Newer releases (4.1.133 and 4.2.13 on; checked with javap on 4.1.129 to 4.1.140 and 4.2.10 to 4.2.17) renamed the
  * method {@code sendPrefaceIfNeeded} and flush in it on both paths themselves. There this fix is skipped by the
  * compatibility check ("has no method sendPreface"), which is right: nothing is left to repair. It is a separate
  * {@link Fix} from {@link NettyEarlySettingsFix} so that the sniffer part still applies to those releases.
@@ -36,10 +36,14 @@ public final class NettyPrefaceFlushFix extends NettyFix {
         return "Netty releases that leave the preface unflushed";
     }
 
-    /** Checked: 4.1.77 to 4.1.128 and 4.2.0 to 4.2.7 have sendPreface; 4.1.140 and 4.2.17 flush it themselves. */
+    /**
+     * The releases that have {@code sendPreface}: 4.1.132 and 4.2.12 are the last (javap); 4.1.133 and 4.2.13 have
+     * {@code sendPrefaceIfNeeded}. (An earlier declaration stopped at 4.1.128 and 4.2.7, the newest then checked; the
+     * compatibility matrix found the fix active on 4.2.10, outside it.)
+     */
     @Override
     public List<VersionRange> versions() {
-        return Arrays.asList(VersionRange.of("4.1.77", "4.1.129"), VersionRange.of("4.2.0", "4.2.8"));
+        return Arrays.asList(VersionRange.of("4.1.77", "4.1.133"), VersionRange.of("4.2.0", "4.2.13"));
     }
 
     @Override
