@@ -1,0 +1,44 @@
+package dev.h2patch.cli.probe;
+
+import java.util.List;
+
+/**
+ * Whether the answers look like a server with h2patch inside — a likelihood, never a fact: a correct server and a
+ * patched one answer alike. The one shape only h2patch produces here is its answer to an in-process port sniffer
+ * (docs/fixes/early-settings.md): an empty SETTINGS before any request, then the codec's own SETTINGS.
+ */
+final class PatchLikelihood {
+    static final String NAME = "h2patch";
+
+    private PatchLikelihood() {
+    }
+
+    static Verdict judge(List<Verdict> checks, List<Frame> firstConnection) {
+        int settings = 0;
+        boolean firstEmpty = false;
+        boolean requestSent = false;
+        for (Frame f : firstConnection) {
+            requestSent |= f.sent && f.is(Frame.HEADERS);
+            if (!f.sent && f.is(Frame.SETTINGS) && !f.has(Frame.ACK)) {
+                firstEmpty |= settings == 0 && f.length() == 0 && !requestSent;
+                settings++;
+            }
+        }
+        StringBuilder bugs = new StringBuilder();
+        for (Verdict v : checks) {
+            if (v.isBug()) {
+                bugs.append(bugs.length() == 0 ? "" : ", ").append(v.check);
+            }
+        }
+        if (firstEmpty && settings >= 2) {
+            return new Verdict(NAME, "likely", "-", "an empty SETTINGS answered the preface before any request, and"
+                    + " the codec's own SETTINGS came later: h2patch's answer for a port sniffer (early-settings)");
+        }
+        if (bugs.length() > 0) {
+            return new Verdict(NAME, "unlikely", "-", "the shapes h2patch repairs are there (" + bugs + "): no"
+                    + " h2patch, those fixes off, or a library or path it does not cover");
+        }
+        return new Verdict(NAME, Verdict.UNKNOWN, "-", "the answers are correct; a patched Netty or Jetty server and"
+                + " a server without these bugs look the same from outside");
+    }
+}
