@@ -64,15 +64,15 @@ final class H2Connection implements Closeable {
         reader.start();
     }
 
-    /** Opens the TCP (and TLS) connection within {@code timeoutMs}; sends nothing. */
+    /** Opens the TCP (and TLS) connection within the step timeout; sends nothing. */
     static H2Connection open(int number, ProbeOptions options) throws IOException {
-        long start = System.nanoTime();
         Socket plain = new Socket();
         plain.setTcpNoDelay(true);
         try {
             plain.connect(new InetSocketAddress(options.host, options.port), options.timeoutMs);
             Socket socket = options.tls ? Tls.handshake(plain, options) : plain;
-            return new H2Connection(number, socket, start);
+            // Times count from here: TCP (and TLS) established, the moment an h2 client could speak.
+            return new H2Connection(number, socket, System.nanoTime());
         } catch (IOException e) {
             plain.close();
             throw e;

@@ -4,8 +4,9 @@ import java.util.List;
 
 /**
  * Whether the answers look like a server with h2patch inside — a likelihood, never a fact: a correct server and a
- * patched one answer alike. The one shape only h2patch produces here is its answer to an in-process port sniffer
- * (docs/fixes/early-settings.md): an empty SETTINGS before any request, then the codec's own SETTINGS.
+ * patched one answer alike. The one telling shape is h2patch's answer for an in-process port sniffer
+ * (docs/fixes/early-settings.md): an empty SETTINGS before any request, then the codec's own SETTINGS; Go's cmux
+ * with MatchWithWriters answers the same way, so even that only makes h2patch "possible".
  */
 final class PatchLikelihood {
     static final String NAME = "h2patch";
@@ -31,8 +32,10 @@ final class PatchLikelihood {
             }
         }
         if (firstEmpty && settings >= 2) {
-            return new Verdict(NAME, "likely", "-", "an empty SETTINGS answered the preface before any request, and"
-                    + " the codec's own SETTINGS came later: h2patch's answer for a port sniffer (early-settings)");
+            // Not proof: Go's cmux answers a sniffed connection the same way (MatchWithWriters), seen in docs/probe.md.
+            return new Verdict(NAME, "possible", "-", "an empty SETTINGS answered the preface before any request, and"
+                    + " the server's own SETTINGS came later: the shape of h2patch's answer for a port sniffer"
+                    + " (early-settings), and of cmux's MatchWithWriters");
         }
         if (bugs.length() > 0) {
             return new Verdict(NAME, "unlikely", "-", "the shapes h2patch repairs are there (" + bugs + "): no"

@@ -102,8 +102,11 @@ public final class ProbeCommand {
             throw new IOException("no connection within " + o.timeoutMs + " ms", e);
         } catch (Tls.NoAlpnException e) {
             throw e;
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IOException("TLS handshake failed: " + e.getMessage()
+                    + (o.insecure ? "" : " (a self-signed or private certificate? --insecure accepts any)"), e);
         } catch (IOException e) {
-            throw new IOException("cannot connect: " + e, e);
+            throw new IOException("cannot connect: " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
         }
     }
 

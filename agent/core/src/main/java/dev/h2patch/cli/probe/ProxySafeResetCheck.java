@@ -93,7 +93,8 @@ final class ProxySafeResetCheck {
         if (reset != null) {
             return Verdict.bug(NAME, seen + ": RST_STREAM(" + Frame.errorName(reset.errorCode()) + ") "
                     + Requests.ms(reset.millis - end.millis) + " after the complete response, while the client's"
-                    + " request was still open; behind HAProxy the clients get CANCEL instead of the response");
+                    + " request was still open; behind HAProxy clients get RST_STREAM(CANCEL) after the response"
+                    + " (C-core gRPC clients then report CANCELLED)");
         }
         return Verdict.ok(NAME, seen + "; the client went on sending " + streamedBytes / 1024 + " KiB for "
                 + Requests.ms(streamedMs) + ", then ended its stream: no RST_STREAM");

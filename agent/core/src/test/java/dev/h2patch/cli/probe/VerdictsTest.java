@@ -136,7 +136,7 @@ class VerdictsTest {
         Verdict ok = Verdict.ok("end-stream", "x");
         Verdict likely = PatchLikelihood.judge(List.of(ok), List.of(sent(Frame.SETTINGS, 0, 1000),
                 settings(1001), sent(Frame.HEADERS, 1, 1002), settings(1010, 6, 8192)));
-        assertEquals("likely", likely.word, likely.saw);
+        assertEquals("possible", likely.word, likely.saw);
         Verdict unlikely = PatchLikelihood.judge(List.of(ok, Verdict.bug("end-stream", "y")),
                 List.of(settings(1, 6, 8192)));
         assertEquals("unlikely", unlikely.word);
