@@ -41,7 +41,7 @@ final class PatchLikelihood {
             return new Verdict(NAME, "unlikely", "-", "the shapes h2patch repairs are there (" + bugs + "): no"
                     + " h2patch, those fixes off, or a library or path it does not cover");
         }
-        return new Verdict(NAME, Verdict.UNKNOWN, "-", "the answers are correct; a patched Netty or Jetty server and"
-                + " a server without these bugs look the same from outside");
+        return new Verdict(NAME, Verdict.UNKNOWN, "-", "no shape h2patch repairs was seen; a patched Netty or Jetty"
+                + " server and a server without these bugs look the same from outside");
     }
 }

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * {@code probe URL}: tells from outside whether a server shows the bugs h2patch fixes (issue 19, docs/probe.md). A
- * raw HTTP/2 client, java.* only: two connections, three requests, a timeout on every step.
+ * raw HTTP/2 client, java.* only: two connections, four requests, a timeout on every step.
  */
 public final class ProbeCommand {
 
@@ -22,7 +22,7 @@ public final class ProbeCommand {
             + "Checks from outside whether the server at URL shows the HTTP/2 interop bugs h2patch fixes, and says\n"
             + "which fix addresses each: early-settings, end-stream, proxy-safe-reset, connection-state, and whether\n"
             + "the answers look patched (a likelihood). URL: http://host:port (h2c, prior knowledge) or\n"
-            + "https://host:port (TLS, ALPN h2). Two connections, three requests, a timeout on every step.\n"
+            + "https://host:port (TLS, ALPN h2). Two connections, four requests, a timeout on every step.\n"
             + "Through a proxy, the verdicts are about the whole path: what the proxy's clients see.\n"
             + "  --grpc-method /pkg.Service/Method  a gRPC method the server answers with an error\n"
             + "                                    (default /h2patch.Probe/Unknown: UNIMPLEMENTED on any gRPC server)\n"

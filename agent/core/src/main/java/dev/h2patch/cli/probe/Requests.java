@@ -40,30 +40,46 @@ final class Requests {
 
     /** The server's frames on {@code stream} (HEADERS, DATA, RST_STREAM), short: HEADERS(:status 200, grpc-status 5) DATA(0, END_STREAM). */
     static String shape(List<Frame> frames) {
-        StringBuilder s = new StringBuilder();
+        List<String> parts = new ArrayList<String>();
+        List<Integer> counts = new ArrayList<Integer>();
         for (Frame f : frames) {
-            if (!f.is(Frame.HEADERS) && !f.is(Frame.DATA) && !f.is(Frame.RST_STREAM)) {
+            String part = part(f);
+            if (part == null) {
                 continue;
             }
-            s.append(s.length() == 0 ? "" : ", ");
-            if (f.is(Frame.HEADERS)) {
-                List<String> parts = new ArrayList<String>();
-                for (String name : new String[] {":status", "content-type", "grpc-status"}) {
-                    if (f.header(name) != null) {
-                        parts.add(name + " " + f.header(name));
-                    }
-                }
-                if (f.endStream()) {
-                    parts.add("END_STREAM");
-                }
-                s.append("HEADERS(").append(join(parts)).append(')');
-            } else if (f.is(Frame.DATA)) {
-                s.append("DATA(").append(f.length()).append(f.endStream() ? ", END_STREAM" : "").append(')');
+            int last = parts.size() - 1;
+            if (last >= 0 && parts.get(last).equals(part)) {
+                counts.set(last, counts.get(last) + 1); // e.g. STREAM_CLOSED for each DATA already in flight
             } else {
-                s.append("RST_STREAM(").append(Frame.errorName(f.errorCode())).append(')');
+                parts.add(part);
+                counts.add(1);
             }
         }
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < parts.size(); i++) {
+            s.append(i == 0 ? "" : ", ").append(parts.get(i)).append(counts.get(i) > 1 ? " x" + counts.get(i) : "");
+        }
         return s.length() == 0 ? "nothing" : s.toString();
+    }
+
+    private static String part(Frame f) {
+        if (f.is(Frame.HEADERS)) {
+            List<String> parts = new ArrayList<String>();
+            for (String name : new String[] {":status", "content-type", "grpc-status"}) {
+                if (f.header(name) != null) {
+                    parts.add(name + " " + f.header(name));
+                }
+            }
+            if (f.endStream()) {
+                parts.add("END_STREAM");
+            }
+            return "HEADERS(" + join(parts) + ")";
+        } else if (f.is(Frame.DATA)) {
+            return "DATA(" + f.length() + (f.endStream() ? ", END_STREAM" : "") + ")";
+        } else if (f.is(Frame.RST_STREAM)) {
+            return "RST_STREAM(" + Frame.errorName(f.errorCode()) + ")";
+        }
+        return null;
     }
 
     static String join(List<String> parts) {

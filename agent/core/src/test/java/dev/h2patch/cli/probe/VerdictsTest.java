@@ -59,6 +59,19 @@ class VerdictsTest {
     }
 
     @Test
+    void endStreamSeenInOneOfTwoCalls() {
+        List<Frame> bug = List.of(headers(1, false, 5, ":status", "200", "grpc-status", "5"), data(1, 0, true, 6));
+        List<Frame> merged = List.of(headers(3, true, 8, ":status", "200", "grpc-status", "5"));
+        Verdict v = EndStreamCheck.judgeCalls(List.of(merged, bug), FAIL, null, "/", 3000);
+        assertEquals(Verdict.BUG, v.word, v.saw);
+        assertTrue(v.saw.contains("(in 1 of 2 identical calls"), v.saw);
+        Verdict both = EndStreamCheck.judgeCalls(List.of(bug, bug), FAIL, null, "/", 3000);
+        assertEquals(Verdict.BUG, both.word);
+        assertTrue(!both.saw.contains("identical calls"), both.saw);
+        assertEquals(Verdict.OK, EndStreamCheck.judgeCalls(List.of(merged, merged), FAIL, null, "/", 3000).word);
+    }
+
+    @Test
     void endStreamUnknownWhenNotGrpc() {
         Verdict v = EndStreamCheck.judge(List.of(headers(1, false, 5, ":status", "404", "content-type", "text/plain"),
                 data(1, 10, true, 6)), "/h2patch.Probe/Unknown", null, "/", 3000);
@@ -90,6 +103,10 @@ class VerdictsTest {
                 3000);
         assertEquals(Verdict.OK, ok.word, ok.saw);
         assertTrue(ok.saw.contains("256 KiB"), ok.saw);
+        Verdict inFlight = ProxySafeResetCheck.judge(List.of(headers(1, true, 10, "grpc-status", "7"), rst(1, 8, 11),
+                rst(1, 5, 12), rst(1, 5, 12), rst(1, 5, 13)), path, 49152, 2, 3000);
+        assertTrue(inFlight.saw.contains("END_STREAM), RST_STREAM(CANCEL), RST_STREAM(STREAM_CLOSED) x3: RST_STREAM"
+                + "(CANCEL) 1.0 ms after"), inFlight.saw);
         Verdict waited = ProxySafeResetCheck.judge(List.of(), path, 0, 0, 3000);
         assertEquals(Verdict.UNKNOWN, waited.word);
         Verdict resetFirst = ProxySafeResetCheck.judge(List.of(rst(1, 1, 3)), path, 0, 0, 3000);
