@@ -5,20 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.h2patch.it.ChildJvm;
 import dev.h2patch.it.Haproxy;
+import dev.h2patch.it.Repo;
 import dev.h2patch.it.harness.Cli;
 import dev.h2patch.it.harness.NodeH2cServer;
 import dev.h2patch.it.harness.RequiredPeer;
 import dev.h2patch.it.harness.TestApps;
 import dev.h2patch.it.harness.TestPeers;
 import dev.h2patch.it.harness.Wire;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -165,6 +171,70 @@ class ProbeTest {
             assertEquals("ok", verdict(r, "end-stream"), ctx);
             assertEquals(0, r.exit(), ctx);
         }
+    }
+
+    /**
+     * TLS with ALPN h2 against Node's http2.createSecureServer and a self-signed certificate made here with keytool:
+     * refused without --insecure (exit 12, with the hint), probed with it, probed without it once the JVM trusts the
+     * certificate, and refused again when --sni names a host the certificate is not for.
+     */
+    @Test
+    void tlsWithAlpn(@TempDir Path dir) throws Exception {
+        Path node = TestPeers.node();
+        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+        Path keys = dir.resolve("server.p12");
+        Path cert = dir.resolve("server.cer");
+        Path trust = dir.resolve("trust.p12");
+        exec(keytool.toString(), "-genkeypair", "-alias", "probe", "-keyalg", "RSA", "-keysize", "2048", "-validity",
+                "2", "-dname", "CN=localhost", "-ext", "SAN=dns:localhost", "-storetype", "PKCS12", "-keystore",
+                keys.toString(), "-storepass", "changeit", "-keypass", "changeit");
+        exec(keytool.toString(), "-exportcert", "-alias", "probe", "-keystore", keys.toString(), "-storepass",
+                "changeit", "-file", cert.toString());
+        exec(keytool.toString(), "-importcert", "-noprompt", "-alias", "probe", "-file", cert.toString(),
+                "-storetype", "PKCS12", "-keystore", trust.toString(), "-storepass", "changeit");
+        Process server = new ProcessBuilder(node.toString(), Repo.root()
+                .resolve("test-apps/interop/node/h2-tls-server.js").toString(), "--pfx", keys.toString(),
+                "--passphrase", "changeit").redirectErrorStream(true).start();
+        try {
+            String ready = new BufferedReader(new InputStreamReader(server.getInputStream()))
+                    .readLine();
+            assertTrue(ready != null && ready.startsWith("READY "), "node h2-tls-server.js: " + ready);
+            String url = "https://localhost:" + ready.substring(6).trim();
+
+            Cli.Result untrusted = Cli.run("probe", url);
+            assertEquals(UNREACHABLE, untrusted.exit(), untrusted.toString());
+            assertTrue(untrusted.err().contains("TLS handshake failed") && untrusted.err().contains("--insecure"),
+                    untrusted.toString());
+
+            Cli.Result insecure = Cli.run("probe", url, "--insecure", "--json");
+            String ctx = "\n" + insecure;
+            assertTrue(insecure.out().contains("\"transport\":\"TLS, ALPN h2\""), ctx);
+            assertEquals("ok", verdict(insecure, "early-settings"), ctx);
+            assertEquals("unknown", verdict(insecure, "end-stream"), ctx);
+            assertEquals("BUG", verdict(insecure, "proxy-safe-reset"), ctx);
+            assertEquals(BUG, insecure.exit(), ctx);
+
+            // JDK_JAVA_OPTIONS: read by the java launcher of the probe's JVM (Cli strips only JAVA_TOOL_OPTIONS).
+            List<String> trusting = List.of("env", "JDK_JAVA_OPTIONS=-Djavax.net.ssl.trustStore=" + trust
+                    + " -Djavax.net.ssl.trustStorePassword=changeit");
+            Path javaExe = Path.of(System.getProperty("java.home"), "bin", "java");
+            Cli.Result trusted = Cli.runWith(trusting, javaExe, "probe", url, "--json");
+            assertEquals(BUG, trusted.exit(), trusted.toString());
+            assertEquals("ok", verdict(trusted, "early-settings"), trusted.toString());
+
+            Cli.Result otherName = Cli.runWith(trusting, javaExe, "probe", url, "--sni", "not-localhost.example");
+            assertEquals(UNREACHABLE, otherName.exit(), otherName.toString());
+            assertTrue(otherName.err().contains("TLS handshake failed"), otherName.toString());
+        } finally {
+            server.destroy();
+            server.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void exec(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), String.join(" ", command) + "\n" + out);
     }
 
     @Test
