@@ -250,6 +250,12 @@ final class H2Connection implements Closeable {
                 } else {
                     pendingSettingsAcks++;
                 }
+            } else if (raw.type == Frame.DATA && raw.payload.length > 0 && prefaceSent) {
+                // Give back what was read (§6.9), so a large answer to --path never stalls on the probe's windows.
+                write(Frame.WINDOW_UPDATE, 0, 0, FrameCodec.int32(raw.payload.length));
+                if ((raw.flags & Frame.END_STREAM) == 0) {
+                    write(Frame.WINDOW_UPDATE, 0, raw.stream, FrameCodec.int32(raw.payload.length));
+                }
             } else if (raw.type == Frame.PING && (raw.flags & Frame.ACK) == 0 && prefaceSent) {
                 write(Frame.PING, Frame.ACK, 0, raw.payload);
             } else if (raw.type == Frame.WINDOW_UPDATE && raw.payload.length >= 4) {

@@ -56,7 +56,8 @@ final class Tls {
         if (!options.insecure) {
             parameters.setEndpointIdentificationAlgorithm("HTTPS");
         }
-        if (!sni.isEmpty() && !Character.isDigit(sni.charAt(0)) && sni.indexOf(':') < 0) {
+        // SNI carries host names only, never IP literals (RFC 6066 §3).
+        if (!sni.isEmpty() && !sni.matches("[0-9.]+") && sni.indexOf(':') < 0) {
             parameters.setServerNames(Collections.<javax.net.ssl.SNIServerName>singletonList(new SNIHostName(sni)));
         }
         try {
