@@ -149,6 +149,120 @@ class ProbeTest {
         }
     }
 
+    /**
+     * Go's own HTTP/2 stacks (test-apps/interop/go-h2-server): grpc-go answers an unknown method as one
+     * HEADERS(END_STREAM), and like x/net/http2 resets a request still being sent after its complete response with
+     * NO_ERROR — the reset HAProxy turns into CANCEL (haproxy/haproxy#1219).
+     */
+    @Test
+    void goServers() throws Exception {
+        try (Peer grpc = Peer.start(goPeer("go-h2-server"), "-mode", "grpc")) {
+            Cli.Result r = probe(grpc.port);
+            String ctx = "\n" + r + "\n" + grpc.output();
+            assertEquals("ok", verdict(r, "early-settings"), ctx);
+            assertEquals("ok", verdict(r, "end-stream"), ctx);
+            assertTrue(saw(r, "end-stream").contains("grpc-status 12, END_STREAM)"), ctx);
+            assertEquals("BUG", verdict(r, "proxy-safe-reset"), ctx);
+            assertTrue(saw(r, "proxy-safe-reset").contains("RST_STREAM(NO_ERROR)"), ctx);
+            assertEquals(BUG, r.exit(), ctx);
+        }
+        try (Peer http = Peer.start(goPeer("go-h2-server"), "-mode", "http")) {
+            Cli.Result r = probe(http.port);
+            String ctx = "\n" + r + "\n" + http.output();
+            assertEquals("unknown", verdict(r, "end-stream"), ctx);
+            assertEquals("BUG", verdict(r, "proxy-safe-reset"), ctx);
+            assertTrue(saw(r, "proxy-safe-reset").contains("RST_STREAM(NO_ERROR)"), ctx);
+        }
+    }
+
+    /**
+     * Go's cmux as the port sniffer in front of grpc-java's server (test-apps/interop/cmux-front): silent until the
+     * request with -match grpc-header (BUG); with cmux's own work-around (MatchWithWriters) it answers with an empty
+     * SETTINGS, which is also h2patch's answer, so the h2patch line may say only "possible" — never more.
+     */
+    @Test
+    void goCmuxSniffer() throws Exception {
+        try (ChildJvm backend = ChildJvm.app(TestApps.app("grpc-server")).start()) {
+            String backendAddress = "127.0.0.1:" + backend.port();
+            try (Peer cmux = Peer.start(goPeer("cmux-front"), "-match", "grpc-header", "-backend", backendAddress)) {
+                Cli.Result r = probe(cmux.port, "--timeout", "1500ms");
+                String ctx = "\n" + r + "\n" + cmux.output();
+                assertEquals("BUG", verdict(r, "early-settings"), ctx);
+                assertEquals("ok", verdict(r, "end-stream"), ctx);
+                assertEquals(BUG, r.exit(), ctx);
+            }
+            try (Peer cmux = Peer.start(goPeer("cmux-front"), "-match", "grpc-header-settings", "-backend",
+                    backendAddress)) {
+                Cli.Result r = probe(cmux.port, "--timeout", "1500ms");
+                String ctx = "\n" + r + "\n" + cmux.output();
+                assertEquals("ok", verdict(r, "early-settings"), ctx);
+                assertEquals("possible", verdict(r, "h2patch"), ctx);
+                assertEquals(0, r.exit(), ctx);
+            }
+        }
+    }
+
+    /** A built Go peer under test-apps/interop/target; skips (or fails where peers are required) without it. */
+    private static Path goPeer(String name) {
+        Path exe = Repo.root().resolve("test-apps/interop/target").resolve(name);
+        RequiredPeer.require(java.nio.file.Files.isExecutable(exe),
+                name + " is not built (run test-apps/interop/install-peers.sh)");
+        return exe;
+    }
+
+    /** A child process that prints "READY <port>" first; destroyed on close. */
+    private static final class Peer implements AutoCloseable {
+        final Process process;
+        final int port;
+        private final StringBuilder output = new StringBuilder();
+
+        private Peer(Process process, int port) {
+            this.process = process;
+            this.port = port;
+        }
+
+        static Peer start(Path exe, String... args) throws Exception {
+            List<String> command = new ArrayList<>(List.of(exe.toString()));
+            command.addAll(List.of(args));
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
+            String ready = out.readLine();
+            if (ready == null || !ready.startsWith("READY ")) {
+                p.destroyForcibly();
+                throw new IllegalStateException(command + " did not print READY: " + ready);
+            }
+            Peer peer = new Peer(p, Integer.parseInt(ready.substring(6).trim()));
+            Thread pump = new Thread(() -> {
+                try {
+                    for (String line; (line = out.readLine()) != null; ) {
+                        synchronized (peer.output) {
+                            peer.output.append(line).append('\n');
+                        }
+                    }
+                } catch (java.io.IOException ignored) {
+                    // process gone
+                }
+            });
+            pump.setDaemon(true);
+            pump.start();
+            return peer;
+        }
+
+        String output() {
+            synchronized (output) {
+                return output.length() == 0 ? "(no output)" : output.toString();
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
     /** HAProxy 2.6 in front of the Netty app: the CANCEL its clients see, and none with the agent in the backend. */
     @Test
     void throughHaproxy() throws Exception {
