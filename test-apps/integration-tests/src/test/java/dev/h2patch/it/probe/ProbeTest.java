@@ -95,6 +95,27 @@ class ProbeTest {
         }
     }
 
+    /**
+     * Jetty's h2c-only connector waits for the client's preface; with the agent it sends SETTINGS at connection open
+     * (docs/fixes/early-settings.md). Both are ok for grpc-go; the probe must tell them apart.
+     */
+    @Test
+    void jettyH2cOnlyPortSpeaksFirstOnlyWithTheAgent() throws Exception {
+        String app = TestApps.app("jetty121-server");
+        try (ChildJvm child = ChildJvm.app(app).appArg("--h2c-only").start()) {
+            Cli.Result r = probe(child.port(), "--timeout", "1500ms");
+            String ctx = "\n" + r + "\n" + child.describeOutput();
+            assertEquals("ok", verdict(r, "early-settings"), ctx);
+            assertTrue(saw(r, "early-settings").startsWith("silent until the client spoke"), ctx);
+        }
+        try (ChildJvm child = Wire.withAgentUnderTest(app, null).appArg("--h2c-only").start()) {
+            Cli.Result r = probe(child.port(), "--timeout", "1500ms");
+            String ctx = "\n" + r + "\n" + child.describeOutput();
+            assertEquals("ok", verdict(r, "early-settings"), ctx);
+            assertTrue(saw(r, "early-settings").contains("before the client spoke"), ctx);
+        }
+    }
+
     /** The in-process port sniffer (docs/fixes/early-settings.md): silent after the preface, until the agent answers. */
     @Test
     void snifferGetsEarlySettingsBugWithoutTheAgentAndOkWithIt() throws Exception {
