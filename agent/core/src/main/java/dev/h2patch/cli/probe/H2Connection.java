@@ -172,6 +172,15 @@ final class H2Connection implements Closeable {
         }
     }
 
+    /** Closes the socket without taking the connection's lock: ends a write blocked on a server that stopped reading. */
+    void abort() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closed either way
+        }
+    }
+
     /** A polite end: GOAWAY(NO_ERROR) if still open, then close. */
     @Override
     public void close() {

@@ -48,7 +48,31 @@ public final class ProbeCommand {
             throw new CliException(ExitCode.USAGE, "probe: " + e.getMessage() + "\n\n" + HELP);
         }
         List<Verdict> verdicts = new ArrayList<Verdict>();
-        List<H2Connection> connections = new ArrayList<H2Connection>();
+        final List<H2Connection> connections = java.util.Collections.synchronizedList(new ArrayList<H2Connection>());
+        // Every wait has its deadline, but a write can block if the server stops reading: a watchdog closes the
+        // sockets once the whole run has had the most its steps could take, which ends any blocked write.
+        final long budgetMs = 10L * o.timeoutMs + 5000;
+        final boolean[] gaveUp = {false};
+        Thread watchdog = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    Thread.sleep(budgetMs);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                synchronized (gaveUp) {
+                    gaveUp[0] = true;
+                }
+                synchronized (connections) {
+                    for (H2Connection c : connections) {
+                        c.abort();
+                    }
+                }
+            }
+        }, "h2patch-probe-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
         try {
             H2Connection first = open(1, o, connections);
             verdicts.add(EarlySettingsCheck.run(first, o));
@@ -70,11 +94,19 @@ public final class ProbeCommand {
         } catch (Tls.NoAlpnException e) {
             throw new CliException(ExitCode.PROBE_UNREACHABLE, "probe: " + e.getMessage());
         } catch (IOException e) {
+            synchronized (gaveUp) {
+                if (gaveUp[0]) {
+                    throw new CliException(ExitCode.PROBE_UNREACHABLE, "probe: " + o.url + ": gave up after "
+                            + budgetMs + " ms (the server stopped reading?): " + e.getMessage());
+                }
+            }
             throw new CliException(ExitCode.PROBE_UNREACHABLE, "probe: " + o.url + ": " + e.getMessage());
         } finally {
-            for (H2Connection c : connections) {
+            // Closed before the watchdog stops: even the closing GOAWAY could block on a server that stopped reading.
+            for (H2Connection c : new ArrayList<H2Connection>(connections)) {
                 c.close();
             }
+            watchdog.interrupt();
         }
         int bugs = 0;
         for (Verdict v : verdicts) {
