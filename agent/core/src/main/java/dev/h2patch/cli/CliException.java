@@ -1,12 +1,12 @@
 package dev.h2patch.cli;
 
 /** A failure the command line reports with one message and one {@link ExitCode}. */
-final class CliException extends Exception {
+public final class CliException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    final int exitCode;
+    public final int exitCode;
 
-    CliException(int exitCode, String message) {
+    public CliException(int exitCode, String message) {
         super(message);
         this.exitCode = exitCode;
     }

@@ -14,6 +14,8 @@ public final class ExitCode {
     public static final int DYNAMIC_AGENTS_DISABLED = 8;
     public static final int NOT_LOADED = 9;
     public static final int OTHER_VERSION = 10;
+    public static final int PROBE_BUG = 11;
+    public static final int PROBE_UNREACHABLE = 12;
 
     static final String TABLE = ""
             + "Exit codes:\n"
@@ -27,7 +29,9 @@ public final class ExitCode {
             + "   7  this java has no attach API (a JRE without the jdk.attach module): run with a JDK's java\n"
             + "   8  the JVM refuses dynamically loaded agents (-XX:-EnableDynamicAgentLoading): use -javaagent\n"
             + "   9  status/detach: h2patch is not active in that JVM\n"
-            + "  10  attach: another h2patch version is active in that JVM: detach it first\n";
+            + "  10  attach: another h2patch version is active in that JVM: detach it first\n"
+            + "  11  probe: a bug was seen (the table says which, and the fix for it)\n"
+            + "  12  probe: no HTTP/2 server reached (connection refused, timed out, TLS/ALPN failed, not HTTP/2)\n";
 
     private ExitCode() {
     }

@@ -4,12 +4,12 @@ import java.util.Collection;
 import java.util.Map;
 
 /** Just enough JSON writing for {@code --json}: strings, numbers, booleans, lists and maps, nested. */
-final class Json {
+public final class Json {
 
     private Json() {
     }
 
-    static String write(Object value) {
+    public static String write(Object value) {
         StringBuilder out = new StringBuilder();
         write(value, out);
         return out.toString();

@@ -1,6 +1,7 @@
 package dev.h2patch.cli;
 
 import dev.h2patch.Agent;
+import dev.h2patch.cli.probe.ProbeCommand;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +25,7 @@ public final class Main {
             + "  detach <pid>              restore the original bytecode\n"
             + "  wrapper                   print the container entrypoint script (docs/deploy.md)\n"
             + "  fixes [--json]            what this jar fixes: each fix, its library line and versions\n"
+            + "  probe URL [--json] [-v]   check from outside whether a server shows these bugs (docs/probe.md)\n"
             + "  version                   print the version\n"
             + "\n"
             + "At start-up instead: java -javaagent:h2patch-agent.jar[=key=value,...] -jar app.jar\n"
@@ -73,6 +75,8 @@ public final class Main {
                 return DetachCommand.run(args, out, err);
             } else if (command.equals("fixes")) {
                 return FixesCommand.run(args, out, err);
+            } else if (command.equals("probe")) {
+                return ProbeCommand.run(args, out, err);
             } else {
                 return WrapperCommand.run(args, out, err);
             }
@@ -98,6 +102,8 @@ public final class Main {
             return WrapperCommand.HELP;
         } else if (command.equals("fixes")) {
             return FixesCommand.HELP;
+        } else if (command.equals("probe")) {
+            return ProbeCommand.HELP;
         }
         return null;
     }

@@ -26,7 +26,7 @@ class CliUnitTest {
 
     @Test
     void everyCommandHasHelpWithTheExitCodes() {
-        for (String command : List.of("list", "attach", "status", "detach", "wrapper", "fixes")) {
+        for (String command : List.of("list", "attach", "status", "detach", "wrapper", "fixes", "probe")) {
             Run help = run(command, "--help");
             assertEquals(0, help.exit(), command);
             assertTrue(help.out().startsWith("Usage: java -jar h2patch-agent.jar " + command), help.out());
