@@ -26,7 +26,8 @@ import org.eclipse.jetty.util.Callback;
  *       written. The client's END_STREAM then closes the stream the normal Jetty way: no reset at all;</li>
  *   <li>when it cannot be held (the connection's limit, timer refused) it is sent at once with <b>NO_ERROR</b>;</li>
  *   <li>a held-back reset sent at its bound (time: by the deferral's timer; bytes: by
- *       {@link dev.h2patch.jetty9.ProxySafeResetProcessAdvice}), or asked for again meanwhile, goes through here as NO_ERROR; on a stream
+ *       {@link dev.h2patch.jetty9.ProxySafeResetProcessAdvice}), or another reset asked for meanwhile, goes through
+ *       here as NO_ERROR; the same reset asked again (same code) is dropped and the first stays held back; on a stream
  *       that closed meanwhile it is dropped (its callback succeeded).</li>
  * </ul>
  * Report mode counts {@code proxy-safe-reset.would-change} and changes nothing.

@@ -10,9 +10,13 @@ import java.util.List;
  * proxy-safe-reset for Jetty 12.0 and 12.1: a reset Jetty sends after a complete response must not make a client
  * behind a proxy lose that response (docs/fixes/proxy-safe-reset.md, "Jetty"; RFC 9113 §8.1).
  *
- * <p>{@code HttpStreamOverHTTP2.succeeded()} resets every stream whose request is still open when the response
- * completes (an early gRPC error on a client-streaming call) — with CANCEL in 12.1.1+, NO_ERROR in 12.0.5 … 12.1.0;
- * HAProxy 2.6 forwards either as CANCEL. All pieces advise {@code HTTP2Stream}: {@link ProxySafeResetAdvice} on
+ * <p>{@code HttpStreamOverHTTP2} resets every stream whose request is still open when the response completes (an
+ * early gRPC error on a client-streaming call): from {@code succeeded()}, or from {@code failed(Throwable)} when
+ * {@code HttpChannelState} found request content left — NO_ERROR on 12.0.39 and 12.1.3, CANCEL on 12.1.14 (its
+ * failure arrives wrapped); HAProxy 2.6 forwards either as CANCEL. 12.1.3 asks for it twice
+ * (jetty/jetty.project#13470, fixed by #13814): the second ask reaches the same method and is dropped while the
+ * first is held back ({@code JettyDeferredResets.isRepeat}; docs/libraries/jetty.md, proxy-safe-reset), so it needs no
+ * hook of its own. All pieces advise {@code HTTP2Stream}: {@link ProxySafeResetAdvice} on
  * {@code reset(ResetFrame, Callback)} holds such a reset back (bounded by {@code reset-defer-ms},
  * {@code reset-defer-bytes} and a per-connection count) and sends it, if at all, as NO_ERROR;
  * {@link ProxySafeResetDataAdvice} on {@code process(Stream.Data)} counts the client's DATA and

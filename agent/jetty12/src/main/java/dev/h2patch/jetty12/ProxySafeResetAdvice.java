@@ -12,8 +12,10 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Inlined into Jetty 12.0 and 12.1 {@code HTTP2Stream.reset(ResetFrame frame, Callback callback)}, which every reset of a
- * stream reaches — in particular {@code HttpStreamOverHTTP2.succeeded()}'s reset (CANCEL in 12.1.1+, NO_ERROR in 12.0.5 …
- * 12.1.0) of a stream whose response is complete while the client is still sending its request.
+ * stream reaches — in particular {@code HttpStreamOverHTTP2}'s reset at the end of the exchange ({@code succeeded()},
+ * or {@code failed(Throwable)} when request content was left: NO_ERROR on 12.0.39 and 12.1.3, CANCEL on 12.1.14) of a
+ * stream whose response is complete while the client is still sending its request. 12.1.3 asks for it twice
+ * (jetty/jetty.project#13470): the second ask reaches here too and is dropped while the first is held back.
  *
  * <p>It acts only on a stream that is <b>locally closed</b> (Jetty sets that state after the frame carrying the
  * response's END_STREAM was written, so the response is complete and a reset now cannot overtake it); abort paths
@@ -26,7 +28,8 @@ import org.eclipse.jetty.util.Callback;
  *       written. The client's END_STREAM then closes the stream the normal Jetty way: no reset at all;</li>
  *   <li>when it cannot be held (the connection's limit, timer refused) it is sent at once with <b>NO_ERROR</b>;</li>
  *   <li>a held-back reset sent at its bound (time: by the deferral's timer; bytes: by
- *       {@link dev.h2patch.jetty9.ProxySafeResetProcessAdvice}), or asked for again meanwhile, goes through here as NO_ERROR; on a stream
+ *       {@link dev.h2patch.jetty9.ProxySafeResetProcessAdvice}), or another reset asked for meanwhile, goes through
+ *       here as NO_ERROR; the same reset asked again (same code) is dropped and the first stays held back; on a stream
  *       that closed meanwhile it is dropped (its callback succeeded).</li>
  * </ul>
  * Report mode counts {@code proxy-safe-reset.would-change} and changes nothing.

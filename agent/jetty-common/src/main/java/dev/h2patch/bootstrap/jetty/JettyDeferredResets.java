@@ -55,6 +55,9 @@ public final class JettyDeferredResets {
     static final int FIRING_BYTES = 3;
     static final int FIRING_OTHER = 4;
 
+    /** No RST_STREAM error code (they are unsigned 32-bit): the asked code of a deferral that was not told it. */
+    static final long UNKNOWN_CODE = -1;
+
     private static final Map<Object, int[]> PER_SESSION = new WeakHashMap<Object, int[]>();
 
     /** Deferrals not yet ended or fired, over all connections. */
@@ -121,7 +124,16 @@ public final class JettyDeferredResets {
      * is then already firing, and the caller sends the reset at once.
      */
     public static boolean schedule(Object deferral, long millis) {
+        return schedule(deferral, millis, UNKNOWN_CODE);
+    }
+
+    /**
+     * {@link #schedule(Object, long)}, remembering {@code askedCode}, the error code of the reset Jetty asked for and
+     * that is now held back, for {@link #isRepeat}.
+     */
+    public static boolean schedule(Object deferral, long millis, long askedCode) {
         Deferral d = (Deferral) deferral;
+        d.askedCode = askedCode;
         try {
             Future<?> timer = TIMER.get().schedule(d, Math.max(0, millis), TimeUnit.MILLISECONDS);
             synchronized (d) {
@@ -132,6 +144,25 @@ public final class JettyDeferredResets {
             d.finish(FIRING_OTHER);
             return false;
         }
+    }
+
+    /**
+     * Whether a reset asked for a stream whose reset is still held back is that same reset asked again: the deferral
+     * has neither ended nor fired, and the code is the one held back. Jetty 12 before jetty/jetty.project#13814 (seen
+     * on 12.1.3) completes an exchange twice when the handler's callback succeeds while the handler still runs and
+     * request content is left unread (jetty/jetty.project#13470): {@code HttpChannelState} calls
+     * {@code completeStream} from the callback and again when the handler returns, and each call ends in
+     * {@code HttpStreamOverHTTP2.failed(CONTENT_NOT_CONSUMED)}, which asks {@code RST_STREAM(NO_ERROR)}. Sending the
+     * second would send at once the very reset the first was held back for (docs/fixes/proxy-safe-reset.md, "Jetty").
+     */
+    public static boolean isRepeat(Object deferral, long code) {
+        Deferral d = (Deferral) deferral;
+        return d.state == DEFERRED && d.askedCode == code;
+    }
+
+    /** Whether the reset of this deferral is still held back: it has neither ended nor fired. */
+    public static boolean isHeld(Object deferral) {
+        return ((Deferral) deferral).state == DEFERRED;
     }
 
     /** Whether the held-back reset of this deferral is being sent now (time or byte bound, or another reset). */
@@ -207,6 +238,8 @@ public final class JettyDeferredResets {
         private Object stream;
         private Future<?> timer;
         private long bytes;
+        /** The error code of the reset Jetty asked for and that is held back ({@link #isRepeat}). */
+        volatile long askedCode = UNKNOWN_CODE;
         volatile int state = DEFERRED;
 
         Deferral(int[] slots, Object stream, Object resetFrame, Object callback) {

@@ -52,32 +52,40 @@ public final class JettyProxySafeReset {
      */
     public static int onReset(boolean locallyClosed, boolean closed, int code, Object deferral, Object ended) {
         if (!locallyClosed) {
-            // An abort passes unchanged. But a deferral firing for a stream closed meanwhile is dropped, so no reset is
-            // ever sent for a stream that ended normally; so is Jetty's abort of a stream the end-stream fix ended,
+            // An abort passes unchanged. But a reset of a stream that closed after its reset was held back is dropped:
+            // the held-back one fired (it was sent, or the stream closed meanwhile) or ended (the client's END_STREAM
+            // or reset), so no reset is ever sent for a stream that ended normally — not even Jetty's own reset asked
+            // again (isRepeat) after the client's END_STREAM. So is Jetty's abort of a stream the end-stream fix ended,
             // after a late write failed (docs/fixes/end-stream.md, "Writes after the fold").
-            if (deferral != null && closed && JettyDeferredResets.isFiring(deferral)
+            if (deferral != null && closed && !JettyDeferredResets.isHeld(deferral)
                     || EndedStreams.dropResetOfClosed(closed, ended)) {
                 return SKIP;
             }
             return PASS;
         }
         if (deferral != null) {
+            if (JettyDeferredResets.isRepeat(deferral, code)) {
+                // The held-back reset asked again (Jetty 12 before jetty/jetty.project#13814 completes the exchange
+                // twice): it stays held back, under the same bounds; this one is dropped.
+                return SKIP;
+            }
             // Fired at a bound, or another reset (idle timeout, shutdown) while held back: it goes out now, NO_ERROR.
             JettyDeferredResets.fireNow(deferral);
             return code != ProxySafeReset.NO_ERROR ? NO_ERROR : PASS;
         }
-        // Jetty sends at most one reset per stream itself: a held-back one is handled above.
+        // A stream's first reset of a complete response is held back; any later one is handled above.
         return ProxySafeReset.changes(code, false) ? DEFER : PASS;
     }
 
     /**
      * After {@link #DEFER}: {@code deferral} is what {@link JettyDeferredResets#reserve} returned (null when the
      * connection has no slot left), {@code code} the reset's error code. Starts the deferral's time bound
-     * ({@code reset-defer-ms}) and returns {@link #SKIP} (held back); when it cannot be held, the reset goes out at
+     * ({@code reset-defer-ms}), remembers {@code code} (the same reset asked again while held back is dropped, see
+     * {@link #onReset}) and returns {@link #SKIP} (held back); when it cannot be held, the reset goes out at
      * once: {@link #NO_ERROR} (counted as rewritten) or, if it already was NO_ERROR, {@link #PASS}.
      */
     public static int hold(Object deferral, int code) {
-        if (deferral == null || !JettyDeferredResets.schedule(deferral, H2patchRuntime.resetDeferMillis)) {
+        if (deferral == null || !JettyDeferredResets.schedule(deferral, H2patchRuntime.resetDeferMillis, code)) {
             return code != ProxySafeReset.codeSentAtOnce(code) ? NO_ERROR : PASS;
         }
         Counters.increment(Counters.PROXY_SAFE_RESET_DEFERRED);

@@ -79,6 +79,56 @@ class JettyProxySafeResetTest {
     }
 
     @Test
+    void theHeldBackResetAskedAgainIsDroppedAndStaysHeldBack() {
+        // Jetty 12.1.3 (before jetty/jetty.project#13814) completes the exchange twice: HttpStreamOverHTTP2
+        // .failed(CONTENT_NOT_CONSUMED) asks RST_STREAM(NO_ERROR) from the handler's callback and again when the
+        // handler returns.
+        H2patchRuntime.reportOnly = false;
+        for (int code : new int[] {0, CANCEL}) {
+            assertEquals(DEFER, JettyProxySafeReset.onReset(true, false, code, null, null), "code " + code);
+            Object deferral = deferral();
+            assertEquals(SKIP, JettyProxySafeReset.hold(deferral, code), "held back");
+            assertEquals(SKIP, JettyProxySafeReset.onReset(true, false, code, deferral, null), "asked again: dropped");
+            assertTrue(JettyDeferredResets.isHeld(deferral), "still held back, under the same bounds");
+            assertTrue(JettyDeferredResets.anyDeferred());
+            assertFalse(JettyDeferredResets.isFiring(deferral));
+            JettyDeferredResets.onClosed(deferral);
+        }
+    }
+
+    @Test
+    void aResetWithAnotherCodeWhileHeldBackStillGoesOutNowAsNoError() {
+        Object deferral = deferral();
+        assertEquals(SKIP, JettyProxySafeReset.hold(deferral, 0));
+        assertEquals(NO_ERROR, JettyProxySafeReset.onReset(true, false, CANCEL, deferral, null), "an idle timeout");
+        assertTrue(JettyDeferredResets.isFiring(deferral));
+        assertEquals(PASS, JettyProxySafeReset.onReset(true, false, 0, deferral, null), "fired: not a repeat any more");
+    }
+
+    @Test
+    void aDeferralNotToldItsCodeSeesNoRepeat() {
+        Object deferral = deferral();
+        assertTrue(JettyDeferredResets.schedule(deferral, 60000));
+        assertFalse(JettyDeferredResets.isRepeat(deferral, 0));
+        assertFalse(JettyDeferredResets.isRepeat(deferral, CANCEL));
+    }
+
+    @Test
+    void theHeldBackResetAskedAgainAfterTheClientEndedItsUploadIsDropped() {
+        Object deferral = deferral();
+        assertEquals(SKIP, JettyProxySafeReset.hold(deferral, 0));
+        assertFalse(JettyProxySafeReset.onFrame(deferral, "DATA", 5, true), "the client's END_STREAM");
+        assertFalse(JettyDeferredResets.isHeld(deferral));
+        assertFalse(JettyDeferredResets.isRepeat(deferral, 0), "ended: nothing held back any more");
+        assertEquals(SKIP, JettyProxySafeReset.onReset(false, true, 0, deferral, null), "closed stream: no reset");
+
+        Object reset = deferral();
+        assertEquals(SKIP, JettyProxySafeReset.hold(reset, CANCEL));
+        assertFalse(JettyProxySafeReset.onFrame(reset, "RST_STREAM", 0, false), "the client's reset");
+        assertEquals(SKIP, JettyProxySafeReset.onReset(false, true, CANCEL, reset, null), "no reset answers a reset");
+    }
+
+    @Test
     void theClientsOwnViolationsPassAndOtherResetsOfACompleteResponseAreHeldBack() {
         for (int code : new int[] {1, 3, 5, 6}) {
             assertEquals(PASS, JettyProxySafeReset.onReset(true, false, code, null, null), "code " + code);
