@@ -49,16 +49,30 @@ class TlsTest {
     private static final long SLOW_MS = 3000;
     private static final long NO_ERROR = 0x0;
 
-    static Stream<String> apps() {
-        return Catalog.names(a -> a.hasConnector("tls") && a.runsAsJar());
+    /** The apps with the {@code tls} connector that claim {@code fix}, each without and with the agent. */
+    private static Stream<Arguments> claiming(String fix) {
+        return Catalog.names(a -> a.hasConnector("tls") && a.runsAsJar() && a.claims(fix))
+                .flatMap(app -> Stream.of(Arguments.of(app, false), Arguments.of(app, true)));
     }
 
-    static Stream<Arguments> appsWithAndWithout() {
-        return apps().flatMap(app -> Stream.of(Arguments.of(app, false), Arguments.of(app, true)));
+    static Stream<Arguments> endStreamApps() {
+        return claiming("end-stream");
     }
 
-    static Stream<Arguments> nettyAppsWithAndWithout() {
-        return appsWithAndWithout().filter(a -> netty((String) a.get()[0]));
+    static Stream<Arguments> nettyEndStreamApps() {
+        return endStreamApps().filter(a -> netty((String) a.get()[0]));
+    }
+
+    static Stream<Arguments> proxySafeResetApps() {
+        return claiming("proxy-safe-reset");
+    }
+
+    static Stream<Arguments> earlySettingsApps() {
+        return claiming("early-settings");
+    }
+
+    static Stream<Arguments> connectionStateApps() {
+        return claiming("connection-state");
     }
 
     private static ChildJvm start(String app, boolean agent, String options, String... appArgs) throws Exception {
@@ -79,7 +93,7 @@ class TlsTest {
 
     /** end-stream: the gRPC Trailers-Only error that the apps commit as HEADERS, then an empty DATA(END_STREAM). */
     @ParameterizedTest(name = "{0} agent={1}")
-    @MethodSource("appsWithAndWithout")
+    @MethodSource("endStreamApps")
     void endStream(String app, boolean agent) throws Exception {
         try (ChildJvm child = start(app, agent, null)) {
             Exchange x = TLS.exchange(child.port(), Request.grpc(Wire.FAIL_PATH));
@@ -103,7 +117,7 @@ class TlsTest {
      * bytes before the empty DATA is written (docs/fixes/end-stream.md). The measured shape is asserted as it is.
      */
     @ParameterizedTest(name = "{0} agent={1}")
-    @MethodSource("nettyAppsWithAndWithout")
+    @MethodSource("nettyEndStreamApps")
     void nonGrpcEmptyEndIsNotFoldedOverTls(String app, boolean agent) throws Exception {
         try (ChildJvm child = start(app, agent, null)) {
             Exchange x = TLS.exchange(child.port(), Request.get("/empty-same-flush"));
@@ -125,7 +139,7 @@ class TlsTest {
      * complete response, with it (reset-defer-ms=1000) none does.
      */
     @ParameterizedTest(name = "{0} agent={1}")
-    @MethodSource("appsWithAndWithout")
+    @MethodSource("proxySafeResetApps")
     void proxySafeReset(String app, boolean agent) throws Exception {
         try (ChildJvm child = start(app, agent, RESET_OPTIONS)) {
             for (Duration streamFor : List.of(Duration.ZERO, Duration.ofMillis(500))) {
@@ -151,7 +165,7 @@ class TlsTest {
      * 1 s? RFC 9113 §3.4 lets the server send it at once; grpc-go waits for it before its first request.
      */
     @ParameterizedTest(name = "{0} agent={1}")
-    @MethodSource("appsWithAndWithout")
+    @MethodSource("earlySettingsApps")
     void earlySettings(String app, boolean agent) throws Exception {
         try (ChildJvm child = start(app, agent, null)) {
             // A first connection warms the app up (class loading, the first handshake), as the h2c tests do.
@@ -178,7 +192,7 @@ class TlsTest {
      * follow, then the close.
      */
     @ParameterizedTest(name = "{0} agent={1}")
-    @MethodSource("appsWithAndWithout")
+    @MethodSource("connectionStateApps")
     void connectionState(String app, boolean agent) throws Exception {
         String[] args = netty(app) ? new String[] {"--user-shutdown"} : new String[0];
         try (ChildJvm child = start(app, agent, null, args);
