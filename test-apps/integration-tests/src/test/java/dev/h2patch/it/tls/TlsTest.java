@@ -16,8 +16,10 @@ import dev.h2patch.it.Exchange;
 import dev.h2patch.it.Frame;
 import dev.h2patch.it.FrameRecorder;
 import dev.h2patch.it.FrameRecorder.Transport;
+import dev.h2patch.it.GrpcGoClient;
 import dev.h2patch.it.Request;
 import dev.h2patch.it.earlysettings.SettingsTiming;
+import dev.h2patch.it.harness.RequiredPeer;
 import dev.h2patch.it.harness.TlsKeys;
 import dev.h2patch.it.harness.Wire;
 import dev.h2patch.it.proxysafereset.RejectUploadCall;
@@ -108,6 +110,31 @@ class TlsTest {
             Exchange echo = TLS.exchange(child.port(), Request.grpc(Wire.ECHO_PATH, new byte[] {1, 2, 3}));
             assertTrue(echo.ended(), echo.describe() + child.describeOutput());
             assertEquals("0", echo.header("grpc-status"), echo.describe());
+        }
+    }
+
+    /**
+     * end-stream with the real grpc-go client over TLS ({@code -tls}, ALPN h2): the unary call to
+     * {@code /h2patch.Test/Fail}. With the agent grpc-go reports the server's NOT_FOUND "no such thing"; without it
+     * INTERNAL "server closed the stream without sending trailers" (grpc-go 1.33 reads no status in HEADERS that
+     * lack END_STREAM). The dial succeeds either way: grpc-go sends its preface first, which Jetty answers.
+     */
+    @ParameterizedTest(name = "{0} agent={1}")
+    @MethodSource("endStreamApps")
+    void endStreamWithGrpcGo(String app, boolean agent) throws Exception {
+        RequiredPeer.require(GrpcGoClient.isBuilt(), "grpc-go client not built (" + GrpcGoClient.binary()
+                + "); build it with " + GrpcGoClient.BUILD_HINT);
+        try (ChildJvm child = start(app, agent, null)) {
+            GrpcGoClient.Result r = GrpcGoClient.run(child.port(), "unary", Duration.ofSeconds(5), true);
+            report(app, agent, "end-stream grpc-go unary", r.toString());
+            boolean status = r.output().contains("code=NotFound") && r.output().contains("no such thing");
+            if (agent) {
+                assertTrue(status, "grpc-go over TLS with the agent: " + r + "\n" + child.describeOutput());
+            } else {
+                assertTrue(r.output().contains("code=Internal")
+                        && r.output().contains("server closed the stream without sending trailers"),
+                        "grpc-go over TLS without the agent: " + r + "\n" + child.describeOutput());
+            }
         }
     }
 
