@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -39,7 +42,28 @@ public final class TlsKeys {
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || !Files.isRegularFile(file)) {
             throw new IOException("keytool failed:\n" + out);
         }
+        Files.deleteIfExists(dir.resolve("h2patch-test.pem"));
         store = file;
+        return file;
+    }
+
+    /** The same key and certificate as one PEM file (certificate, then PKCS#8 key), for HAProxy's {@code crt}. */
+    public static synchronized Path pem() throws Exception {
+        Path file = keyStore().resolveSibling("h2patch-test.pem");
+        if (Files.isRegularFile(file)) {
+            return file;
+        }
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(keyStore())) {
+            ks.load(in, PASSWORD.toCharArray());
+        }
+        PrivateKey key = (PrivateKey) ks.getKey("h2patch-test", PASSWORD.toCharArray());
+        Base64.Encoder b64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+        String pem = "-----BEGIN CERTIFICATE-----\n"
+                + b64.encodeToString(ks.getCertificate("h2patch-test").getEncoded())
+                + "\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\n"
+                + b64.encodeToString(key.getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+        Files.writeString(file, pem);
         return file;
     }
 

@@ -17,6 +17,7 @@ import dev.h2patch.it.Frame;
 import dev.h2patch.it.FrameRecorder;
 import dev.h2patch.it.FrameRecorder.Transport;
 import dev.h2patch.it.GrpcGoClient;
+import dev.h2patch.it.Haproxy;
 import dev.h2patch.it.Request;
 import dev.h2patch.it.earlysettings.SettingsTiming;
 import dev.h2patch.it.harness.RequiredPeer;
@@ -37,7 +38,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every fix's scenario over TLS with ALPN h2, on every catalog app with the {@code tls} connector (its {@code --tls}
  * mode: Netty's {@code SslHandler} + {@code ApplicationProtocolNegotiationHandler}, Jetty 12's
  * {@code SslConnectionFactory} + {@code ALPNServerConnectionFactory}), without and with the agent, with the raw
- * client over an {@code SSLSocket} ({@link FrameRecorder#connectTls}). The h2c tests of each fix (packages
+ * client over an {@code SSLSocket} ({@link FrameRecorder#connectTls}), the real grpc-go client with {@code -tls}, and
+ * HAProxy 2.6 with TLS on both sides. The h2c tests of each fix (packages
  * endstream, proxysafereset, earlysettings, connectionstate) say what each scenario means; the "Over TLS" paragraphs
  * of docs/fixes/*.md say what these tests measured.
  */
@@ -184,6 +186,31 @@ class TlsTest {
                 }
             }
             assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
+        }
+    }
+
+    /**
+     * proxy-safe-reset through HAProxy 2.6 over TLS on both sides (the client to HAProxy, HAProxy to the app, ALPN h2
+     * each): a client that keeps sending for 500 ms after the complete response gets RST_STREAM(CANCEL) after it
+     * without the agent (HAProxy forwards any server reset as CANCEL), none with it.
+     */
+    @ParameterizedTest(name = "{0} agent={1}")
+    @MethodSource("proxySafeResetApps")
+    void proxySafeResetThroughHaproxyOverTls(String app, boolean agent) throws Exception {
+        RequiredPeer.require(Haproxy.executable() != null, Haproxy.NOT_INSTALLED);
+        try (ChildJvm child = start(app, agent, RESET_OPTIONS);
+             Haproxy proxy = Haproxy.inFrontOf(child.port(), TlsKeys.pem())) {
+            Exchange x = RejectUploadCall.call(TLS, proxy.port(), REJECT_UPLOAD, Duration.ofMillis(500),
+                    UNARY_GAP_MS);
+            report(app, agent, "proxy-safe-reset through HAProxy (TLS both sides)",
+                    String.join(", ", x.responseShape()));
+            String ctx = Wire.context(x, child) + "\nhaproxy:\n" + proxy.log();
+            RejectUploadCall.assertCompleteResponse(x, child);
+            if (agent) {
+                assertEquals(List.of(), RejectUploadCall.resetCodes(x), "no RST_STREAM through HAProxy" + ctx);
+            } else {
+                assertEquals(0x8L, RejectUploadCall.firstResetCode(x), "RST_STREAM(CANCEL) through HAProxy" + ctx);
+            }
         }
     }
 
