@@ -23,7 +23,10 @@ import dev.h2patch.it.earlysettings.SettingsTiming;
 import dev.h2patch.it.harness.RequiredPeer;
 import dev.h2patch.it.harness.TlsKeys;
 import dev.h2patch.it.harness.Wire;
+import dev.h2patch.it.interop.PeerClients;
 import dev.h2patch.it.proxysafereset.RejectUploadCall;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -137,6 +140,26 @@ class TlsTest {
                         && r.output().contains("server closed the stream without sending trailers"),
                         "grpc-go over TLS without the agent: " + r + "\n" + child.describeOutput());
             }
+        }
+    }
+
+    /**
+     * end-stream with nghttp over TLS ({@code nghttp -v https://...}, ALPN h2): the frames it prints for
+     * {@code /h2patch.Test/Fail}, as the interop suite collapses them: {@code HEADERS, DATA[0]+ES} without the agent,
+     * {@code HEADERS+ES} with it.
+     */
+    @ParameterizedTest(name = "{0} agent={1}")
+    @MethodSource("endStreamApps")
+    void endStreamWithNghttp(String app, boolean agent) throws Exception {
+        RequiredPeer.require(PeerClients.installed("nghttp"), "nghttp is not installed (Debian package nghttp2-client)");
+        Path body = Files.createTempFile("h2patch-grpc", ".bin");
+        try (ChildJvm child = start(app, agent, null)) {
+            Files.write(body, new byte[5]);
+            String frames = PeerClients.nghttpTls(child.port(), Wire.FAIL_PATH, body);
+            report(app, agent, "end-stream nghttp", frames);
+            assertEquals(agent ? "HEADERS+ES" : "HEADERS, DATA[0]+ES", frames, child.describeOutput());
+        } finally {
+            Files.deleteIfExists(body);
         }
     }
 
