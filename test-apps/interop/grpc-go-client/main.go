@@ -7,12 +7,14 @@
 //	-mode unary   /h2patch.Test/Fail with raw bytes; prints "code=<code> msg=<message>" and exits 0 when a status
 //	              arrived from the server (any code but Unavailable/DeadlineExceeded)
 //
-// Flags: -addr host:port, -timeout (dial + handshake deadline, default 3s), -mode.
+// Flags: -addr host:port, -timeout (dial + handshake deadline, default 3s), -mode, -tls (TLS with ALPN h2, any
+// certificate accepted: the test apps' key is generated at test time).
 // Built offline in GOPATH mode from Debian's golang-google-grpc-dev (see build-grpc-go-client.sh).
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"os"
@@ -20,6 +22,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/encoding"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
@@ -51,12 +54,17 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "server address host:port")
 	timeout := flag.Duration("timeout", 3*time.Second, "dial and handshake deadline")
 	mode := flag.String("mode", "health", "health | unary")
+	useTLS := flag.Bool("tls", false, "TLS (ALPN h2), any server certificate accepted")
 	flag.Parse()
 	encoding.RegisterCodec(rawCodec{})
 
 	dialCtx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	conn, err := grpc.DialContext(dialCtx, *addr, grpc.WithInsecure(), grpc.WithBlock())
+	security := grpc.WithInsecure()
+	if *useTLS {
+		security = grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{InsecureSkipVerify: true}))
+	}
+	conn, err := grpc.DialContext(dialCtx, *addr, security, grpc.WithBlock())
 	if err != nil {
 		fmt.Printf("dial error: %v\n", err)
 		os.Exit(2)

@@ -5,4 +5,5 @@
  */
 module dev.h2patch.testapps.jetty12 {
     requires org.eclipse.jetty.http2.server;
+    requires org.eclipse.jetty.alpn.server;
 }

@@ -17,6 +17,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +31,11 @@ import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * A tiny raw HTTP/2 (h2c, prior knowledge) client over a plain {@link Socket} that records every frame the server
@@ -39,6 +47,11 @@ import java.util.stream.Collectors;
  * {@link #readFor}. A daemon thread reads frames as they arrive, ACKs the server's SETTINGS and PINGs (once the
  * preface is sent; before that it only records), and keeps the HPACK decoder in step. Flow control: the preface
  * advertises a stream window of 2^31-1 and raises the connection window to 2^31-1, so no WINDOW_UPDATE is needed.
+ *
+ * <p>Over TLS ({@link #connectTls}, or {@link Transport#TLS}): an {@link SSLSocket} that trusts any certificate (the
+ * test apps' key is generated at test time), offers only ALPN {@code h2} and finishes the handshake before
+ * {@code connect} returns; times ("nanos since connect") then count from the end of the handshake, and requests carry
+ * {@code :scheme https}.
  *
  * <p>Limitation: a SETTINGS_HEADER_TABLE_SIZE from the server is not applied to the request encoder (the apps never
  * send one).
@@ -54,8 +67,30 @@ public final class FrameRecorder implements Closeable {
     private static final int MAX_WINDOW = Integer.MAX_VALUE;
     private static final int MAX_FRAME_SIZE = 16384;
 
+    /** How the recorder reaches the server: h2c with prior knowledge, or TLS with ALPN h2. */
+    public enum Transport {
+        H2C, TLS;
+
+        /** Connects to 127.0.0.1:port (for TLS: the handshake done, h2 agreed) and sends nothing yet. */
+        public FrameRecorder connect(int port) throws IOException {
+            return this == TLS ? connectTls("127.0.0.1", port) : FrameRecorder.connect(port);
+        }
+
+        /** {@link FrameRecorder#exchange(int, Request, Duration, Duration)} over this transport. */
+        public Exchange exchange(int port, Request request, Duration timeout, Duration settle)
+                throws IOException, InterruptedException {
+            return FrameRecorder.exchange(this, port, request, timeout, settle);
+        }
+
+        /** {@link #exchange(int, Request, Duration, Duration)} with a 5 s timeout and 300 ms settle time. */
+        public Exchange exchange(int port, Request request) throws IOException, InterruptedException {
+            return exchange(port, request, DEFAULT_TIMEOUT, DEFAULT_SETTLE);
+        }
+    }
+
     private final Socket socket;
     private final String authority;
+    private final String scheme;
     private final long connectNanos;
     private final OutputStream out;
     private final Object writeLock = new Object();
@@ -79,9 +114,10 @@ public final class FrameRecorder implements Closeable {
     // header block being assembled over HEADERS/PUSH_PROMISE + CONTINUATION; reader thread only
     private ByteArrayOutputStream headerBlock;
 
-    private FrameRecorder(Socket socket, String authority) throws IOException {
+    private FrameRecorder(Socket socket, String authority, String scheme) throws IOException {
         this.socket = socket;
         this.authority = authority;
+        this.scheme = scheme;
         this.connectNanos = System.nanoTime();
         this.out = socket.getOutputStream();
         DataInputStream in = new DataInputStream(socket.getInputStream());
@@ -100,7 +136,65 @@ public final class FrameRecorder implements Closeable {
         Socket s = new Socket();
         s.setTcpNoDelay(true);
         s.connect(new InetSocketAddress(host, port), 5000);
-        return new FrameRecorder(s, host + ":" + port);
+        return new FrameRecorder(s, host + ":" + port, "http");
+    }
+
+    /**
+     * Connects with TLS (5 s connect timeout, 5 s for the handshake), trusting any certificate and offering only ALPN
+     * {@code h2}; returns once the handshake is done and sends nothing yet. Fails when the server did not pick h2.
+     */
+    public static FrameRecorder connectTls(String host, int port) throws IOException {
+        Socket plain = new Socket();
+        plain.setTcpNoDelay(true);
+        plain.connect(new InetSocketAddress(host, port), 5000);
+        SSLSocket s = (SSLSocket) trustAll().getSocketFactory().createSocket(plain, host, port, true);
+        SSLParameters params = s.getSSLParameters();
+        params.setApplicationProtocols(new String[] {"h2"});
+        s.setSSLParameters(params);
+        s.setSoTimeout(5000);
+        try {
+            s.startHandshake();
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+        s.setSoTimeout(0);
+        if (!"h2".equals(s.getApplicationProtocol())) {
+            String got = s.getApplicationProtocol();
+            s.close();
+            throw new IOException("ALPN: " + host + ":" + port + " did not pick h2 (got \"" + got + "\")");
+        }
+        return new FrameRecorder(s, host + ":" + port, "https");
+    }
+
+    /** A TLS context that accepts any server certificate: only for the tests' own, generated, key. */
+    private static SSLContext trustAll() throws IOException {
+        TrustManager any = new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        };
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] {any}, new SecureRandom());
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot set up TLS", e);
+        }
+    }
+
+    /** Whether this connection is TLS. */
+    public boolean tls() {
+        return socket instanceof SSLSocket;
     }
 
     /**
@@ -109,7 +203,13 @@ public final class FrameRecorder implements Closeable {
      */
     public static Exchange exchange(int port, Request request, Duration timeout, Duration settle)
             throws IOException, InterruptedException {
-        try (FrameRecorder r = connect(port)) {
+        return exchange(Transport.H2C, port, request, timeout, settle);
+    }
+
+    /** {@link #exchange(int, Request, Duration, Duration)} over {@code transport}. */
+    public static Exchange exchange(Transport transport, int port, Request request, Duration timeout, Duration settle)
+            throws IOException, InterruptedException {
+        try (FrameRecorder r = transport.connect(port)) {
             r.sendPreface();
             int id = r.request(request);
             r.awaitStreamEnd(id, timeout);
@@ -194,7 +294,7 @@ public final class FrameRecorder implements Closeable {
         Http2Headers h = new DefaultHttp2Headers(false);
         h.method(request.method());
         h.path(request.path());
-        h.scheme("http");
+        h.scheme(scheme);
         h.authority(request.authority() != null ? request.authority() : authority);
         for (Frame.Header header : request.headers()) {
             h.add(header.name(), header.value());

@@ -41,8 +41,18 @@ public final class GrpcGoClient {
 
     /** Runs {@code -mode MODE -addr 127.0.0.1:PORT -timeout T}; kills it after T + 10 s. */
     public static Result run(int port, String mode, Duration handshakeTimeout) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(List.of(binary().toString(), "-addr", "127.0.0.1:" + port, "-mode", mode,
-                "-timeout", handshakeTimeout.toMillis() + "ms"))
+        return run(port, mode, handshakeTimeout, false);
+    }
+
+    /** {@link #run(int, String, Duration)}, with {@code -tls} (TLS, ALPN h2, any certificate) when {@code tls}. */
+    public static Result run(int port, String mode, Duration handshakeTimeout, boolean tls)
+            throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of(binary().toString(), "-addr", "127.0.0.1:" + port,
+                "-mode", mode, "-timeout", handshakeTimeout.toMillis() + "ms"));
+        if (tls) {
+            command.add("-tls");
+        }
+        Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .start();
         p.getOutputStream().close();

@@ -64,6 +64,15 @@ public final class Haproxy implements AutoCloseable {
 
     /** Starts HAProxy in front of 127.0.0.1:{@code backendPort}; fails with {@link #NOT_INSTALLED} without it. */
     public static Haproxy inFrontOf(int backendPort) throws IOException, InterruptedException {
+        return inFrontOf(backendPort, null);
+    }
+
+    /**
+     * {@link #inFrontOf(int)}; with {@code pem} (a certificate and its private key, PEM) HAProxy terminates TLS on its
+     * front ({@code ssl crt PEM alpn h2}) and speaks TLS with ALPN h2 to the backend ({@code ssl verify none alpn h2}:
+     * the tests' generated key), as issue 16's deployments do; null: h2c on both sides.
+     */
+    public static Haproxy inFrontOf(int backendPort, Path pem) throws IOException, InterruptedException {
         Path exe = executable();
         if (exe == null) {
             throw new IllegalStateException(NOT_INSTALLED);
@@ -80,10 +89,10 @@ public final class Haproxy implements AutoCloseable {
                 "  timeout client 30s",
                 "  timeout server 30s",
                 "frontend fe",
-                "  bind 127.0.0.1:" + port + " proto h2",
+                "  bind 127.0.0.1:" + port + (pem == null ? " proto h2" : " ssl crt " + pem + " alpn h2"),
                 "  default_backend be",
                 "backend be",
-                "  server s1 127.0.0.1:" + backendPort + " proto h2",
+                "  server s1 127.0.0.1:" + backendPort + (pem == null ? " proto h2" : " ssl verify none alpn h2"),
                 "");
         Path config = Files.createTempFile("h2patch-haproxy", ".cfg");
         Files.writeString(config, cfg);
@@ -107,7 +116,7 @@ public final class Haproxy implements AutoCloseable {
         throw new IOException("haproxy did not listen on " + port + " within 10 s:\n" + haproxy.log());
     }
 
-    /** HAProxy's h2c front port on 127.0.0.1. */
+    /** HAProxy's front port on 127.0.0.1 (h2c, or TLS with ALPN h2). */
     public int port() {
         return port;
     }

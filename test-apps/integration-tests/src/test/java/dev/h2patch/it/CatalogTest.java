@@ -28,7 +28,7 @@ class CatalogTest {
     private static final Set<String> NOT_APPS = Set.of("benchmark/jmh", "integration-tests");
     private static final Set<String> LIBRARIES = Set.of("Netty", "Jetty", "grpc-java");
     private static final Set<String> CONNECTORS = Set.of("h2c", "http11-first", "h2c-only", "h2c-only-port",
-            "sniffer", "relay", Catalog.MODULE_PATH);
+            "sniffer", "relay", Catalog.MODULE_PATH, "tls");
     private static final Set<String> ROLES = Set.of("quick", "h2spec-quick", "benchmark", "demo");
     private static final Pattern MODULE = Pattern.compile("<module>([^<]+)</module>");
 

@@ -15,16 +15,25 @@ import java.util.regex.Pattern;
  * runs) and the failing cases as space-separated {@code section/ordinal} ids. The rule (docs/interop.md, h2spec
  * section): a case fails the suite only if it failed in every run with the agent and passed in every run without it.
  */
-final class H2spec {
+public final class H2spec {
     private H2spec() {}
 
     /** h2spec -o 2 with a JUnit report: "passed/skipped/failed of total" and the failing case ids. */
     static String run(int port) {
+        return run(port, false);
+    }
+
+    /** {@link #run(int)}; with {@code tls}, h2spec over TLS with ALPN h2, any certificate ({@code -t -k}). */
+    public static String run(int port, boolean tls) {
         try {
             String exe = Peers.exe("h2spec");
             Path report = Files.createTempFile("h2spec", ".xml");
-            Peers.Run r = Peers.run(List.of(exe, "-h", "127.0.0.1", "-p", "" + port, "-o", "2", "-j",
-                    report.toString()), Duration.ofMinutes(8));
+            List<String> command = new java.util.ArrayList<>(List.of(exe, "-h", "127.0.0.1", "-p", "" + port, "-o",
+                    "2", "-j", report.toString()));
+            if (tls) {
+                command.addAll(List.of("-t", "-k"));
+            }
+            Peers.Run r = Peers.run(command, Duration.ofMinutes(8));
             String xml = Files.readString(report);
             Files.deleteIfExists(report);
             return parse(r.output(), r.exit(), xml);
@@ -70,7 +79,7 @@ final class H2spec {
      * h2spec result {@code first} (counts|ids) with the failing cases of {@code second} added: a case that failed in
      * either run without the agent is not held against it. The counts stay the first run's; the note says so.
      */
-    static String withFailuresOf(String first, String second) {
+    public static String withFailuresOf(String first, String second) {
         String[] a = first.split("\\|", -1);
         String[] b = second.split("\\|", -1);
         if (a.length < 2 || b.length < 2) {
@@ -107,7 +116,7 @@ final class H2spec {
     }
 
     /** Cases failing in h2spec result {@code with} (counts|ids) but not in {@code without}. */
-    static Set<String> newFailures(String without, String with) {
+    public static Set<String> newFailures(String without, String with) {
         Set<String> fb = failing(with);
         fb.removeAll(failing(without));
         return fb;
@@ -117,7 +126,7 @@ final class H2spec {
      * The with-agent result after a second run that was made because the first had new failures: the second run
      * replaces the first when it clears any of them, and says how many the first had failed.
      */
-    static String afterSecondRun(String without, String first, String again) {
+    public static String afterSecondRun(String without, String first, String again) {
         Set<String> still = newFailures(without, first);
         still.retainAll(newFailures(without, again));
         if (still.size() < newFailures(without, first).size()) {
@@ -128,14 +137,14 @@ final class H2spec {
     }
 
     /** An app's h2spec row: both results, the verdict, the failing set without the agent; and the new failures. */
-    record Comparison(String without, String with, String verdict, String failingWithout, Set<String> newlyFailing) {
+    public record Comparison(String without, String with, String verdict, String failingWithout, Set<String> newlyFailing) {
         /** The row as the runner stores it: {@code without|with|verdict|failing ids}. */
         String cells() {
             return without + "|" + with + "|" + verdict + "|" + failingWithout;
         }
     }
 
-    static Comparison compare(String without, String with) {
+    public static Comparison compare(String without, String with) {
         String[] a = without.split("\\|", -1);
         String[] b = with.split("\\|", -1);
         Set<String> fa = failing(without);

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * report shows ({@link PeerOutput} reads the peer's output); a peer that cannot run throws
  * {@link Peers.Unavailable}.
  */
-final class PeerClients {
+public final class PeerClients {
     private PeerClients() {}
 
     /** The deadline of one peer run. */
@@ -72,9 +72,28 @@ final class PeerClients {
 
     /** nghttp -v, the response frames on the request's stream: e.g. {@code HEADERS, DATA[0]+ES}. */
     static String nghttp(int port, String path, Path body) throws Exception {
+        return nghttpUrl("http://127.0.0.1:" + port + path, body);
+    }
+
+    /** {@link #nghttp} over TLS (ALPN h2; nghttp does not check the certificate, the tests' generated one). */
+    public static String nghttpTls(int port, String path, Path body) throws Exception {
+        return nghttpUrl("https://127.0.0.1:" + port + path, body);
+    }
+
+    /** Whether the peer {@code name} is installed (test-apps/interop/target or PATH). */
+    public static boolean installed(String name) {
+        try {
+            Peers.exe(name);
+            return true;
+        } catch (Peers.Unavailable e) {
+            return false;
+        }
+    }
+
+    private static String nghttpUrl(String url, Path body) throws Exception {
         String exe = Peers.exe("nghttp");
         Peers.Run r = Peers.run(List.of(exe, "-v", "-n", "-t", "8", "-H", "content-type: application/grpc",
-                "-H", "te: trailers", "-d", body.toString(), "http://127.0.0.1:" + port + path), T);
+                "-H", "te: trailers", "-d", body.toString(), url), T);
         return PeerOutput.nghttpFrames(r.output(), r.exit());
     }
 

@@ -35,10 +35,15 @@ public final class ConnectionStateScenario {
 
     /** Shuts the app down the way its users do: SIGTERM ({@code "sigterm"}) or the admin request. */
     public static void trigger(ChildJvm child, String how) throws Exception {
+        trigger(FrameRecorder.Transport.H2C, child, how);
+    }
+
+    /** {@link #trigger(ChildJvm, String)}, the admin request sent over {@code transport} (h2c or TLS). */
+    public static void trigger(FrameRecorder.Transport transport, ChildJvm child, String how) throws Exception {
         if ("sigterm".equals(how)) {
             ProcessHandle.of(child.pid()).ifPresent(ProcessHandle::destroy);
         } else {
-            Exchange x = FrameRecorder.exchange(child.port(), Request.get("/admin/shutdown"),
+            Exchange x = transport.exchange(child.port(), Request.get("/admin/shutdown"),
                     Duration.ofSeconds(5), Duration.ZERO);
             assertTrue(x.ended(), "admin request answered\n" + x.describe());
         }

@@ -45,7 +45,16 @@ public final class SettingsTiming {
 
     /** Connects, sends nothing; nanos from connect to the first server SETTINGS, or -1 within {@code wait}. */
     public static long settingsOnConnect(int port, Duration wait) throws IOException, InterruptedException {
-        try (FrameRecorder r = FrameRecorder.connect(port)) {
+        return settingsOnConnect(FrameRecorder.Transport.H2C, port, wait);
+    }
+
+    /**
+     * {@link #settingsOnConnect(int, Duration)} over {@code transport}; over TLS the time counts from the end of the
+     * handshake (ALPN h2 agreed), and nothing is sent after it.
+     */
+    public static long settingsOnConnect(FrameRecorder.Transport transport, int port, Duration wait)
+            throws IOException, InterruptedException {
+        try (FrameRecorder r = transport.connect(port)) {
             return r.awaitServerSettings(wait);
         }
     }

@@ -30,6 +30,23 @@ public final class Cli {
                     + "\":(\\d+)").matcher(out);
             return m.find() ? Long.parseLong(m.group(1)) : -1;
         }
+
+        /** The verdict word of {@code check} in probe --json output, or null. */
+        public String verdict(String check) {
+            Matcher m = probeCheck(check);
+            return m.find() ? m.group(1) : null;
+        }
+
+        /** What the probe saw for {@code check} in its --json output (JSON-escaped), or null. */
+        public String saw(String check) {
+            Matcher m = probeCheck(check);
+            return m.find() ? m.group(2) : null;
+        }
+
+        private Matcher probeCheck(String check) {
+            return Pattern.compile("\\{\"check\":\"" + Pattern.quote(check) + "\",\"verdict\":\"([^\"]+)\",\"fix\":"
+                    + "\"[^\"]*\",\"saw\":\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(out);
+        }
     }
 
     private Cli() {}

@@ -19,8 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -54,17 +52,15 @@ class ProbeTest {
 
     /** The verdict word of {@code check} in --json output. */
     private static String verdict(Cli.Result r, String check) {
-        Matcher m = Pattern.compile("\\{\"check\":\"" + Pattern.quote(check) + "\",\"verdict\":\"([^\"]+)\",\"fix\":"
-                + "\"[^\"]*\",\"saw\":\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(r.out());
-        assertTrue(m.find(), "no verdict for " + check + " in:\n" + r);
-        return m.group(1);
+        String verdict = r.verdict(check);
+        assertTrue(verdict != null, "no verdict for " + check + " in:\n" + r);
+        return verdict;
     }
 
     private static String saw(Cli.Result r, String check) {
-        Matcher m = Pattern.compile("\\{\"check\":\"" + Pattern.quote(check) + "\",\"verdict\":\"[^\"]+\",\"fix\":"
-                + "\"[^\"]*\",\"saw\":\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(r.out());
-        assertTrue(m.find(), "no verdict for " + check + " in:\n" + r);
-        return m.group(1);
+        String saw = r.saw(check);
+        assertTrue(saw != null, "no verdict for " + check + " in:\n" + r);
+        return saw;
     }
 
     @ParameterizedTest(name = "{0}")

@@ -10,7 +10,6 @@ import static dev.h2patch.it.proxysafereset.RejectUploadCall.firstResetCode;
 import static dev.h2patch.it.proxysafereset.RejectUploadCall.node;
 import static dev.h2patch.it.proxysafereset.RejectUploadCall.resetCodes;
 
-import dev.h2patch.it.Catalog;
 import dev.h2patch.it.ChildJvm;
 import dev.h2patch.it.Exchange;
 import dev.h2patch.it.Frame;
@@ -62,7 +61,7 @@ class JettyProxySafeResetTest {
 
     /** What the unpatched app sends directly after the complete response (docs/fixes/proxy-safe-reset.md, Jetty). */
     private static long unpatchedCode(String app) {
-        return Catalog.app(app).line().equals("12.0") ? NO_ERROR : CANCEL;
+        return RejectUploadCall.unpatchedResetCode(app);
     }
 
     @ParameterizedTest(name = "{0}")

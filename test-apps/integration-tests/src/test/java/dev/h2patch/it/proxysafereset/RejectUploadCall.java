@@ -3,6 +3,7 @@ package dev.h2patch.it.proxysafereset;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.h2patch.it.Catalog;
 import dev.h2patch.it.ChildJvm;
 import dev.h2patch.it.Exchange;
 import dev.h2patch.it.Frame;
@@ -54,9 +55,15 @@ public final class RejectUploadCall {
      */
     public static Exchange call(int port, String path, Duration streamFor, long unaryGapMillis)
             throws IOException, InterruptedException {
+        return call(FrameRecorder.Transport.H2C, port, path, streamFor, unaryGapMillis);
+    }
+
+    /** {@link #call(int, String, Duration, long)} over {@code transport} (h2c or TLS). */
+    public static Exchange call(FrameRecorder.Transport transport, int port, String path, Duration streamFor,
+            long unaryGapMillis) throws IOException, InterruptedException {
         Request request = Request.grpc(path);
         byte[] message = Request.grpcFrame(new byte[0]);
-        try (FrameRecorder r = FrameRecorder.connect(port)) {
+        try (FrameRecorder r = transport.connect(port)) {
             r.sendPreface();
             int id = r.openStream(request.withBody((byte[]) null));
             if (streamFor.isZero()) {
@@ -80,6 +87,15 @@ public final class RejectUploadCall {
             r.readFor(Duration.ofMillis(500));
             return new Exchange(request, id, r.frames(), r.streamEnded(id), r.firstServerSettingsNanos());
         }
+    }
+
+    /**
+     * The reset an app without the agent sends right after the complete response (docs/fixes/proxy-safe-reset.md):
+     * NO_ERROR on Jetty 12.0, CANCEL on Netty and the other Jetty lines.
+     */
+    public static long unpatchedResetCode(String app) {
+        Catalog.App a = Catalog.app(app);
+        return a.library().equals("Jetty") && a.line().equals("12.0") ? 0x0 : 0x8;
     }
 
     public static String describe(Duration streamFor) {

@@ -13,14 +13,19 @@ import java.util.function.Supplier;
 import javax.servlet.http.HttpServlet;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.servlet.ServletContextHandler;
 import org.eclipse.jetty.servlet.ServletHolder;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * h2c (prior knowledge) test server on a Jetty servlet container, the same source for Jetty 9.4 (jetty94-server,
@@ -32,10 +37,12 @@ import org.eclipse.jetty.servlet.ServletHolder;
  * trailers {@code grpc-status: 0}), {@code /hello} (200 {@code hello\n}), {@code /empty-later} (a text/plain response
  * committed empty with {@code flushBuffer()}, then completed: the non-gRPC shape of the same frames).
  *
- * <p>Usage: {@code java -jar jetty94-server.jar --port P [--idle-timeout-ms N] [--h2c-only]} (or jetty10-server.jar,
+ * <p>Usage: {@code java -jar jetty94-server.jar --port P [--idle-timeout-ms N] [--h2c-only | --tls --keystore PATH
+ * [--keystore-password P]]} (or jetty10-server.jar,
  * jetty11-server.jar; port 0 = ephemeral; N = the
  * connector's idle timeout, Jetty's 30 s when absent). Prints {@code READY <port>} on stdout once it listens
- * on 127.0.0.1; logs go to stderr; runs until killed.
+ * on 127.0.0.1; logs go to stderr; runs until killed. {@code --tls}: TLS with ALPN (h2, http/1.1) on the main port
+ * instead of h2c.
  */
 public final class ServletServer {
 
@@ -50,7 +57,9 @@ public final class ServletServer {
         config.setSendDateHeader(false); // byte-identical responses from run to run
         // --h2c-only: h2c is the connector's only (so default) protocol, the set-up in which Jetty waits for the
         // client's preface before its SETTINGS (docs/fixes/early-settings.md).
-        ServerConnector connector = Arrays.asList(args).contains("--h2c-only")
+        ServerConnector connector = Arrays.asList(args).contains("--tls")
+                ? tlsConnector(server, config, args)
+                : Arrays.asList(args).contains("--h2c-only")
                 ? new ServerConnector(server, new HTTP2CServerConnectionFactory(config))
                 : new ServerConnector(server, new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config));
         connector.setHost("127.0.0.1");
@@ -73,8 +82,44 @@ public final class ServletServer {
         System.out.println("READY " + connector.getLocalPort());
         System.out.flush();
         System.err.println("servlet-server (Jetty " + Server.getVersion() + ") listening on 127.0.0.1:"
-                + connector.getLocalPort());
+                + connector.getLocalPort() + (Arrays.asList(args).contains("--tls") ? " (TLS, ALPN h2)" : ""));
         server.join();
+    }
+
+    /**
+     * {@code --tls}: the documented Jetty TLS set-up, SslConnectionFactory then ALPNServerConnectionFactory (h2, then
+     * http/1.1 as the default), with the key from the PKCS12 key store {@code --keystore PATH} (password
+     * {@code --keystore-password}, default {@code changeit}).
+     */
+    static ServerConnector tlsConnector(Server server, HttpConfiguration config, String[] args) {
+        String keystore = option(args, "--keystore", null);
+        if (keystore == null) {
+            throw new IllegalArgumentException("--tls needs --keystore PATH (a PKCS12 key store)");
+        }
+        String password = option(args, "--keystore-password", "changeit");
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStorePath(keystore);
+        ssl.setKeyStoreType("PKCS12");
+        ssl.setKeyStorePassword(password);
+        HttpConfiguration https = new HttpConfiguration(config);
+        // Without SNI checks: the tests connect to 127.0.0.1 with a self-signed "localhost" certificate.
+        https.addCustomizer(new SecureRequestCustomizer(false));
+        HttpConnectionFactory http11 = new HttpConnectionFactory(https);
+        HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
+        alpn.setDefaultProtocol(http11.getProtocol());
+        SslConnectionFactory tls = new SslConnectionFactory(ssl, alpn.getProtocol());
+        return new ServerConnector(server, tls, alpn, h2, http11);
+    }
+
+    /** The value of {@code name V}, or {@code absent}. */
+    static String option(String[] args, String name, String absent) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (name.equals(args[i])) {
+                return args[i + 1];
+            }
+        }
+        return absent;
     }
 
     /** {@code --idle-timeout-ms N}: the connector's idle timeout (Jetty's default, 30 s, when absent). */

@@ -4,8 +4,19 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+
+import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
 
 /**
  * What every Netty test app does at start-up (netty-server, netty-sniffer-server, netty-relay-server, which compile
@@ -55,6 +66,37 @@ public final class NettyApp {
             }
         }
         return false;
+    }
+
+    /**
+     * {@code --tls}: the server's TLS context (the JDK provider, ALPN offering h2 then http/1.1), or null without the
+     * flag. The key comes from the PKCS12 key store {@code --keystore PATH} (password {@code --keystore-password},
+     * default {@code changeit}); the integration tests generate it with keytool at test time, none is committed.
+     */
+    public static SslContext tlsContext(String[] args) throws Exception {
+        if (!flag(args, "--tls")) {
+            return null;
+        }
+        String path = option(args, "--keystore", null);
+        if (path == null) {
+            throw new IllegalArgumentException("--tls needs --keystore PATH (a PKCS12 key store)");
+        }
+        char[] password = option(args, "--keystore-password", "changeit").toCharArray();
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(Path.of(path))) {
+            store.load(in, password);
+        }
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, password);
+        // NO_ADVERTISE/ACCEPT: the usual server choice (Netty's examples, Reactor Netty, Armeria).
+        return SslContextBuilder.forServer(keys)
+                .sslProvider(SslProvider.JDK)
+                .applicationProtocolConfig(new ApplicationProtocolConfig(
+                        ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
+                .build();
     }
 
     /** Binds {@code bootstrap} to 127.0.0.1:{@code port} and returns the listening channel. */

@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -28,6 +29,9 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -49,6 +53,9 @@ import static io.netty.handler.codec.http.HttpVersion.HTTP_1_1;
  *
  * <p>Usage: {@code java -jar netty-server.jar --port P} (0 = ephemeral). Prints {@code READY <port>} on stdout
  * once it listens on 127.0.0.1; logs go to stderr; runs until killed.
+ *
+ * <p>{@code --tls --keystore PATH [--keystore-password P]}: TLS (JDK provider) with ALPN h2 on the main port instead
+ * of h2c; an {@code ApplicationProtocolNegotiationHandler} adds the HTTP/2 handlers after the handshake.
  *
  * <p>Options for the connection-state fix (seed 003): {@code --idle-timeout-ms N} adds an
  * {@code IdleStateHandler(0, 0, N ms)} and a handler that closes the connection on {@code IdleStateEvent} (the usual
@@ -74,6 +81,7 @@ public final class NettyServer {
         long readerIdleMillis = NettyApp.longOption(args, "--reader-idle-ms", 0);
         long pingIdleMillis = NettyApp.longOption(args, "--ping-idle-ms", 0);
         boolean userShutdown = NettyApp.flag(args, "--user-shutdown");
+        SslContext tls = NettyApp.tlsContext(args);
         RequestHandler.shutdownQuietMillis = NettyApp.longOption(args, "--shutdown-quiet-ms", -1);
         RequestHandler.shutdownTimeoutMillis = NettyApp.longOption(args, "--shutdown-timeout-ms", -1);
 
@@ -88,6 +96,10 @@ public final class NettyServer {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            // TLS first, so the idle handlers below see the same (decrypted) traffic as with h2c.
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         if (idleTimeoutMillis > 0) {
                             ch.pipeline().addLast(
                                     new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS),
@@ -106,17 +118,25 @@ public final class NettyServer {
                         if (readTimeoutMillis > 0) {
                             ch.pipeline().addLast(new ReadTimeoutHandler(readTimeoutMillis, TimeUnit.MILLISECONDS));
                         }
-                        // h2c with prior knowledge: the connection is HTTP/2 from its first byte.
-                        ch.pipeline().addLast(
-                                Http2FrameCodecBuilder.forServer().build(),
-                                new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-                                    @Override
-                                    protected void initChannel(Http2StreamChannel stream) {
-                                        stream.pipeline().addLast(
-                                                new Http2StreamFrameToHttpObjectCodec(true),
-                                                new RequestHandler());
+                        if (tls != null) {
+                            // The usual TLS set-up: the HTTP/2 handlers go in once ALPN has picked h2, after the
+                            // handshake (so the codec is added to an active channel, not at connect).
+                            ch.pipeline().addLast(new ApplicationProtocolNegotiationHandler(
+                                    ApplicationProtocolNames.HTTP_1_1) {
+                                @Override
+                                protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                                    if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                                        addHttp2(ctx.pipeline());
+                                        return;
                                     }
-                                }));
+                                    System.err.println("ALPN " + protocol + ": this app speaks only h2 over TLS");
+                                    ctx.close();
+                                }
+                            });
+                            return;
+                        }
+                        // h2c with prior knowledge: the connection is HTTP/2 from its first byte.
+                        addHttp2(ch.pipeline());
                     }
                 });
 
@@ -137,9 +157,23 @@ public final class NettyServer {
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         }, "netty-server-shutdown"));
 
-        NettyApp.announce(server, "netty-server", "");
+        NettyApp.announce(server, "netty-server", tls != null ? " (TLS, ALPN h2)" : "");
 
         server.closeFuture().sync();
+    }
+
+    /** The HTTP/2 handlers: one child channel per stream, HttpObjects for the {@link RequestHandler}. */
+    static void addHttp2(ChannelPipeline pipeline) {
+        pipeline.addLast(
+                Http2FrameCodecBuilder.forServer().build(),
+                new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel stream) {
+                        stream.pipeline().addLast(
+                                new Http2StreamFrameToHttpObjectCodec(true),
+                                new RequestHandler());
+                    }
+                }));
     }
 
     /** The usual companion of IdleStateHandler: close the connection when it reports idleness. */

@@ -1,0 +1,52 @@
+package dev.h2patch.it.tls;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.h2patch.it.Catalog;
+import dev.h2patch.it.ChildJvm;
+import dev.h2patch.it.harness.RequiredPeer;
+import dev.h2patch.it.harness.TlsKeys;
+import dev.h2patch.it.harness.Wire;
+import dev.h2patch.it.interop.H2spec;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * h2spec 2.2.0 over TLS ({@code h2spec -t -k -o 2}) against the h2spec-quick apps in their TLS mode, without and with
+ * the agent, with the interop suite's rule (docs/interop.md): no case may fail with the agent that passed without it.
+ * A case that fails only with the agent is run again once on both sides (the suite's second run) before it counts.
+ */
+@Timeout(1800)
+class TlsH2specTest {
+
+    static Stream<String> apps() {
+        return Catalog.names(a -> a.hasConnector("tls") && a.runsAsJar() && a.hasRole("h2spec-quick"));
+    }
+
+    private static String h2spec(String app, boolean agent) throws Exception {
+        ChildJvm.Builder builder = agent ? Wire.withAgentUnderTest(app, null) : ChildJvm.app(app);
+        try (ChildJvm child = TlsKeys.tls(builder).start()) {
+            return H2spec.run(child.port(), true);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("apps")
+    void sameFailingSetWithAndWithoutTheAgent(String app) throws Exception {
+        String without = h2spec(app, false);
+        RequiredPeer.require(!without.startsWith("peer unavailable"), "h2spec: " + without
+                + " (test-apps/interop/install-peers.sh)");
+        String with = h2spec(app, true);
+        if (!H2spec.newFailures(without, with).isEmpty()) {
+            without = H2spec.withFailuresOf(without, h2spec(app, false));
+            with = H2spec.afterSecondRun(without, with, h2spec(app, true));
+        }
+        H2spec.Comparison c = H2spec.compare(without, with);
+        System.err.println("[tls] h2spec -t " + app + ": without " + c.without() + "; with " + c.with() + "; "
+                + c.verdict() + "; failing without: " + c.failingWithout());
+        assertEquals(Set.of(), c.newlyFailing(), app + " over TLS: " + c);
+    }
+}
