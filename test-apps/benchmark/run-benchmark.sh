@@ -31,7 +31,12 @@
 # Needs: a JDK 17+ (java, jcmd), Maven (to build), h2load, nghttp and curl (Debian: nghttp2-client, curl).
 # Tunables (environment): BENCH_WARM_S, BENCH_MEASURE_S, BENCH_CONNS (8), BENCH_STREAMS (32), BENCH_APPS,
 # BENCH_JVM_FLAGS ("-Xms256m -Xmx256m -XX:+UseG1GC"), BENCH_ATTACH_RPS (per connection, 4 connections; 250),
-# BENCH_JMH_ARGS.
+# BENCH_JMH_ARGS, BENCH_MAX_FOREIGN_CPU (0.10), BENCH_RETRIES (2), BENCH_QUIET_WAIT_S (120).
+#
+# A busy machine does not judge: before each measured run the driver waits until processes other than its own use at
+# most BENCH_MAX_FOREIGN_CPU cores (/proc/stat, less the server's and the driver's ticks); a run whose own window had
+# more is kept in the raw TSVs as discarded (kept=0) and repeated up to BENCH_RETRIES times. Verdicts use kept runs
+# only: met (every pair meets the target), missed (none does), not resolved (they fall on both sides of it).
 set -euo pipefail
 h2p_name=bench
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -42,7 +47,7 @@ while (($#)); do
   case "$1" in
     --skip-build) build=never; shift ;;
     --build) build=always; shift ;;
-    -h|--help) sed -n '2,36p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,39p' "${BASH_SOURCE[0]}"; exit 0 ;;
     --pairs|--only|--doc|--out) args+=("$1" "$2"); shift 2 ;;
     --quick) args+=("$1"); shift ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;

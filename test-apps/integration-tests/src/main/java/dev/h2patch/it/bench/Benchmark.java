@@ -33,7 +33,14 @@ import java.util.stream.Stream;
  * <p>Arguments: {@code [--pairs N] [--quick] [--only SECTIONS] [--doc FILE] [--out DIR]}; sections {@code pairs},
  * {@code startup}, {@code attach}, {@code jmh} (the wrapper's help says what each measures). Tunables (environment):
  * BENCH_WARM_S, BENCH_MEASURE_S, BENCH_CONNS (8), BENCH_STREAMS (32), BENCH_APPS, BENCH_JVM_FLAGS
- * ("-Xms256m -Xmx256m -XX:+UseG1GC"), BENCH_ATTACH_RPS (per connection, 4 connections; 250), BENCH_JMH_ARGS.
+ * ("-Xms256m -Xmx256m -XX:+UseG1GC"), BENCH_ATTACH_RPS (per connection, 4 connections; 250), BENCH_JMH_ARGS,
+ * BENCH_MAX_FOREIGN_CPU (cores, 0.10), BENCH_RETRIES (2), BENCH_QUIET_WAIT_S (120).
+ *
+ * <p>A busy machine is not allowed to judge (issue 20): before each measured run the driver waits until other
+ * processes use at most BENCH_MAX_FOREIGN_CPU cores ({@link MachineLoad}); after it, a run whose own window had more
+ * is recorded as discarded ({@code kept} 0) and repeated up to BENCH_RETRIES times. A and B alternate A B, B A, ...
+ * so that a drift of the machine does not favour one side. The report judges only on kept runs and says how many
+ * there were.
  */
 public final class Benchmark {
 
@@ -54,6 +61,13 @@ public final class Benchmark {
     List<String> apps;
     List<String> jvmFlags;
     int attachRps;
+    /** A measured window in which other processes used more cores than this is discarded (and retried). */
+    double maxForeign;
+    /** How many times a discarded run is repeated before the benchmark moves on. */
+    int retries;
+    /** How long to wait for a quiet machine before a run, seconds; a run made after the wait is still judged. */
+    long quietWaitS;
+    int cpus;
     long clkTck;
     int port = 21000;
     Process server;
@@ -103,6 +117,10 @@ public final class Benchmark {
                 : Catalog.names(a -> a.hasRole("benchmark")).toList();
         jvmFlags = List.of(envString("BENCH_JVM_FLAGS", "-Xms256m -Xmx256m -XX:+UseG1GC").trim().split("\\s+"));
         attachRps = (int) env("BENCH_ATTACH_RPS", 250);
+        maxForeign = MachineLoad.maxForeignCores();
+        retries = (int) env("BENCH_RETRIES", 2);
+        quietWaitS = env("BENCH_QUIET_WAIT_S", 120);
+        cpus = Runtime.getRuntime().availableProcessors();
     }
 
     static long env(String name, long otherwise) {
@@ -233,6 +251,8 @@ public final class Benchmark {
         e.add("jmh_args\t" + jmhArgs);
         e.add("attach_rps\t" + attachRps);
         e.add("startups\t" + startups);
+        e.add("max_foreign_cores\t" + maxForeign);
+        e.add("retries\t" + retries);
         e.add("load_start\t" + Files.readString(Path.of("/proc/loadavg")).strip());
         e.add("start_epoch\t" + Instant.now().getEpochSecond());
         Files.write(out.resolve("env.tsv"), e);
@@ -244,11 +264,11 @@ public final class Benchmark {
         Path tsv = out.resolve("pairs.tsv");
         Path mem = out.resolve("memory.tsv");
         append(tsv, "pair\tapp\tside\tworkload\treq_s\tp50_us\tp99_us\tcpu_us_per_req\tsucceeded\tfailed\tload1_before"
-                + "\tload1_after");
+                + "\tload1_after\tforeign_cores\tkept");
         append(mem, "pair\tapp\tside\trss_kb\theap_used_kb\tmetaspace_used_kb\tclass_space_used_kb");
         for (int pair = 1; pair <= pairs; pair++) {
             for (String app : apps) {
-                for (String side : List.of("A", "B")) {
+                for (String side : order(pair)) {
                     port++;
                     String tag = app + "-" + pair + "-" + side;
                     log("pair " + pair + "/" + pairs + " " + app + " " + (side.equals("A") ? "without" : "with")
@@ -260,24 +280,37 @@ public final class Benchmark {
                                 "-D", "" + warmS));
                         warm.addAll(wl);
                         runTo(warm, out.resolve("raw/" + tag + "." + workload + ".warm.txt"));
-                        String lb = load1();
-                        long c0 = cpuTicks();
-                        Path reqLog = out.resolve("raw/req.log");
-                        List<String> measure = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m",
-                                "" + streams, "-D", "" + measureS, "--log-file", reqLog.toString()));
-                        measure.addAll(wl);
-                        Path result = out.resolve("raw/" + tag + "." + workload + ".txt");
-                        runTo(measure, result);
-                        long c1 = cpuTicks();
-                        String la = load1();
-                        String h2load = Files.readString(result);
-                        String[] requests = ToolOutput.h2loadRequests(h2load);
-                        String[] p = ToolOutput.latencyPercentiles(ToolOutput.h2loadLog(readLines(reqLog)));
-                        long succeeded = (long) nanToZero(Stats.number(requests[0]));
-                        String cpu = ToolOutput.cpuMicrosPerRequest(c1 - c0, clkTck, succeeded);
-                        append(tsv, String.join("\t", "" + pair, app, side, workload,
-                                ToolOutput.h2loadReqPerSec(h2load), p[0], p[1], cpu, requests[0], requests[1], lb, la));
-                        Files.deleteIfExists(reqLog);
+                        for (int attempt = 0; ; attempt++) {
+                            awaitQuiet(server.pid());
+                            String lb = load1();
+                            MachineLoad.Sample s0 = MachineLoad.sample(server.pid());
+                            long c0 = cpuTicks();
+                            Path reqLog = out.resolve("raw/req.log");
+                            List<String> measure = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m",
+                                    "" + streams, "-D", "" + measureS, "--log-file", reqLog.toString()));
+                            measure.addAll(wl);
+                            Path result = out.resolve("raw/" + tag + "." + workload
+                                    + (attempt == 0 ? "" : ".retry" + attempt) + ".txt");
+                            runTo(measure, result);
+                            long c1 = cpuTicks();
+                            double foreign = MachineLoad.foreignCores(s0, MachineLoad.sample(server.pid()), cpus);
+                            String la = load1();
+                            String h2load = Files.readString(result);
+                            String[] requests = ToolOutput.h2loadRequests(h2load);
+                            String[] p = ToolOutput.latencyPercentiles(ToolOutput.h2loadLog(readLines(reqLog)));
+                            long succeeded = (long) nanToZero(Stats.number(requests[0]));
+                            String cpu = ToolOutput.cpuMicrosPerRequest(c1 - c0, clkTck, succeeded);
+                            boolean kept = !(foreign > maxForeign);
+                            append(tsv, String.join("\t", "" + pair, app, side, workload,
+                                    ToolOutput.h2loadReqPerSec(h2load), p[0], p[1], cpu, requests[0], requests[1], lb,
+                                    la, MachineLoad.format(foreign), kept ? "1" : "0"));
+                            Files.deleteIfExists(reqLog);
+                            if (kept || attempt >= retries) {
+                                break;
+                            }
+                            log("discarded " + tag + " " + workload + ": other processes used "
+                                    + MachineLoad.format(foreign) + " cores during it; again");
+                        }
                     }
                     String rss = ToolOutput.vmRssKb(readOrEmpty(Path.of("/proc/" + server.pid() + "/status")));
                     String pid = "" + server.pid();
@@ -298,19 +331,24 @@ public final class Benchmark {
 
     void startup() throws Exception {
         Path tsv = out.resolve("startup.tsv");
-        append(tsv, "run\tapp\tside\tms_to_first_200\tload1");
+        append(tsv, "run\tapp\tside\tms_to_first_200\tload1\tfirst_connection_ms\tforeign_cores\tkept");
         for (int run = 1; run <= startups; run++) {
             for (String app : apps) {
-                for (String side : List.of("A", "B")) {
+                for (String side : order(run)) {
+                  for (int attempt = 0; ; attempt++) {
                     port++;
+                    awaitQuiet(-1);
+                    MachineLoad.Sample s0 = MachineLoad.sample(-1);
                     long t0 = nowUs();
                     server = new ProcessBuilder(appCommand(app, side))
                             .redirectErrorStream(true)
                             .redirectOutput(out.resolve("raw/startup-" + app + "-" + run + "-" + side + ".log").toFile())
                             .start();
                     String ms = "NA";
-                    List<String> poll = new ArrayList<>(List.of("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                            "--max-time", "2", "--http2-prior-knowledge"));
+                    String firstConnection = "NA";
+                    List<String> poll = new ArrayList<>(List.of("curl", "-s", "-o", "/dev/null", "-w",
+                            "%{http_code} %{time_connect} %{time_starttransfer}", "--max-time", "2",
+                            "--http2-prior-knowledge"));
                     if (app.equals("grpc-server")) {
                         poll.addAll(List.of("--data-binary", "@" + out.resolve("grpc-echo.bin"), "-H",
                                 "content-type: application/grpc", "http://127.0.0.1:" + port + "/h2patch.Test/Echo"));
@@ -318,8 +356,10 @@ public final class Benchmark {
                         poll.add("http://127.0.0.1:" + port + "/hello");
                     }
                     while (nowUs() - t0 < 60_000_000L) {
-                        if (output(poll).strip().equals("200")) {
+                        String[] answer = output(poll).strip().split(" ");
+                        if (answer[0].equals("200")) {
                             ms = "" + (nowUs() - t0) / 1000;
+                            firstConnection = ToolOutput.curlFirstByteMs(answer);
                             break;
                         }
                         if (!server.isAlive()) {
@@ -327,9 +367,18 @@ public final class Benchmark {
                         }
                         Thread.sleep(5);
                     }
-                    append(tsv, String.join("\t", "" + run, app, side, ms, load1()));
-                    log("startup " + run + "/" + startups + " " + app + " " + side + ": " + ms + " ms");
+                    double foreign = MachineLoad.foreignCores(s0, MachineLoad.sample(server.pid()), cpus);
+                    boolean kept = !(foreign > maxForeign);
+                    append(tsv, String.join("\t", "" + run, app, side, ms, load1(), firstConnection,
+                            MachineLoad.format(foreign), kept ? "1" : "0"));
+                    log("startup " + run + "/" + startups + " " + app + " " + side + ": " + ms + " ms, first connection "
+                            + firstConnection + " ms" + (kept ? "" : " (discarded: other processes used "
+                            + MachineLoad.format(foreign) + " cores)"));
                     stopApp();
+                    if (kept || attempt >= retries) {
+                        break;
+                    }
+                  }
                 }
             }
         }
@@ -350,7 +399,7 @@ public final class Benchmark {
         Path tsv = out.resolve("attach.tsv");
         append(tsv, "app\tbug_before\tcmd_ms\tactive_ms\tin_target_ms\tattach_exit\tbaseline_max_gap_ms"
                 + "\tattach_max_gap_ms\tbaseline_max_latency_ms\tattach_max_latency_ms\trequests\tfailed\tload1_before"
-                + "\tload1_after");
+                + "\tload1_after\tforeign_cores\tkept");
         for (String app : apps) {
             port++;
             String tag = "attach-" + app;
@@ -363,6 +412,8 @@ public final class Benchmark {
             runTo(warm, null);
             List<String> before = failFrames();
             Files.write(out.resolve("raw/" + tag + ".before.txt"), before);
+            awaitQuiet(server.pid());
+            MachineLoad.Sample s0 = MachineLoad.sample(server.pid());
             boolean bugBefore = before.stream().anyMatch(l -> l.contains("flags=0x04"))
                     && before.stream().anyMatch(l -> l.contains("recv DATA"));
             long baselineS = quick ? 2 : 4;
@@ -411,6 +462,9 @@ public final class Benchmark {
             String attachExit = attachText.lines().filter(l -> l.startsWith("exit ")).map(l -> l.substring(5))
                     .findFirst().orElse("");
             loadProcess.waitFor();
+            // The attach command's own JVM is part of the cost measured, so it counts as the benchmark's: it is a
+            // reaped child of this driver by now, like the load client and the pollers.
+            double foreign = MachineLoad.foreignCores(s0, MachineLoad.sample(server.pid()), cpus);
             String la = load1();
             // Gaps between consecutive completions and the slowest request, in the baseline window (1 s after the load
             // starts until the command) and the attach window (command start until 1 s after it returned).
@@ -418,7 +472,8 @@ public final class Benchmark {
                     tCmd, tDone[0] + 1_000_000L);
             String[] requests = ToolOutput.h2loadRequests(Files.readString(loadOut));
             append(tsv, String.join("\t", app, bugBefore ? "yes" : "no", "" + cmdMs, activeMs, inTarget, attachExit,
-                    w[0], w[1], w[2], w[3], requests[0], requests[1], lb, la));
+                    w[0], w[1], w[2], w[3], requests[0], requests[1], lb, la, MachineLoad.format(foreign),
+                    foreign > maxForeign ? "0" : "1"));
             log("attach " + app + ": command " + cmdMs + " ms, active on the wire " + activeMs + " ms, max gap "
                     + w[0] + " ms baseline / " + w[1] + " ms attach");
             stopApp();
@@ -444,6 +499,39 @@ public final class Benchmark {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
+
+    /** A B in odd rounds, B A in even ones. */
+    static List<String> order(int round) {
+        return round % 2 == 1 ? List.of("A", "B") : List.of("B", "A");
+    }
+
+    /**
+     * Waits (1 s windows, at most BENCH_QUIET_WAIT_S) until processes other than the benchmark's use at most
+     * {@link #maxForeign} cores; {@code serverPid} (-1: none) counts as the benchmark's. The run after a wait that
+     * timed out still happens, and is judged by its own window.
+     */
+    void awaitQuiet(long serverPid) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(quietWaitS);
+        boolean said = false;
+        while (true) {
+            MachineLoad.Sample a = MachineLoad.sample(serverPid);
+            Thread.sleep(1000);
+            double foreign = MachineLoad.foreignCores(a, MachineLoad.sample(serverPid), cpus);
+            if (!(foreign > maxForeign)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                log("the machine is still busy (" + MachineLoad.format(foreign) + " cores used by others) after "
+                        + quietWaitS + " s; measuring anyway, the run will be judged by its own window");
+                return;
+            }
+            if (!said) {
+                log("waiting for a quiet machine: other processes use " + MachineLoad.format(foreign) + " cores (at most "
+                        + maxForeign + " allowed)");
+                said = true;
+            }
+        }
+    }
 
     /**
      * The h2load arguments of a workload. plain: a response that needs no change, GET /hello (200 with a body);

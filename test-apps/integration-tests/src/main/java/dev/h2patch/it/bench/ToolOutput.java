@@ -111,6 +111,20 @@ public final class ToolOutput {
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
+    /**
+     * The first connection's answer time, ms with one decimal, from curl's {@code -w "%{http_code} %{time_connect}
+     * %{time_starttransfer}"} split on spaces: first response byte minus TCP connect, i.e. the server's SETTINGS,
+     * the request and the answer on a fresh connection. "NA" when curl's output is not that.
+     */
+    public static String curlFirstByteMs(String[] answer) {
+        try {
+            double ms = (Double.parseDouble(answer[2]) - Double.parseDouble(answer[1])) * 1000;
+            return String.format(java.util.Locale.ROOT, "%.1f", ms);
+        } catch (RuntimeException e) {
+            return "NA";
+        }
+    }
+
     /** Server CPU µs per request: ticks over the window ÷ requests, 2 decimals; 0.00 without requests. */
     public static String cpuMicrosPerRequest(long ticks, long hz, long requests) {
         return String.format(java.util.Locale.ROOT, "%.2f", requests != 0 ? ticks * 1e6 / hz / requests : 0.0);

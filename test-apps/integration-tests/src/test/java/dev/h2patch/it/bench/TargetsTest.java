@@ -23,6 +23,24 @@ class TargetsTest {
     }
 
     @Test
+    void issue20JudgesEveryKeptRunAndCallsASpreadAcrossTheTargetNotResolved() {
+        assertEquals("met", Targets.judge(List.of(0.995, 1.0, 1.02), 0.99, false));
+        assertEquals("**missed**", Targets.judge(List.of(0.93, 0.95, 0.97), 0.99, false));
+        assertEquals("not resolved: the runs fall on both sides of the target",
+                Targets.judge(List.of(0.93, 0.99, 1.05), 0.995, false));
+        assertEquals("met", Targets.judge(List.of(40.0, 80.0, 100.0), 100, true));
+        assertEquals("**missed**", Targets.judge(List.of(120.0, 300.0), 100, true));
+        assertEquals("not resolved: the runs fall on both sides of the target",
+                Targets.judge(List.of(60.0, 130.0), 100, true));
+        assertEquals("not measured", Targets.judge(List.of(), 100, true));
+        assertEquals("met", Targets.judge(List.of(Double.NaN, 1.0), 1.01, true));
+        assertEquals("not resolved: every run was discarded (other processes kept the machine busy)",
+                Targets.unlessAllDiscarded(Targets.judge(List.of(), 1.01, true), 3));
+        assertEquals("not measured", Targets.unlessAllDiscarded("not measured", 0));
+        assertEquals("met", Targets.unlessAllDiscarded("met", 2));
+    }
+
+    @Test
     void allocation() {
         assertEquals("met", Targets.allocation(0.01, 0.2, 0.3));
         assertEquals("met: less with the agent than without, i.e. Netty's own allocation varies between forks (B/op "

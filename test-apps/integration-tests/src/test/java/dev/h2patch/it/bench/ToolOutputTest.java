@@ -70,6 +70,12 @@ class ToolOutputTest {
     }
 
     @Test
+    void curlFirstConnection() {
+        assertEquals("44.5", ToolOutput.curlFirstByteMs("200 0.000512 0.045012".split(" ")));
+        assertEquals("NA", ToolOutput.curlFirstByteMs("000".split(" ")));
+    }
+
+    @Test
     void jcmdHeapInfo() {
         String out = """
                 19430:
