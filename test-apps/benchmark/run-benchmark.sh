@@ -6,7 +6,7 @@
 #
 # Sections (all by default; --only takes a comma list):
 #   pairs    each app of the catalog's role benchmark (test-apps/catalog.txt) started without (A) and with (B)
-#            -javaagent, in alternating paired runs A B A B ... (--pairs N, default 5), each driven by h2load with a
+#            -javaagent, in alternating paired runs A B, B A, ... (--pairs N, default 5), each driven by h2load with a
 #            plain workload that needs no change (GET /hello, 200 with a body; on grpc-server, which has no /hello,
 #            a unary gRPC Echo) and a gRPC-shaped Trailers-Only workload (POST
 #            /h2patch.Test/Fail, content-type application/grpc, 5-byte body): req/s, p50/p99 latency (from h2load's
