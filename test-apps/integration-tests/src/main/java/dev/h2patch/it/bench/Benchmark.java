@@ -196,6 +196,7 @@ public final class Benchmark {
             }
             if (has("startup")) {
                 startup();
+                startupProfile();
             }
             if (has("attach")) {
                 attach();
@@ -380,6 +381,45 @@ public final class Benchmark {
                     }
                   }
                 }
+            }
+        }
+    }
+
+    /**
+     * Where the start-up goes (issue 20): each app once without and once with the agent (at log=debug, which names
+     * the classes it weaves) under {@code -Xlog:class+load}, stopped 1 s after READY; the class counts by origin and
+     * the uptimes of premain, the app's first class and the Byte Buddy class loads go to startup-profile.tsv.
+     */
+    void startupProfile() throws Exception {
+        Path tsv = out.resolve("startup-profile.tsv");
+        append(tsv, "app\tside\tclasses\tfrom_agent_jar\tbyte_buddy\tslf4j\th2patch\tpremain_start_ms\tapp_first_class_ms"
+                + "\tbyte_buddy_first_ms\tbyte_buddy_last_ms\twoven_at_start");
+        for (String app : apps) {
+            for (String side : List.of("A", "B")) {
+                port++;
+                Path classLog = out.resolve("raw/startup-profile-" + app + "-" + side + ".classes.txt");
+                Path serverLog = out.resolve("raw/startup-profile-" + app + "-" + side + ".log");
+                List<String> cmd = appCommand(app, side);
+                cmd.add(1, "-Xlog:class+load=info:file=" + classLog + ":uptime");
+                if (side.equals("B")) {
+                    cmd.replaceAll(a -> a.startsWith("-javaagent:") ? a + "=log=debug" : a);
+                }
+                server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();
+                for (int i = 0; i < 600 && readLines(serverLog).stream().noneMatch(l -> l.startsWith("READY")); i++) {
+                    Thread.sleep(50);
+                }
+                Thread.sleep(1000);
+                stopApp();
+                long[] p = ToolOutput.classLoadProfile(readLines(classLog), agent.getFileName().toString(),
+                        app + ".jar");
+                long woven = readLines(serverLog).stream().filter(l -> l.contains("h2patch - transformed ")).count();
+                List<String> row = new ArrayList<>(List.of(app, side));
+                for (long v : p) {
+                    row.add("" + v);
+                }
+                row.add(side.equals("B") ? "" + woven : "NA");
+                append(tsv, String.join("\t", row));
+                log("startup profile " + app + " " + side + ": " + p[0] + " classes, " + p[2] + " of Byte Buddy");
             }
         }
     }

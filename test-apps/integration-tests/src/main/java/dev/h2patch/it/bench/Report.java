@@ -147,6 +147,7 @@ public final class Report {
         List<Row> memory = tsv(dir.resolve("memory.tsv"));
         List<Row> startup = tsv(dir.resolve("startup.tsv"));
         List<Row> attach = tsv(dir.resolve("attach.tsv"));
+        List<Row> profile = tsv(dir.resolve("startup-profile.tsv"));
         Map<String, double[]> jmhWithout = jmh(dir.resolve("jmh-without.csv"));
         Map<String, double[]> jmhWith = jmh(dir.resolve("jmh-with.csv"));
         Map<String, String> jmhLoad = new LinkedHashMap<>();
@@ -318,6 +319,25 @@ public final class Report {
             }
         }
 
+        // ---------------------------------------------------------------- where the start-up goes
+        StringBuilder profileTable = new StringBuilder();
+        if (!profile.isEmpty()) {
+            profileTable.append("| app | classes loaded by READY + 1 s: without / with | from the agent jar: Byte Buddy (with ASM) / slf4j / h2patch | premain, ms | Byte Buddy loading, first → last class, ms after JVM start | classes woven at start |\n|---|---|---|---|---|---|\n");
+            Map<String, Map<String, Row>> byApp = new LinkedHashMap<>();
+            for (Row r : profile) byApp.computeIfAbsent(r.s("app"), k -> new LinkedHashMap<>()).put(r.s("side"), r);
+            for (var e : byApp.entrySet()) {
+                Row a = e.getValue().get("A"), b = e.getValue().get("B");
+                if (a == null || b == null) continue;
+                profileTable.append("| ").append(appName(e.getKey())).append(" | ").append(a.s("classes")).append(" / ")
+                        .append(b.s("classes")).append(" | ").append(b.s("byte_buddy")).append(" / ").append(b.s("slf4j"))
+                        .append(" / ").append(b.s("h2patch")).append(" | ")
+                        .append(f(b.d("app_first_class_ms") - b.d("premain_start_ms"), 0)).append(" | ")
+                        .append(b.s("byte_buddy_first_ms")).append(" → ").append(b.s("byte_buddy_last_ms")).append(" (")
+                        .append(f(b.d("byte_buddy_last_ms") - b.d("byte_buddy_first_ms"), 0)).append(") | ")
+                        .append(b.s("woven_at_start")).append(" |\n");
+            }
+        }
+
         // ---------------------------------------------------------------- attach
         StringBuilder attachTable = new StringBuilder();
         if (!attach.isEmpty()) {
@@ -466,6 +486,14 @@ public final class Report {
         md.append("\n## Memory\n\nAfter the measured runs; heap = used after `jcmd GC.run`. The agent's own classes live in metaspace.\n\n")
                 .append(memMedian).append("\n### Per pair\n").append(memTable);
         md.append("\n## Start-up: JVM start to first served response\n\nmedian (min–max)\n\n").append(startTable);
+        if (profileTable.length() > 0) {
+            md.append("\n### Where the start-up goes\n\nOne run per side under `-Xlog:class+load` (uptime decorations), stopped 1 s after\n")
+                    .append("READY; the agent at `log=debug`, which names each class it weaves. premain = from the agent's first class\n")
+                    .append("to the app's first class (the JVM loads the main class once premain has returned). Byte Buddy is loaded\n")
+                    .append("when the first advised type is, on the thread that loads it: its first → last class is the span of the\n")
+                    .append("first weave, class loading and cold code together. These are single runs: the counts are exact, the\n")
+                    .append("times are as noisy as the machine.\n\n").append(profileTable);
+        }
         md.append("\n## Attach under load\n\n").append(attachTable);
         md.append("\n## JMH: hot advice paths that change nothing\n\n")
                 .append("Score ± JMH's 99.9% error. Load average before → after: without ").append(jmhLoad.getOrDefault("without", "?"))

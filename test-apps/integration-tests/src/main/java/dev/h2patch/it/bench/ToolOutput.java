@@ -170,4 +170,44 @@ public final class ToolOutput {
         Matcher m = Pattern.compile("in (\\d+) ms").matcher(out);
         return m.find() ? m.group(1) : "NA";
     }
+    /**
+     * Where a start-up's class loading goes, from {@code -Xlog:class+load:file=F:uptime} lines ({@code [0.134s] NAME
+     * source: WHERE}): {total, from the agent jar, of them Byte Buddy (with its ASM), slf4j, h2patch's own; uptime ms
+     * of the agent's first class (premain starts), of the app's first class (premain has returned; -1 without the
+     * agent's), of the first and the last Byte Buddy class (-1 when none)}. {@code agentJar} and {@code appJar} are
+     * file names as they appear in the source field.
+     */
+    public static long[] classLoadProfile(List<String> lines, String agentJar, String appJar) {
+        long total = 0, agent = 0, byteBuddy = 0, slf4j = 0, own = 0;
+        long premain = -1, main = -1, bbFirst = -1, bbLast = -1;
+        for (String line : lines) {
+            int close = line.indexOf("s] ");
+            int source = line.indexOf(" source: ");
+            if (!line.startsWith("[") || close < 0 || source < 0) {
+                continue;
+            }
+            long ms = Math.round(Double.parseDouble(line.substring(1, close)) * 1000);
+            String name = line.substring(close + 3, source).trim();
+            String where = line.substring(source + 9);
+            total++;
+            if (where.contains(agentJar)) {
+                agent++;
+                if (premain < 0) {
+                    premain = ms;
+                }
+                if (name.contains(".shaded.net.bytebuddy.")) {
+                    byteBuddy++;
+                    bbFirst = bbFirst < 0 ? ms : bbFirst;
+                    bbLast = ms;
+                } else if (name.contains(".shaded.org.slf4j.")) {
+                    slf4j++;
+                } else {
+                    own++;
+                }
+            } else if (main < 0 && where.contains(appJar)) {
+                main = ms;
+            }
+        }
+        return new long[] {total, agent, byteBuddy, slf4j, own, premain, main, bbFirst, bbLast};
+    }
 }

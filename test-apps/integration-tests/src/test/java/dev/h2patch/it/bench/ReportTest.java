@@ -41,6 +41,10 @@ class ReportTest {
                         + "\tbaseline_max_gap_ms\tattach_max_gap_ms\tbaseline_max_latency_ms\tattach_max_latency_ms"
                         + "\trequests\tfailed\tload1_before\tload1_after",
                 "netty-server\tyes\t700\t934\t467\t0\t14.1\t31.3\t5.0\t139.3\t8000\t0\t0.4\t1.5"));
+        Files.write(dir.resolve("startup-profile.tsv"), List.of("app\tside\tclasses\tfrom_agent_jar\tbyte_buddy\tslf4j"
+                        + "\th2patch\tpremain_start_ms\tapp_first_class_ms\tbyte_buddy_first_ms\tbyte_buddy_last_ms\twoven_at_start",
+                "netty-server\tA\t1581\t0\t0\t0\t0\t-1\t98\t-1\t-1\tNA",
+                "netty-server\tB\t2564\t832\t717\t36\t79\t134\t202\t178\t611\t2"));
         Path out = dir.resolve("performance.md");
         Report.write(dir, out);
         String md = Files.readString(out);
@@ -65,6 +69,7 @@ class ReportTest {
                 + "target 467 ms | met |"), md);
         assertTrue(md.contains("| no client-visible pause > 50 ms during attach | Netty 4.1 (netty-server) | longest gap "
                 + "31.3 ms (baseline 14.1 ms); slowest request 139.3 ms (baseline 5.0 ms) | **missed** |"), md);
+        assertTrue(md.contains("| Netty 4.1 (netty-server) | 1581 / 2564 | 717 / 36 / 79 | 68 | 178 → 611 (433) | 2 |"), md);
         assertTrue(md.contains("| sections run, wall time | pairs,startup,attach, 2.0 minutes |"), md);
     }
 }

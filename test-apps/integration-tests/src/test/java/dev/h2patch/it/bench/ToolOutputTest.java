@@ -76,6 +76,23 @@ class ToolOutputTest {
     }
 
     @Test
+    void classLoadProfile() {
+        List<String> log = List.of(
+                "[0.010s] java.lang.Object source: shared objects file",
+                "[0.134s] dev.h2patch.Agent source: file:/x/h2patch-agent.jar",
+                "[0.142s] dev.h2patch.shaded.org.slf4j.Logger source: file:/x/h2patch-agent.jar",
+                "[0.202s] dev.h2patch.testapps.netty.NettyServer source: file:/y/netty-server.jar",
+                "[0.215s] dev.h2patch.shaded.net.bytebuddy.pool.TypePool source: file:/x/h2patch-agent.jar",
+                "[0.220s] io.netty.channel.ChannelHandler source: file:/y/netty-server.jar",
+                "[0.611s] dev.h2patch.shaded.net.bytebuddy.jar.asm.ClassWriter source: file:/x/h2patch-agent.jar",
+                "not a class line");
+        assertArrayEquals(new long[] {7, 4, 2, 1, 1, 134, 202, 215, 611},
+                ToolOutput.classLoadProfile(log, "h2patch-agent.jar", "netty-server.jar"));
+        assertArrayEquals(new long[] {1, 0, 0, 0, 0, -1, -1, -1, -1},
+                ToolOutput.classLoadProfile(List.of("[0.010s] A source: jrt:/java.base"), "h2patch-agent.jar", "a.jar"));
+    }
+
+    @Test
     void jcmdHeapInfo() {
         String out = """
                 19430:
