@@ -82,6 +82,9 @@ public final class Agent {
             List<Fix> fixes = Fixes.enabled(options);
             Log.info(banner(options, fixes, how));
             installer = Installer.install(instrumentation, fixes);
+            if (how.equals("premain") && !fixes.isEmpty()) {
+                WeaverWarmUp.start();
+            }
             H2patchRuntime.moduleOpener = installer.moduleOpener();
             BootstrapInjector.syncSwitches();
             AgentState.installed(options, how);

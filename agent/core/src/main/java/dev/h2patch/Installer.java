@@ -141,6 +141,7 @@ final class Installer implements ClassFileTransformer {
             return null;
         }
         String typeName = className.replace('/', '.');
+        long start = System.nanoTime();
         transforming.set(Boolean.TRUE);
         try {
             List<AdviceWeaver.Target> fitting = new ArrayList<AdviceWeaver.Target>(forType.size());
@@ -187,7 +188,9 @@ final class Installer implements ClassFileTransformer {
                 patched = AdviceWeaver.weave(typeName, classfileBuffer, loader, weavable);
             }
             if (Log.isDebug()) {
-                Log.debug("transformed " + typeName + (classBeingRedefined != null ? " (retransformed)" : ""));
+                // The time this class load waited for the check and the weave, on the thread that loads it.
+                Log.debug("transformed " + typeName + (classBeingRedefined != null ? " (retransformed)" : "") + " in "
+                        + (System.nanoTime() - start) / 1000000 + " ms");
             }
             return patched;
         } catch (Throwable t) {

@@ -1,0 +1,146 @@
+package dev.h2patch;
+
+import dev.h2patch.bootstrap.AgentThreads;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import net.bytebuddy.asm.Advice;
+
+/**
+ * Start-up cost (docs/performance.md, "Where the start-up goes"): the first class a fix advises is woven on the thread
+ * that loads it, and that first weave loads some 700 classes of Byte Buddy and its ASM and runs their code cold. In a
+ * framework that starts for seconds before it loads its HTTP/2 classes (Spring Boot, Vert.x, Armeria), the
+ * application's own thread would pay all of that at once.
+ *
+ * <p>So at premain one short-lived daemon thread, {@code h2patch-warmup}, runs the whole path once on a class of the
+ * agent's own: the compatibility check ({@link Compatibility#findMissing}) and the weave ({@link AdviceWeaver#weave})
+ * of {@link Target} with {@link WarmUpAdvice}, whose annotations are the ones the fixes use. The woven bytes are
+ * thrown away: no woven class is defined, no application class or class loader is touched, nothing is kept. When a
+ * library class comes first, both threads load the same classes and the JVM lets each class be loaded once; nothing
+ * is lost but the warm-up's head start. Bound: one thread, once per JVM, ended when the weave is (its time is in the
+ * debug log); not at attach, where the classes to patch are already loaded and are woven at once.
+ */
+final class WeaverWarmUp {
+
+    private WeaverWarmUp() {
+    }
+
+    static void start() {
+        AgentThreads.newThread(new Runnable() {
+            @Override
+            public void run() {
+                long start = System.nanoTime();
+                try {
+                    int bytes = warmUp();
+                    if (Log.isDebug()) {
+                        Log.debug("weaver warmed up in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
+                                + " ms (" + bytes + " bytes woven and discarded)");
+                    }
+                } catch (Throwable t) {
+                    // Harmless for the application (the first real weave then does the loading), but never silent.
+                    Log.warn("could not warm up the weaver (" + t + "); the first patched class pays for it");
+                }
+            }
+        }, "h2patch-warmup").start();
+    }
+
+    /** The check and the weave of {@link Target}, as for a library class; returns the woven class's size. */
+    static int warmUp() throws IOException {
+        ClassLoader agent = WeaverWarmUp.class.getClassLoader();
+        String typeName = Target.class.getName();
+        TypePatch patch = TypePatch.type(typeName).advise(WarmUpAdvice.class, "handle", "java.lang.Object", "int");
+        Fix fix = new WarmUpFix(patch);
+        String missing = Compatibility.findMissing(fix, Relocation.NONE, agent);
+        if (missing != null) {
+            throw new IllegalStateException(missing);
+        }
+        List<AdviceWeaver.Target> targets = Collections.singletonList(
+                new AdviceWeaver.Target(fix, Relocation.NONE, patch));
+        return AdviceWeaver.weave(typeName, classFile(agent, typeName), agent, targets).length;
+    }
+
+    private static byte[] classFile(ClassLoader loader, String typeName) throws IOException {
+        InputStream in = loader.getResourceAsStream(typeName.replace('.', '/') + ".class");
+        if (in == null) {
+            throw new IOException("no class file for " + typeName);
+        }
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buffer = new byte[4096];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                out.write(buffer, 0, n);
+            }
+            return out.toByteArray();
+        } finally {
+            in.close();
+        }
+    }
+
+    /** What the warm-up weaves into: shaped like the methods the fixes advise (arguments, a result). */
+    static final class Target {
+        private int handled;
+
+        Object handle(Object message, int length) {
+            handled += length;
+            return message;
+        }
+    }
+
+    /** Uses what the fixes' advice uses: skipOn, suppress, arguments, fields, locals, the enter value, the return. */
+    static final class WarmUpAdvice {
+        private WarmUpAdvice() {
+        }
+
+        @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
+        static boolean onEnter(@Advice.Argument(0) Object message,
+                               @Advice.Argument(value = 1, readOnly = false) int length,
+                               @Advice.FieldValue("handled") int handled,
+                               @Advice.Local("seen") boolean seen) {
+            seen = message != null;
+            if (length < 0) {
+                length = 0;
+            }
+            return handled < 0;
+        }
+
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void onExit(@Advice.Enter boolean skipped,
+                           @Advice.Local("seen") boolean seen,
+                           @Advice.Return(readOnly = false) Object returned) {
+            if (skipped || !seen) {
+                returned = null;
+            }
+        }
+    }
+
+    private static final class WarmUpFix extends Fix {
+        private final TypePatch patch;
+
+        WarmUpFix(TypePatch patch) {
+            this.patch = patch;
+        }
+
+        @Override
+        public String name() {
+            return "warm-up";
+        }
+
+        @Override
+        public String library() {
+            return "h2patch";
+        }
+
+        @Override
+        public List<TypePatch> patches() {
+            return Collections.singletonList(patch);
+        }
+
+        @Override
+        public List<VersionRange> versions() {
+            return Collections.emptyList();
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.h2patch;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The premain warm-up runs the real check and weave, and its thread ends (docs/performance.md). */
+class WeaverWarmUpTest {
+
+    @Test
+    void theWarmUpWeavesItsOwnTargetWithTheAdviceTheFixesUse() throws Exception {
+        // A weave that inlined nothing would return the class file unchanged, about 700 bytes.
+        int woven = WeaverWarmUp.warmUp();
+        byte[] original = WeaverWarmUp.class.getClassLoader()
+                .getResourceAsStream(WeaverWarmUp.Target.class.getName().replace('.', '/') + ".class").readAllBytes();
+        assertTrue(woven > original.length + 100, "woven " + woven + " bytes from " + original.length);
+    }
+
+    @Test
+    void theWarmUpThreadEnds() throws Exception {
+        WeaverWarmUp.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (warmUpThreadAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertFalse(warmUpThreadAlive(), "the h2patch-warmup thread has ended");
+    }
+
+    private static boolean warmUpThreadAlive() {
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (thread.getName().equals("h2patch-warmup") && thread.isAlive()) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
