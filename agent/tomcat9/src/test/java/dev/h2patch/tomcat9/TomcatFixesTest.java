@@ -11,7 +11,7 @@ class TomcatFixesTest extends FixModuleContract {
 
     @Override
     protected int expectedFixCount() {
-        return 1;
+        return 2;
     }
 
     @Test

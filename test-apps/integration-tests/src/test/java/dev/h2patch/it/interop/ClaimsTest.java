@@ -48,6 +48,6 @@ class ClaimsTest {
         assertEquals("Netty + Jetty + Tomcat", Claims.libraries("end-stream", Catalog.apps()));
         assertEquals("Netty + Jetty", Claims.libraries("connection-state", Catalog.apps()));
         assertEquals("Netty + Jetty (h2c/detecting connectors)", Claims.libraries("early-settings", Catalog.apps()));
-        assertEquals("Netty + Jetty", Claims.libraries("proxy-safe-reset", Catalog.apps()));
+        assertEquals("Netty + Jetty + Tomcat", Claims.libraries("proxy-safe-reset", Catalog.apps()));
     }
 }
