@@ -11,7 +11,7 @@ class TomcatFixesTest extends FixModuleContract {
 
     @Override
     protected int expectedFixCount() {
-        return 2;
+        return 3;
     }
 
     @Test
