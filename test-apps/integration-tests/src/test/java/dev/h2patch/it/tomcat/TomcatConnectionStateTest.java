@@ -88,6 +88,103 @@ class TomcatConnectionStateTest {
         }
     }
 
+    /**
+     * Two streams of 3 s ({@code /slow?ms=3000}) on one connection, then {@code /admin/shutdown} (Tomcat's graceful
+     * stop, {@code tomcat.stop()}) from another connection 500 ms later. Returns the recorder of the first connection
+     * after up to 8 s of reading.
+     */
+    private static FrameRecorder twoSlowStreamsThenStop(ChildJvm child, List<Integer> ids) throws Exception {
+        FrameRecorder r = FrameRecorder.connect(child.port());
+        r.sendPreface();
+        ids.add(r.request(Request.get("/slow?ms=3000")));
+        ids.add(r.request(Request.get("/slow?ms=3000")));
+        Thread.sleep(500);
+        FrameRecorder.exchange(child.port(), Request.get("/admin/shutdown"));
+        for (int id : ids) {
+            r.awaitStreamEnd(id, Duration.ofSeconds(8));
+        }
+        r.readFor(Duration.ofMillis(300));
+        return r;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(APPS)
+    void withoutAgentTomcatsStopCutsTheStreamsInFlight(String app) throws Exception {
+        try (ChildJvm child = ChildJvm.app(app).start()) {
+            List<Integer> ids = new java.util.ArrayList<>();
+            try (FrameRecorder r = twoSlowStreamsThenStop(child, ids)) {
+                String ctx = "\nframes received:\n" + r.describe() + "\n" + child.describeOutput();
+                assertTrue(r.frames().stream().anyMatch(f -> f.is(GOAWAY)), "Tomcat's stop sends a GOAWAY" + ctx);
+                for (int id : ids) {
+                    assertFalse(r.streamEnded(id), "without the agent stream " + id + " is cut by the stop" + ctx);
+                }
+                assertTrue(r.peerClosed(), ctx);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(APPS)
+    void withAgentTomcatsStopLetsTheStreamsInFlightFinish(String app) throws Exception {
+        try (ChildJvm child = Wire.withAgentUnderTest(app, null).start()) {
+            List<Integer> ids = new java.util.ArrayList<>();
+            try (FrameRecorder r = twoSlowStreamsThenStop(child, ids)) {
+                String ctx = "\nframes received:\n" + r.describe() + "\n" + child.describeOutput();
+                int goaway = -1;
+                List<Frame> frames = r.frames();
+                for (int i = 0; i < frames.size() && goaway < 0; i++) {
+                    if (frames.get(i).is(GOAWAY)) {
+                        goaway = i;
+                    }
+                }
+                assertTrue(goaway >= 0, "GOAWAY first" + ctx);
+                for (int id : ids) {
+                    assertTrue(r.streamEnded(id), "stream " + id + " should finish before the stop ends" + ctx);
+                    List<Frame> fs = FrameRecorder.responseFrames(frames, id);
+                    assertTrue(frames.indexOf(fs.get(0)) > goaway, "the GOAWAY came before the answer" + ctx);
+                    String body = fs.stream().filter(f -> f.is(Frame.DATA)).map(f -> new String(f.payload(),
+                            StandardCharsets.UTF_8)).collect(Collectors.joining());
+                    assertEquals("slow\n", body, ctx);
+                }
+                assertTrue(r.frames().stream().noneMatch(f -> f.is(Frame.RST_STREAM)), "no reset" + ctx);
+            }
+            assertTrue(awaitStopped(child, Duration.ofSeconds(15)), "the stop completes" + child.describeOutput());
+        }
+    }
+
+    /**
+     * shutdown-drain-ms bounds the wait: a stream of 6 s, a bound of 500 ms: the stop does not wait for the stream
+     * (it returns well before the stream's 5.5 s left).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(APPS)
+    void withAgentTheDrainIsBounded(String app) throws Exception {
+        try (ChildJvm child = Wire.withAgentUnderTest(app, "shutdown-drain-ms=500").start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            r.sendPreface();
+            r.request(Request.get("/slow?ms=6000"));
+            Thread.sleep(500);
+            FrameRecorder.exchange(child.port(), Request.get("/admin/shutdown"));
+            assertTrue(awaitStopped(child, Duration.ofSeconds(15)), "the stop completes" + child.describeOutput());
+            String stopped = child.stderrLines().stream().filter(l -> l.startsWith("admin: server stopped"))
+                    .findFirst().orElseThrow();
+            long ms = Long.parseLong(stopped.replaceAll(".* after (\\d+) ms.*", "$1"));
+            assertTrue(ms < 5000, "the stop took " + ms + " ms: it waited for the stream past the bound"
+                    + child.describeOutput());
+        }
+    }
+
+    private static boolean awaitStopped(ChildJvm child, Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            if (child.stderrLines().stream().anyMatch(l -> l.startsWith("admin: server stopped"))) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return false;
+    }
+
     /** A GOAWAY with an error code, or with nothing in flight, closes the connection as Tomcat does. */
     @ParameterizedTest(name = "{0}")
     @MethodSource(APPS)
