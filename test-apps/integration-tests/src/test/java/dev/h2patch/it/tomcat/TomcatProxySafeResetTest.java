@@ -65,9 +65,14 @@ class TomcatProxySafeResetTest {
      * until the stream is reset, then one with END_STREAM. Returns what the server sent.
      */
     static Exchange call(int port, Duration streamFor) throws Exception {
+        return call(FrameRecorder.Transport.H2C, port, streamFor);
+    }
+
+    /** {@link #call(int, Duration)} over {@code transport} (h2c or TLS). */
+    static Exchange call(FrameRecorder.Transport transport, int port, Duration streamFor) throws Exception {
         Request request = Request.grpc(PATH);
         byte[] message = Request.grpcFrame(new byte[MESSAGE - 5]);
-        try (FrameRecorder r = FrameRecorder.connect(port)) {
+        try (FrameRecorder r = transport.connect(port)) {
             r.sendPreface();
             int id = r.openStream(request.withBody((byte[]) null));
             if (streamFor.isZero()) {
