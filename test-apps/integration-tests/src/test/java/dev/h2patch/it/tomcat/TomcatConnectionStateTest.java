@@ -174,6 +174,31 @@ class TomcatConnectionStateTest {
         }
     }
 
+    /**
+     * Issue 17's headline case: Node's http2 client (so grpc-js) with 4 streams of 3 s in flight when Tomcat stops 1 s
+     * later; Node answers the stop's GOAWAY with its own (test-apps/interop/node/stop-in-flight.js). Without the agent
+     * Tomcat closes the connection at Node's GOAWAY: 0 of 4; with it 4 of 4.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(APPS)
+    void nodeStreamsSurviveTomcatsStop(String app) throws Exception {
+        java.nio.file.Path node = Stream.of("/usr/bin/node", "/usr/local/bin/node").map(java.nio.file.Path::of)
+                .filter(java.nio.file.Files::isExecutable).findFirst().orElse(null);
+        dev.h2patch.it.harness.RequiredPeer.require(node != null, "node is not installed");
+        for (boolean agent : List.of(false, true)) {
+            try (ChildJvm child = agent ? Wire.withAgentUnderTest(app, null).start() : ChildJvm.app(app).start()) {
+                Process p = new ProcessBuilder(node.toString(),
+                        dev.h2patch.it.Repo.root().resolve("test-apps/interop/node/stop-in-flight.js").toString(),
+                        "--port", String.valueOf(child.port())).redirectErrorStream(true).start();
+                assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "node did not finish");
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                System.err.println(app + " agent=" + agent + " node through stop(): " + out);
+                assertTrue(out.contains(agent ? "\"done\":4" : "\"done\":0"), "agent=" + agent + ": " + out
+                        + child.describeOutput());
+            }
+        }
+    }
+
     private static boolean awaitStopped(ChildJvm child, Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < end) {
