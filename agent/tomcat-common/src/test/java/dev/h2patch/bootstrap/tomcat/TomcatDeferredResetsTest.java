@@ -1,0 +1,161 @@
+package dev.h2patch.bootstrap.tomcat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.h2patch.bootstrap.Counters;
+import dev.h2patch.bootstrap.H2patchRuntime;
+import java.util.List;
+import org.apache.coyote.http2.FakeTomcat;
+import org.apache.coyote.http2.FakeTomcat.Http2Error;
+import org.apache.coyote.http2.FakeTomcat.State;
+import org.apache.coyote.http2.StreamException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@link TomcatDeferredResets} on stand-ins of Tomcat's classes (org.apache.coyote.http2.FakeTomcat). */
+class TomcatDeferredResetsTest {
+
+    private final boolean reportOnly = H2patchRuntime.reportOnly;
+    private final long deferMillis = H2patchRuntime.resetDeferMillis;
+    private final long deferBytes = H2patchRuntime.resetDeferBytes;
+
+    @BeforeEach
+    void fixMode() {
+        H2patchRuntime.reportOnly = false;
+    }
+
+    @AfterEach
+    void restore() {
+        TomcatDeferredResets.stop();
+        H2patchRuntime.reportOnly = reportOnly;
+        H2patchRuntime.resetDeferMillis = deferMillis;
+        H2patchRuntime.resetDeferBytes = deferBytes;
+    }
+
+    private static Object close(Object connection, FakeTomcat.Stream stream, Http2Error error, int id)
+            throws Exception {
+        return TomcatDeferredResets.onClose(connection, stream, stream.state, StreamException.of(error, id));
+    }
+
+    @Test
+    void theClientsEndStreamEndsAHeldResetWithoutAFrame() throws Exception {
+        H2patchRuntime.resetDeferMillis = 60000;
+        Object connection = new Object();
+        FakeTomcat.Stream stream = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
+        long avoided = Counters.get(Counters.PROXY_SAFE_RESET_AVOIDED);
+        assertSame(TomcatDeferredResets.HOLD, close(connection, stream, Http2Error.CANCEL, 1));
+        assertEquals(1, stream.input.swallowed, "the buffered request bytes are swallowed, as Tomcat's close does");
+        assertTrue(TomcatDeferredResets.anyHeld());
+        assertEquals(1, TomcatDeferredResets.heldOn(connection));
+        stream.state.set(State.CLOSED_RX);
+        TomcatDeferredResets.onEndOfStream(stream);
+        assertEquals(0, TomcatDeferredResets.heldOn(connection));
+        assertEquals(avoided + 1, Counters.get(Counters.PROXY_SAFE_RESET_AVOIDED));
+        for (int i = 0; i < 100 && stream.replaced == 0; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, stream.replaced, "recycled as Tomcat's close would");
+        assertEquals(List.of(), stream.closes, "no reset sent");
+    }
+
+    @Test
+    void theTimeBoundClosesWithNoError() throws Exception {
+        H2patchRuntime.resetDeferMillis = 50;
+        Object connection = new Object();
+        FakeTomcat.Stream stream = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
+        long timeout = Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_TIMEOUT);
+        long rewritten = Counters.get(Counters.PROXY_SAFE_RESET_REWRITTEN);
+        assertSame(TomcatDeferredResets.HOLD, close(connection, stream, Http2Error.CANCEL, 3));
+        for (int i = 0; i < 200 && stream.closes.isEmpty(); i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(List.of("NO_ERROR"), stream.closes, "Tomcat's close, with NO_ERROR");
+        assertEquals(0, TomcatDeferredResets.heldOn(connection));
+        assertEquals(timeout + 1, Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_TIMEOUT));
+        assertEquals(rewritten + 1, Counters.get(Counters.PROXY_SAFE_RESET_REWRITTEN), "CANCEL became NO_ERROR");
+    }
+
+    @Test
+    void theByteBoundClosesWithNoErrorAtOnce() throws Exception {
+        H2patchRuntime.resetDeferMillis = 60000;
+        H2patchRuntime.resetDeferBytes = 100;
+        Object connection = new Object();
+        FakeTomcat.Stream stream = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
+        long bytes = Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_BYTES);
+        assertSame(TomcatDeferredResets.HOLD, close(connection, stream, Http2Error.NO_ERROR, 5));
+        TomcatDeferredResets.onData(connection, 7, 1000);
+        TomcatDeferredResets.onData(connection, 5, 60);
+        Thread.sleep(100);
+        assertEquals(List.of(), stream.closes, "60 bytes, within the bound; 1000 bytes of another stream do not count");
+        TomcatDeferredResets.onData(connection, 5, 60);
+        for (int i = 0; i < 200 && stream.closes.isEmpty(); i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(List.of("NO_ERROR"), stream.closes);
+        assertEquals(bytes + 1, Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_BYTES));
+    }
+
+    @Test
+    void aClientResetDropsTheHeldReset() throws Exception {
+        H2patchRuntime.resetDeferMillis = 50;
+        Object connection = new Object();
+        FakeTomcat.Stream stream = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
+        assertSame(TomcatDeferredResets.HOLD, close(connection, stream, Http2Error.NO_ERROR, 1));
+        stream.state.set(State.CLOSED_RST_RX);
+        TomcatDeferredResets.onClientReset(stream);
+        Thread.sleep(150);
+        assertEquals(List.of(), stream.closes);
+        assertFalse(TomcatDeferredResets.anyHeld());
+    }
+
+    @Test
+    void anotherCloseWhileHeldGoesOutAsNoErrorAndOwnClosesPass() throws Exception {
+        H2patchRuntime.resetDeferMillis = 60000;
+        Object connection = new Object();
+        FakeTomcat.Stream stream = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
+        assertSame(TomcatDeferredResets.HOLD, close(connection, stream, Http2Error.CANCEL, 1));
+        Object replacement = close(connection, stream, Http2Error.INTERNAL_ERROR, 1);
+        assertTrue(replacement instanceof StreamException, "a NO_ERROR exception replaces the asked one");
+        assertEquals(0, TomcatDeferredResets.heldOn(connection));
+    }
+
+    @Test
+    void onlyCompleteResponsesAndStreamExceptionsAreHeld() throws Exception {
+        Object connection = new Object();
+        assertNull(close(connection, new FakeTomcat.Stream(State.OPEN), Http2Error.CANCEL, 1), "an abort");
+        assertNull(close(connection, new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL), Http2Error.PROTOCOL_ERROR, 1));
+        FakeTomcat.Stream stream = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
+        assertNull(TomcatDeferredResets.onClose(connection, stream, stream.state, new Exception("not a stream error")));
+        assertFalse(TomcatDeferredResets.anyHeld());
+    }
+
+    @Test
+    void theConnectionLimitSendsTheRestAtOnceAsNoError() throws Exception {
+        H2patchRuntime.resetDeferMillis = 60000;
+        Object connection = new Object();
+        for (int i = 0; i < TomcatDeferredResets.MAX_PER_CONNECTION; i++) {
+            assertSame(TomcatDeferredResets.HOLD,
+                    close(connection, new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL), Http2Error.CANCEL, 2 * i + 1));
+        }
+        Object over = close(connection, new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL), Http2Error.CANCEL, 999);
+        assertTrue(over instanceof StreamException, "past the limit: NO_ERROR at once");
+        assertNull(close(connection, new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL), Http2Error.NO_ERROR, 1001),
+                "past the limit, already NO_ERROR: as asked");
+    }
+
+    @Test
+    void detachSendsEveryHeldResetNow() throws Exception {
+        H2patchRuntime.resetDeferMillis = 60000;
+        Object connection = new Object();
+        FakeTomcat.Stream stream = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
+        assertSame(TomcatDeferredResets.HOLD, close(connection, stream, Http2Error.CANCEL, 1));
+        TomcatDeferredResets.stop();
+        assertEquals(List.of("NO_ERROR"), stream.closes);
+        assertFalse(TomcatDeferredResets.anyHeld());
+    }
+}

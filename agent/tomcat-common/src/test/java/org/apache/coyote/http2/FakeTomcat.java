@@ -1,0 +1,63 @@
+package org.apache.coyote.http2;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Stand-ins for Tomcat's package-private HTTP/2 classes, with the names and members TomcatDeferredResets reaches by
+ * reflection (the real ones are not on this module's class path: its helpers name no Tomcat type).
+ */
+public final class FakeTomcat {
+
+    private FakeTomcat() {
+    }
+
+    public enum Http2Error { NO_ERROR, PROTOCOL_ERROR, INTERNAL_ERROR, FLOW_CONTROL_ERROR, SETTINGS_TIMEOUT,
+        STREAM_CLOSED, FRAME_SIZE_ERROR, REFUSED_STREAM, CANCEL }
+
+    public enum State { OPEN, HALF_CLOSED_LOCAL, HALF_CLOSED_REMOTE, CLOSED_RX, CLOSED_RST_RX, CLOSED_RST_TX }
+
+    public static final class StateMachine {
+        private State state;
+
+        public StateMachine(State state) {
+            this.state = state;
+        }
+
+        public void set(State next) {
+            state = next;
+        }
+    }
+
+    public static final class InputBuffer {
+        public int swallowed;
+
+        void swallowUnread() {
+            swallowed++;
+        }
+    }
+
+    public static class Stream {
+        public final StateMachine state;
+        public final InputBuffer input = new InputBuffer();
+        public final List<String> closes = new ArrayList<>();
+        public int replaced;
+
+        public Stream(State state) {
+            this.state = new StateMachine(state);
+        }
+
+        final void close(Http2Exception e) {
+            closes.add(e.getError().name());
+            state.set(State.CLOSED_RST_TX);
+        }
+
+        final InputBuffer getInputBuffer() {
+            return input;
+        }
+
+        final void replace() {
+            replaced++;
+        }
+    }
+}

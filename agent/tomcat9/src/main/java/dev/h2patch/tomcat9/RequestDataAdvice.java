@@ -1,0 +1,24 @@
+package dev.h2patch.tomcat9;
+
+import dev.h2patch.bootstrap.tomcat.TomcatDeferredResets;
+import net.bytebuddy.asm.Advice;
+
+/**
+ * Inlined into Tomcat's {@code org.apache.coyote.http2.Http2UpgradeHandler.startRequestBodyFrame(int streamId, int
+ * payloadSize, boolean endOfStream)} (a request DATA frame arrives; public, the same on every line; the async
+ * handler's visibility bridge is not advised): the bytes of a stream whose reset is held back count against
+ * {@code reset-defer-bytes}. One volatile read when nothing is held.
+ */
+public final class RequestDataAdvice {
+
+    private RequestDataAdvice() {
+    }
+
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    static void onEnter(@Advice.This Object connection, @Advice.Argument(0) int streamId,
+                        @Advice.Argument(1) int payloadSize) {
+        if (TomcatDeferredResets.anyHeld()) {
+            TomcatDeferredResets.onData(connection, streamId, payloadSize);
+        }
+    }
+}
