@@ -7,6 +7,6 @@ class UndertowFixesTest extends FixModuleContract {
 
     @Override
     protected int expectedFixCount() {
-        return 3;
+        return 4;
     }
 }
