@@ -17,7 +17,9 @@ import net.bytebuddy.asm.Advice;
  * first (the complete response goes out now, with END_STREAM), then the rest of the request is read and discarded
  * within the fix's bounds ({@link UndertowProxySafeReset#drainWithinBounds}: RST_STREAM(NO_ERROR) past them), then the
  * input stream is closed, and Undertow's own {@code close()} is skipped: it would do the same two closes, in the other
- * order. If closing the response fails, the advice's failure is counted and Undertow's {@code close()} runs as written.
+ * order. (A request that asked for 100 Continue and got none comes here too: {@link ContinueResetAdvice} kept
+ * Undertow from resetting it with CANCEL first.) If closing the response fails, the advice's failure is counted and
+ * Undertow's {@code close()} runs as written.
  * HTTP/1.1 exchanges and exchanges whose request is complete run Undertow's code unchanged.
  */
 public final class BlockingExchangeCloseAdvice {

@@ -102,6 +102,41 @@ public final class UndertowProxySafeReset {
         }
     }
 
+    /** {@code HttpServerExchange}'s private {@code blockingHttpExchange}, per class. */
+    private static final ClassValue<Field> BLOCKING = new ClassValue<Field>() {
+        @Override
+        protected Field computeValue(Class<?> type) {
+            try {
+                Field field = type.getDeclaredField("blockingHttpExchange");
+                field.setAccessible(true);
+                return field;
+            } catch (NoSuchFieldException e) {
+                throw new IllegalStateException(type.getName() + " has no blockingHttpExchange field", e);
+            }
+        }
+    };
+
+    /**
+     * At the end of an exchange whose request asked for 100 Continue ({@code Expect: 100-continue}) and got none
+     * ({@code continueRequired}), before Undertow's {@code Http2ServerConnection.terminateRequestChannel} closes the
+     * request and resets the stream with CANCEL once the exchange completes: whether that is skipped, and left to the
+     * blocking exchange's close ({@link #drainWithinBounds}: no reset if the client ends its request within the bounds,
+     * RST_STREAM(NO_ERROR) past them). Only for an exchange ended by Undertow's default blocking exchange
+     * ({@code exchange}'s {@code blockingHttpExchange} is an {@code HttpServerExchange$DefaultBlockingHttpExchange}),
+     * the one whose close the fix advises; any other keeps Undertow's CANCEL. Counted as {@link #answersFirst} counts.
+     */
+    public static boolean leavesContinueResetToTheBounds(boolean continueRequired, boolean requestComplete,
+                                                         Object exchange) throws Exception {
+        if (!continueRequired || requestComplete) {
+            return false;
+        }
+        Object blocking = BLOCKING.get(exchange.getClass()).get(exchange);
+        if (blocking == null || !blocking.getClass().getName().endsWith("HttpServerExchange$DefaultBlockingHttpExchange")) {
+            return false;
+        }
+        return !H2patchRuntime.reportOnly;
+    }
+
     /** Ends the timer's thread (detach). */
     public static void stop() {
         TIMER.stop();
@@ -125,7 +160,7 @@ public final class UndertowProxySafeReset {
                 requestChannel.setAccessible(true);
                 responseChannel.setAccessible(true);
             } catch (NoSuchFieldException e) {
-                throw new IllegalStateException(type.getName() + " has no channel and responseChannel fields", e);
+                throw new IllegalStateException(type.getName() + " lacks a field Undertow 2.2 to 2.4 have: " + e, e);
             }
         }
 

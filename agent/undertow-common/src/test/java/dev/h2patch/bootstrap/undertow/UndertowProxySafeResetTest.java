@@ -101,6 +101,34 @@ class UndertowProxySafeResetTest {
         assertEquals(would + 1, Counters.get(Counters.PROXY_SAFE_RESET_WOULD_CHANGE));
     }
 
+    /** Stand-in for {@code HttpServerExchange}: its private {@code blockingHttpExchange}. */
+    static final class FakeExchange {
+        private final Object blockingHttpExchange;
+
+        FakeExchange(Object blocking) {
+            this.blockingHttpExchange = blocking;
+        }
+    }
+
+    @Test
+    void aContinueResetIsLeftToTheBoundsOnlyForTheDefaultBlockingExchange() throws Exception {
+        H2patchRuntime.reportOnly = false;
+        Object defaultBlocking = new HttpServerExchange$DefaultBlockingHttpExchange();
+        assertTrue(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false,
+                new FakeExchange(defaultBlocking)));
+        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false, new FakeExchange(new Object())),
+                "another blocking exchange (a servlet's): its close is not advised, Undertow's CANCEL stays");
+        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false, new FakeExchange(null)),
+                "not blocking");
+        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(false, false,
+                new FakeExchange(defaultBlocking)), "no 100-continue asked");
+        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, true,
+                new FakeExchange(defaultBlocking)), "request complete");
+        H2patchRuntime.reportOnly = true;
+        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false,
+                new FakeExchange(defaultBlocking)), "report mode changes nothing");
+    }
+
     @Test
     void aClientThatEndsWithinTheBoundsIsNeverReset() throws Exception {
         FakeConnection connection = new FakeConnection();

@@ -117,4 +117,51 @@ class UndertowProxySafeResetTest {
             assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
         }
     }
+
+    /**
+     * {@code Expect: 100-continue}, the body never sent (the client waits for 100 Continue, the handler answers
+     * without reading): without the agent Undertow sends the complete answer and RST_STREAM(CANCEL) right after it
+     * ({@code Http2ServerConnection.terminateRequestChannel}); with it the answer, then RST_STREAM(NO_ERROR) at the
+     * bound; and a client that ends its request within the bound gets no reset at all.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(APPS)
+    void expectContinueResetIsNoErrorAndHeldBackWithAgent(String app) throws Exception {
+        Request request = Request.grpc(PATH).withBody(new byte[0]).withHeader("expect", "100-continue");
+        for (boolean agent : new boolean[] {false, true}) {
+            ChildJvm.Builder builder = agent ? Wire.withAgentUnderTest(app, "reset-defer-ms=" + BOUND_MS)
+                    : ChildJvm.app(app);
+            try (ChildJvm child = builder.start();
+                 FrameRecorder r = FrameRecorder.connect(child.port())) {
+                r.sendPreface();
+                r.awaitServerSettings(Duration.ofSeconds(5));
+                int id = r.openStream(request);
+                r.readFor(Duration.ofMillis(BOUND_MS + 1000));
+                String ctx = "\nframes:\n" + r.describe() + child.describeOutput();
+                System.err.println(app + (agent ? " with" : " without") + " agent, Expect: 100-continue:\n"
+                        + r.describe());
+                assertTrue(answered(r, id), "the complete answer" + ctx);
+                List<Long> codes = resets(r, id);
+                if (!agent) {
+                    assertEquals(List.of(0x8L), codes, "measured: RST_STREAM(CANCEL) right after the answer" + ctx);
+                    continue;
+                }
+                assertEquals(List.of(NO_ERROR), codes, "RST_STREAM(NO_ERROR) at the bound, never CANCEL" + ctx);
+                Frame headers = r.streamFrames(id).stream().filter(f -> f.is(Frame.HEADERS)).findFirst().orElseThrow();
+                Frame reset = r.streamFrames(id).stream().filter(f -> f.is(Frame.RST_STREAM)).findFirst().orElseThrow();
+                long afterMs = (reset.nanos() - headers.nanos()) / 1_000_000;
+                assertTrue(afterMs >= BOUND_MS - 200 && afterMs < BOUND_MS + 1000,
+                        "held back to the bound: " + afterMs + " ms" + ctx);
+
+                int second = r.openStream(request);
+                r.readFor(Duration.ofMillis(300));
+                assertTrue(answered(r, second), "the complete answer" + ctx);
+                r.sendData(second, new byte[0], true); // the client ends its request within the bound
+                r.readFor(Duration.ofMillis(BOUND_MS + 500));
+                assertEquals(List.of(), resets(r, second), "no reset when the client ends within the bound\n"
+                        + r.describe());
+                assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
+            }
+        }
+    }
 }
