@@ -101,6 +101,12 @@ class UndertowProxySafeResetTest {
         assertEquals(would + 1, Counters.get(Counters.PROXY_SAFE_RESET_WOULD_CHANGE));
     }
 
+    /** Named as Undertow's: its default blocking exchange's class name ends in HttpServerExchange$DefaultBlockingHttpExchange. */
+    static final class HttpServerExchange {
+        static final class DefaultBlockingHttpExchange {
+        }
+    }
+
     /** Stand-in for {@code HttpServerExchange}: its private {@code blockingHttpExchange}. */
     static final class FakeExchange {
         private final Object blockingHttpExchange;
@@ -113,7 +119,7 @@ class UndertowProxySafeResetTest {
     @Test
     void aContinueResetIsLeftToTheBoundsOnlyForTheDefaultBlockingExchange() throws Exception {
         H2patchRuntime.reportOnly = false;
-        Object defaultBlocking = new HttpServerExchange$DefaultBlockingHttpExchange();
+        Object defaultBlocking = new HttpServerExchange.DefaultBlockingHttpExchange();
         assertTrue(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false,
                 new FakeExchange(defaultBlocking)));
         assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false, new FakeExchange(new Object())),
