@@ -67,6 +67,8 @@ public final class UndertowProxySafeReset {
         final Object channel = access.channel.get(connection);
         final Object requestChannel = access.requestChannel.get(connection);
         final int streamId = access.streamId(connection);
+        // Before the timer exists, on this thread, which also closes the request after the reset (see ignoreForceClose).
+        access.ignoreForceClose(requestChannel);
         final AtomicBoolean over = new AtomicBoolean();
         final long bytesBound = H2patchRuntime.resetDeferBytes;
         ScheduledFuture<?> timer = TIMER.get().schedule(new Runnable() {
@@ -170,20 +172,25 @@ public final class UndertowProxySafeReset {
         }
 
         /**
-         * RST_STREAM(NO_ERROR) through Undertow's {@code sendRstStream}. The request channel is told first to ignore
-         * its forced close ({@code Http2StreamSourceChannel.setIgnoreForceClose(true)}, public): closing the reset
-         * request would otherwise send a second RST_STREAM, with CANCEL (seen on 2.3.27 and 2.4.4), and an endpoint
-         * sends one RST_STREAM per stream (RFC 9113 §5.4.2).
+         * Tells the request channel to ignore its forced close ({@code Http2StreamSourceChannel.setIgnoreForceClose(true)},
+         * public): once the fix resets the stream, closing the request would otherwise send a second RST_STREAM, with
+         * CANCEL (seen on 2.3.27 and 2.4.4), and an endpoint sends one RST_STREAM per stream (RFC 9113 §5.4.2). Set by
+         * the thread that later closes the request, before the reset can happen: the flag is a plain field, and set
+         * from the timer's thread it was once not seen (RST_STREAM(NO_ERROR), then CANCEL 14 ms later, 2.4.4).
          */
-        void reset(Object channel, Object requestChannel, int streamId) {
+        void ignoreForceClose(Object requestChannel) {
             try {
                 if (requestChannel != null) {
                     requestChannel.getClass().getMethod("setIgnoreForceClose", boolean.class)
                             .invoke(requestChannel, true);
                 }
             } catch (Exception ignored) {
-                // Not on this release: Undertow's own close may follow with its CANCEL.
+                // Not on this release: Undertow's own close may follow the reset with its CANCEL.
             }
+        }
+
+        /** RST_STREAM(NO_ERROR) through Undertow's {@code sendRstStream}. */
+        void reset(Object channel, Object requestChannel, int streamId) {
             try {
                 Method send = channel.getClass().getMethod("sendRstStream", int.class, int.class);
                 send.invoke(channel, streamId, 0); // NO_ERROR (RFC 9113 §7)
