@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class CatalogTest {
     /** Modules of test-apps/pom.xml that are not apps. */
     private static final Set<String> NOT_APPS = Set.of("benchmark/jmh", "integration-tests");
-    private static final Set<String> LIBRARIES = Set.of("Netty", "Jetty", "grpc-java", "Tomcat");
+    private static final Set<String> LIBRARIES = Set.of("Netty", "Jetty", "grpc-java", "Tomcat", "Undertow");
     private static final Set<String> CONNECTORS = Set.of("h2c", "http11-first", "h2c-only", "h2c-only-port",
             "sniffer", "relay", Catalog.MODULE_PATH, "tls");
     private static final Set<String> ROLES = Set.of("quick", "h2spec-quick", "benchmark", "demo");

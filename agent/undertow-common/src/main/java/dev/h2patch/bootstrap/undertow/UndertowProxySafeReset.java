@@ -1,0 +1,202 @@
+package dev.h2patch.bootstrap.undertow;
+
+import dev.h2patch.bootstrap.AgentTimer;
+import dev.h2patch.bootstrap.Counters;
+import dev.h2patch.bootstrap.H2patchRuntime;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * proxy-safe-reset for Undertow (docs/fixes/proxy-safe-reset.md, "Undertow"): at the end of a blocking exchange
+ * ({@code HttpServerExchange$DefaultBlockingHttpExchange.close()}) Undertow first drains the request body to its end
+ * and only then closes the response, so a complete answer given before the request was read (a gRPC error to an
+ * upload) is withheld until the client ends its upload: Node's client times out, grpc-js reports DEADLINE_EXCEEDED.
+ *
+ * <p>With the fix, on HTTP/2, the response is closed first (it goes out at once, complete), then the rest of the
+ * request is read and discarded while the client sends it, within the fix's bounds (RFC 9113 §8.1: a server may
+ * answer before the request is complete, and ask the client to stop with RST_STREAM(NO_ERROR)): the client's
+ * END_STREAM within {@code reset-defer-ms} and {@code reset-defer-bytes} ends it with no reset at all; past either,
+ * the stream is reset with NO_ERROR, never CANCEL. The application has returned when {@code close()} runs, so no byte
+ * it could still read is lost.
+ *
+ * <p>The reset goes through Undertow's own public {@code Http2Channel.sendRstStream(int, int)}; the channel and the
+ * stream id are private fields of {@code Http2ServerConnection}, read by reflection once per class.
+ */
+public final class UndertowProxySafeReset {
+
+    private static final AgentTimer TIMER = new AgentTimer("h2patch-undertow-reset", true);
+
+    private static final ClassValue<Access> ACCESS = new ClassValue<Access>() {
+        @Override
+        protected Access computeValue(Class<?> type) {
+            return new Access(type);
+        }
+    };
+
+    private UndertowProxySafeReset() {
+    }
+
+    /**
+     * Whether the end of this exchange answers first: an HTTP/2 exchange ({@code http2}) whose request is not
+     * complete. Counted: {@code proxy-safe-reset.deferred}; in report mode {@code would-change} and false.
+     */
+    public static boolean answersFirst(boolean http2, boolean requestComplete) {
+        if (!http2 || requestComplete) {
+            return false;
+        }
+        if (H2patchRuntime.reportsOnly(Counters.PROXY_SAFE_RESET_WOULD_CHANGE)) {
+            return false;
+        }
+        Counters.increment(Counters.PROXY_SAFE_RESET_DEFERRED);
+        return true;
+    }
+
+    /**
+     * After the response was closed: reads and discards the rest of the request from {@code request} until the
+     * client's END_STREAM, or until {@code reset-defer-bytes} more bytes or {@code reset-defer-ms} have passed; then
+     * RST_STREAM(NO_ERROR) on the stream of {@code connection} (an {@code Http2ServerConnection}). Returns normally in
+     * every case; the caller closes {@code request} after it.
+     */
+    public static void drainWithinBounds(InputStream request, Object connection) throws Exception {
+        final Access access = ACCESS.get(connection.getClass());
+        final Object channel = access.channel.get(connection);
+        final Object requestChannel = access.requestChannel.get(connection);
+        final int streamId = access.streamId(connection);
+        // Before the timer exists, on this thread, which also closes the request after the reset (see ignoreForceClose).
+        access.ignoreForceClose(requestChannel);
+        final AtomicBoolean over = new AtomicBoolean();
+        final long bytesBound = H2patchRuntime.resetDeferBytes;
+        ScheduledFuture<?> timer = TIMER.get().schedule(new Runnable() {
+            @Override
+            public void run() {
+                if (over.compareAndSet(false, true)) {
+                    Counters.increment(Counters.PROXY_SAFE_RESET_DEFERRED_TIMEOUT);
+                    access.reset(channel, requestChannel, streamId); // the blocked read below fails
+                }
+            }
+        }, H2patchRuntime.resetDeferMillis, TimeUnit.MILLISECONDS);
+        try {
+            long read = 0;
+            byte[] scratch = new byte[8192];
+            for (int n; (n = request.read(scratch)) != -1; ) {
+                read += n;
+                if (read > bytesBound) {
+                    if (over.compareAndSet(false, true)) {
+                        Counters.increment(Counters.PROXY_SAFE_RESET_DEFERRED_BYTES);
+                        access.reset(channel, requestChannel, streamId);
+                    }
+                    return;
+                }
+            }
+            if (over.compareAndSet(false, true)) {
+                Counters.increment(Counters.PROXY_SAFE_RESET_AVOIDED); // the client ended within the bounds
+            }
+        } catch (IOException e) {
+            // Reset (by the time bound, or by the client), or the connection went: nothing more to read.
+            over.set(true);
+        } finally {
+            timer.cancel(false);
+        }
+    }
+
+    /** {@code HttpServerExchange}'s private {@code blockingHttpExchange}, per class. */
+    private static final ClassValue<Field> BLOCKING = new ClassValue<Field>() {
+        @Override
+        protected Field computeValue(Class<?> type) {
+            try {
+                Field field = type.getDeclaredField("blockingHttpExchange");
+                field.setAccessible(true);
+                return field;
+            } catch (NoSuchFieldException e) {
+                throw new IllegalStateException(type.getName() + " has no blockingHttpExchange field", e);
+            }
+        }
+    };
+
+    /**
+     * At the end of an exchange whose request asked for 100 Continue ({@code Expect: 100-continue}) and got none
+     * ({@code continueRequired}), before Undertow's {@code Http2ServerConnection.terminateRequestChannel} closes the
+     * request and resets the stream with CANCEL once the exchange completes: whether that is skipped, and left to the
+     * blocking exchange's close ({@link #drainWithinBounds}: no reset if the client ends its request within the bounds,
+     * RST_STREAM(NO_ERROR) past them). Only for an exchange ended by Undertow's default blocking exchange
+     * ({@code exchange}'s {@code blockingHttpExchange} is an {@code HttpServerExchange$DefaultBlockingHttpExchange}),
+     * the one whose close the fix advises; any other keeps Undertow's CANCEL. Counted as {@link #answersFirst} counts.
+     */
+    public static boolean leavesContinueResetToTheBounds(boolean continueRequired, boolean requestComplete,
+                                                         Object exchange) throws Exception {
+        if (!continueRequired || requestComplete) {
+            return false;
+        }
+        Object blocking = BLOCKING.get(exchange.getClass()).get(exchange);
+        if (blocking == null || !blocking.getClass().getName().endsWith("HttpServerExchange$DefaultBlockingHttpExchange")) {
+            return false;
+        }
+        return !H2patchRuntime.reportOnly;
+    }
+
+    /** Ends the timer's thread (detach). */
+    public static void stop() {
+        TIMER.stop();
+    }
+
+    /**
+     * {@code Http2ServerConnection}'s private {@code channel}, {@code requestChannel} and {@code responseChannel}, per
+     * class.
+     */
+    static final class Access {
+        final Field channel;
+        final Field requestChannel;
+        final Field responseChannel;
+
+        Access(Class<?> type) {
+            try {
+                channel = type.getDeclaredField("channel");
+                requestChannel = type.getDeclaredField("requestChannel");
+                responseChannel = type.getDeclaredField("responseChannel");
+                channel.setAccessible(true);
+                requestChannel.setAccessible(true);
+                responseChannel.setAccessible(true);
+            } catch (NoSuchFieldException e) {
+                throw new IllegalStateException(type.getName() + " lacks a field Undertow 2.2 to 2.4 have: " + e, e);
+            }
+        }
+
+        int streamId(Object connection) throws Exception {
+            Object response = responseChannel.get(connection);
+            return (Integer) response.getClass().getMethod("getStreamId").invoke(response);
+        }
+
+        /**
+         * Tells the request channel to ignore its forced close ({@code Http2StreamSourceChannel.setIgnoreForceClose(true)},
+         * public): once the fix resets the stream, closing the request would otherwise send a second RST_STREAM, with
+         * CANCEL (seen on 2.3.27 and 2.4.4), and an endpoint sends one RST_STREAM per stream (RFC 9113 §5.4.2). Set by
+         * the thread that later closes the request, before the reset can happen: the flag is a plain field, and set
+         * from the timer's thread it was once not seen (RST_STREAM(NO_ERROR), then CANCEL 14 ms later, 2.4.4).
+         */
+        void ignoreForceClose(Object requestChannel) {
+            try {
+                if (requestChannel != null) {
+                    requestChannel.getClass().getMethod("setIgnoreForceClose", boolean.class)
+                            .invoke(requestChannel, true);
+                }
+            } catch (Exception ignored) {
+                // Not on this release: Undertow's own close may follow the reset with its CANCEL.
+            }
+        }
+
+        /** RST_STREAM(NO_ERROR) through Undertow's {@code sendRstStream}. */
+        void reset(Object channel, Object requestChannel, int streamId) {
+            try {
+                Method send = channel.getClass().getMethod("sendRstStream", int.class, int.class);
+                send.invoke(channel, streamId, 0); // NO_ERROR (RFC 9113 §7)
+            } catch (Exception ignored) {
+                // The connection is gone: nothing to reset.
+            }
+        }
+    }
+}

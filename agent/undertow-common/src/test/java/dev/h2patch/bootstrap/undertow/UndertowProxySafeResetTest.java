@@ -1,0 +1,176 @@
+package dev.h2patch.bootstrap.undertow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.h2patch.bootstrap.Counters;
+import dev.h2patch.bootstrap.H2patchRuntime;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** {@link UndertowProxySafeReset}: when the answer goes first, and the bounded drain after it. */
+class UndertowProxySafeResetTest {
+
+    /** Stand-in for {@code Http2Channel}: records the resets. */
+    public static final class FakeChannel {
+        final List<int[]> resets = new ArrayList<int[]>();
+        volatile FakeUpload upload;
+
+        public void sendRstStream(int streamId, int code) {
+            resets.add(new int[] {streamId, code});
+            if (upload != null) {
+                upload.reset = true;
+            }
+        }
+    }
+
+    /** Stand-in for {@code Http2DataStreamSinkChannel}. */
+    public static final class FakeSink {
+        public int getStreamId() {
+            return 5;
+        }
+    }
+
+    /** Stand-in for {@code Http2StreamSourceChannel}. */
+    public static final class FakeSource {
+        volatile boolean ignoreForceClose;
+
+        public void setIgnoreForceClose(boolean ignore) {
+            ignoreForceClose = ignore;
+        }
+    }
+
+    /** Stand-in for {@code Http2ServerConnection}: its private channel, request and response channels. */
+    static final class FakeConnection {
+        private final FakeChannel channel = new FakeChannel();
+        private final FakeSource requestChannel = new FakeSource();
+        private final FakeSink responseChannel = new FakeSink();
+    }
+
+    /** A client that keeps uploading until the stream is reset. */
+    static final class FakeUpload extends InputStream {
+        volatile boolean reset;
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0];
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (reset) {
+                throw new IOException("stream reset");
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+            return Math.min(len, 100);
+        }
+    }
+
+    private final boolean reportOnly = H2patchRuntime.reportOnly;
+    private final long ms = H2patchRuntime.resetDeferMillis;
+    private final long bytes = H2patchRuntime.resetDeferBytes;
+
+    @AfterEach
+    void restore() {
+        H2patchRuntime.reportOnly = reportOnly;
+        H2patchRuntime.resetDeferMillis = ms;
+        H2patchRuntime.resetDeferBytes = bytes;
+        UndertowProxySafeReset.stop();
+    }
+
+    @Test
+    void onlyAnHttp2ExchangeWithTheRequestStillOpenAnswersFirst() {
+        H2patchRuntime.reportOnly = false;
+        assertTrue(UndertowProxySafeReset.answersFirst(true, false));
+        assertFalse(UndertowProxySafeReset.answersFirst(true, true), "request complete: Undertow's order is fine");
+        assertFalse(UndertowProxySafeReset.answersFirst(false, false), "HTTP/1.1: unchanged");
+        H2patchRuntime.reportOnly = true;
+        long would = Counters.get(Counters.PROXY_SAFE_RESET_WOULD_CHANGE);
+        assertFalse(UndertowProxySafeReset.answersFirst(true, false));
+        assertEquals(would + 1, Counters.get(Counters.PROXY_SAFE_RESET_WOULD_CHANGE));
+    }
+
+    /** Named as Undertow's: its default blocking exchange's class name ends in HttpServerExchange$DefaultBlockingHttpExchange. */
+    static final class HttpServerExchange {
+        static final class DefaultBlockingHttpExchange {
+        }
+    }
+
+    /** Stand-in for {@code HttpServerExchange}: its private {@code blockingHttpExchange}. */
+    static final class FakeExchange {
+        private final Object blockingHttpExchange;
+
+        FakeExchange(Object blocking) {
+            this.blockingHttpExchange = blocking;
+        }
+    }
+
+    @Test
+    void aContinueResetIsLeftToTheBoundsOnlyForTheDefaultBlockingExchange() throws Exception {
+        H2patchRuntime.reportOnly = false;
+        Object defaultBlocking = new HttpServerExchange.DefaultBlockingHttpExchange();
+        assertTrue(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false,
+                new FakeExchange(defaultBlocking)));
+        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false, new FakeExchange(new Object())),
+                "another blocking exchange (a servlet's): its close is not advised, Undertow's CANCEL stays");
+        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false, new FakeExchange(null)),
+                "not blocking");
+        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(false, false,
+                new FakeExchange(defaultBlocking)), "no 100-continue asked");
+        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, true,
+                new FakeExchange(defaultBlocking)), "request complete");
+        H2patchRuntime.reportOnly = true;
+        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false,
+                new FakeExchange(defaultBlocking)), "report mode changes nothing");
+    }
+
+    @Test
+    void aClientThatEndsWithinTheBoundsIsNeverReset() throws Exception {
+        FakeConnection connection = new FakeConnection();
+        long avoided = Counters.get(Counters.PROXY_SAFE_RESET_AVOIDED);
+        UndertowProxySafeReset.drainWithinBounds(new ByteArrayInputStream(new byte[5000]), connection);
+        assertTrue(connection.channel.resets.isEmpty());
+        assertEquals(avoided + 1, Counters.get(Counters.PROXY_SAFE_RESET_AVOIDED));
+    }
+
+    @Test
+    void pastTheByteBoundTheStreamIsResetWithNoError() throws Exception {
+        H2patchRuntime.resetDeferBytes = 1000;
+        FakeConnection connection = new FakeConnection();
+        long counted = Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_BYTES);
+        UndertowProxySafeReset.drainWithinBounds(new ByteArrayInputStream(new byte[50000]), connection);
+        assertEquals(1, connection.channel.resets.size());
+        assertEquals(5, connection.channel.resets.get(0)[0], "the exchange's stream");
+        assertEquals(0, connection.channel.resets.get(0)[1], "NO_ERROR");
+        assertTrue(connection.requestChannel.ignoreForceClose, "no second RST_STREAM(CANCEL) at Undertow's close");
+        assertEquals(counted + 1, Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_BYTES));
+    }
+
+    @Test
+    void pastTheTimeBoundTheStreamIsResetWithNoError() throws Exception {
+        H2patchRuntime.resetDeferMillis = 200;
+        H2patchRuntime.resetDeferBytes = Long.MAX_VALUE;
+        FakeConnection connection = new FakeConnection();
+        FakeUpload upload = new FakeUpload();
+        connection.channel.upload = upload;
+        long counted = Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_TIMEOUT);
+        long start = System.nanoTime();
+        UndertowProxySafeReset.drainWithinBounds(upload, connection);
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(1, connection.channel.resets.size());
+        assertEquals(0, connection.channel.resets.get(0)[1], "NO_ERROR");
+        assertTrue(tookMs >= 150 && tookMs < 3000, "ended at the time bound: " + tookMs + " ms");
+        assertEquals(counted + 1, Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_TIMEOUT));
+    }
+}

@@ -1,0 +1,167 @@
+package dev.h2patch.it.proxysafereset;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.h2patch.it.ChildJvm;
+import dev.h2patch.it.Frame;
+import dev.h2patch.it.FrameRecorder;
+import dev.h2patch.it.Request;
+import dev.h2patch.it.harness.TestApps;
+import dev.h2patch.it.harness.Wire;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * proxy-safe-reset on Undertow 2.2, 2.3 and 2.4 (docs/fixes/proxy-safe-reset.md, "Undertow"), route
+ * {@code /h2patch.Test/RejectUpload}: the handler answers a complete gRPC error (grpc-status 7) without reading the
+ * request, while the client is still uploading. Without the agent Undertow withholds the whole response until the
+ * client ends its upload (the end of the exchange drains the request before it closes the response). With it the
+ * response comes at once; a client that then ends its upload within the bounds sees no reset at all, and one that
+ * keeps sending past {@code reset-defer-ms} gets RST_STREAM(NO_ERROR), never CANCEL.
+ */
+@Timeout(120)
+class UndertowProxySafeResetTest {
+    private static final String APPS = "dev.h2patch.it.proxysafereset.UndertowProxySafeResetTest#undertowApps";
+    private static final String PATH = "/h2patch.Test/RejectUpload";
+    private static final byte[] CHUNK = new byte[] {0, 0, 0, 0, 3, 'a', 'b', 'c'};
+    private static final long NO_ERROR = 0x0;
+    private static final long BOUND_MS = 1000;
+
+    static Stream<String> undertowApps() {
+        return TestApps.app("undertow22-server") == null ? Stream.empty()
+                : Stream.of("undertow22-server", "undertow23-server", "undertow24-server").map(TestApps::app);
+    }
+
+    /** Opens the upload and sends a message every 50 ms for {@code sendFor}; returns the stream id. */
+    private static int upload(FrameRecorder r, Duration sendFor) throws Exception {
+        r.sendPreface();
+        r.awaitServerSettings(Duration.ofSeconds(5));
+        int id = r.openStream(Request.grpc(PATH));
+        long end = System.nanoTime() + sendFor.toNanos();
+        while (System.nanoTime() < end && !r.streamFrames(id).stream().anyMatch(f -> f.is(Frame.RST_STREAM))) {
+            r.sendData(id, CHUNK, false);
+            r.readFor(Duration.ofMillis(50));
+        }
+        return id;
+    }
+
+    private static List<Long> resets(FrameRecorder r, int id) {
+        return r.streamFrames(id).stream().filter(f -> f.is(Frame.RST_STREAM)).map(Frame::errorCode)
+                .collect(Collectors.toList());
+    }
+
+    private static boolean answered(FrameRecorder r, int id) {
+        return r.streamFrames(id).stream().anyMatch(f -> f.is(Frame.HEADERS) && f.endStream()
+                && "7".equals(f.header("grpc-status")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(APPS)
+    void withoutAgentTheCompleteAnswerWaitsForTheEndOfTheUpload(String app) throws Exception {
+        try (ChildJvm child = ChildJvm.app(app).start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            int id = upload(r, Duration.ofMillis(1500));
+            String ctx = "\nframes:\n" + r.describe() + child.describeOutput();
+            assertTrue(!answered(r, id), "without the agent nothing is answered while the client uploads" + ctx);
+            r.sendData(id, CHUNK, true);
+            r.awaitStreamEnd(id, Duration.ofSeconds(5));
+            System.err.println(app + " without agent:\n" + r.describe());
+            assertTrue(answered(r, id), "the answer comes once the upload ended\n" + r.describe());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(APPS)
+    void withAgentTheAnswerComesAtOnceAndAClientEndingWithinTheBoundsIsNotReset(String app) throws Exception {
+        try (ChildJvm child = Wire.withAgentUnderTest(app, null).start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            int id = upload(r, Duration.ofMillis(700));
+            String ctx = "\nframes:\n" + r.describe() + child.describeOutput();
+            assertTrue(answered(r, id), "the complete answer comes while the client still uploads" + ctx);
+            r.sendData(id, CHUNK, true);
+            r.readFor(Duration.ofMillis(500));
+            System.err.println(app + " with agent, upload ended within the bounds:\n" + r.describe());
+            assertEquals(List.of(), resets(r, id), "no reset: the client ended within the bounds\n" + r.describe());
+            int next = r.request(Request.get("/hello"));
+            r.awaitStreamEnd(next, FrameRecorder.DEFAULT_TIMEOUT);
+            assertTrue(r.streamEnded(next), "the connection still serves\n" + r.describe());
+            assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(APPS)
+    void withAgentAClientUploadingPastTheBoundGetsNoError(String app) throws Exception {
+        try (ChildJvm child = Wire.withAgentUnderTest(app, "reset-defer-ms=" + BOUND_MS).start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            int id = upload(r, Duration.ofMillis(BOUND_MS + 2000));
+            r.readFor(Duration.ofMillis(300));
+            String ctx = "\nframes:\n" + r.describe() + child.describeOutput();
+            System.err.println(app + " with agent, upload past the bound:\n" + r.describe());
+            assertTrue(answered(r, id), "the complete answer first" + ctx);
+            List<Long> codes = resets(r, id);
+            assertEquals(List.of(NO_ERROR), codes, "one RST_STREAM(NO_ERROR) past the time bound, never CANCEL" + ctx);
+            Frame headers = r.streamFrames(id).stream().filter(f -> f.is(Frame.HEADERS)).findFirst().orElseThrow();
+            Frame reset = r.streamFrames(id).stream().filter(f -> f.is(Frame.RST_STREAM)).findFirst().orElseThrow();
+            long afterMs = (reset.nanos() - headers.nanos()) / 1_000_000;
+            assertTrue(afterMs >= BOUND_MS - 200 && afterMs < BOUND_MS + 1000,
+                    "the reset comes at the bound, " + afterMs + " ms after the answer" + ctx);
+            assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
+        }
+    }
+
+    /**
+     * {@code Expect: 100-continue}, the body never sent (the client waits for 100 Continue, the handler answers
+     * without reading): without the agent Undertow sends the complete answer and RST_STREAM(CANCEL) right after it
+     * ({@code Http2ServerConnection.terminateRequestChannel}); with it the answer, then RST_STREAM(NO_ERROR) at the
+     * bound; and a client that ends its request within the bound gets no reset at all.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(APPS)
+    void expectContinueResetIsNoErrorAndHeldBackWithAgent(String app) throws Exception {
+        Request request = Request.grpc(PATH).withBody(new byte[0]).withHeader("expect", "100-continue");
+        for (boolean agent : new boolean[] {false, true}) {
+            ChildJvm.Builder builder = agent ? Wire.withAgentUnderTest(app, "reset-defer-ms=" + BOUND_MS)
+                    : ChildJvm.app(app);
+            try (ChildJvm child = builder.start();
+                 FrameRecorder r = FrameRecorder.connect(child.port())) {
+                r.sendPreface();
+                r.awaitServerSettings(Duration.ofSeconds(5));
+                int id = r.openStream(request);
+                r.readFor(Duration.ofMillis(BOUND_MS + 1000));
+                String ctx = "\nframes:\n" + r.describe() + child.describeOutput();
+                System.err.println(app + (agent ? " with" : " without") + " agent, Expect: 100-continue:\n"
+                        + r.describe());
+                assertTrue(answered(r, id), "the complete answer" + ctx);
+                List<Long> codes = resets(r, id);
+                if (!agent) {
+                    assertEquals(List.of(0x8L), codes, "measured: RST_STREAM(CANCEL) right after the answer" + ctx);
+                    continue;
+                }
+                assertEquals(List.of(NO_ERROR), codes, "RST_STREAM(NO_ERROR) at the bound, never CANCEL" + ctx);
+                Frame headers = r.streamFrames(id).stream().filter(f -> f.is(Frame.HEADERS)).findFirst().orElseThrow();
+                Frame reset = r.streamFrames(id).stream().filter(f -> f.is(Frame.RST_STREAM)).findFirst().orElseThrow();
+                long afterMs = (reset.nanos() - headers.nanos()) / 1_000_000;
+                assertTrue(afterMs >= BOUND_MS - 200 && afterMs < BOUND_MS + 1000,
+                        "held back to the bound: " + afterMs + " ms" + ctx);
+
+                int second = r.openStream(request);
+                r.readFor(Duration.ofMillis(300));
+                assertTrue(answered(r, second), "the complete answer" + ctx);
+                r.sendData(second, new byte[0], true); // the client ends its request within the bound
+                r.readFor(Duration.ofMillis(BOUND_MS + 500));
+                assertEquals(List.of(), resets(r, second), "no reset when the client ends within the bound\n"
+                        + r.describe());
+                assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
+            }
+        }
+    }
+}
