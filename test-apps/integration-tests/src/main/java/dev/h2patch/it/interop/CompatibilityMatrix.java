@@ -95,10 +95,20 @@ public final class CompatibilityMatrix {
 
     /** {@code Jetty 12.1.14 (jetty121-server)}: the version the app is built with, from its pom or the root pom. */
     static String asBuiltLabel(Catalog.App app) {
-        return app.library() + " " + pomProperty(app.name(), app.versionProperty()) + " (" + app.name() + ")";
+        // A framework's app (Spring Boot, Vert.x: issue 16) is built at the framework's version, which brings its own
+        // Netty or Jetty: its pom names the framework in app.framework, and the label says that framework's version.
+        String framework = pomValue(app.name(), "app.framework");
+        String name = framework != null ? framework : app.library();
+        return name + " " + pomProperty(app.name(), app.versionProperty()) + " (" + app.name() + ")";
     }
 
     static String pomProperty(String app, String property) {
+        String value = pomValue(app, property);
+        return value != null ? value : line(app) + " (pom: " + property + ")";
+    }
+
+    /** The value of {@code property} in the app's pom, test-apps/pom.xml or the root pom (the first found), or null. */
+    private static String pomValue(String app, String property) {
         Pattern p = Pattern.compile("<" + Pattern.quote(property) + ">([^<]+)</" + Pattern.quote(property) + ">");
         for (Path pom : List.of(Repo.root().resolve("test-apps").resolve(app).resolve("pom.xml"),
                 Repo.root().resolve("test-apps/pom.xml"), Repo.root().resolve("pom.xml"))) {
@@ -111,7 +121,7 @@ public final class CompatibilityMatrix {
                 // next pom
             }
         }
-        return line(app) + " (pom: " + property + ")";
+        return null;
     }
 
     private static String line(String app) {

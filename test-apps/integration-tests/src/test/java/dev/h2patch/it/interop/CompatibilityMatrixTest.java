@@ -16,7 +16,7 @@ class CompatibilityMatrixTest {
         List<String> apps = variants.stream().map(v -> v.app().name()).distinct().toList();
         assertEquals(List.of("netty-server", "netty42-server", "grpc-shaded-netty-server", "netty41-floor-server",
                 "grpc-server", "jetty94-server", "jetty10-server", "jetty11-server", "jetty120-server",
-                "jetty121-server"), apps);
+                "jetty121-server", "spring-webflux-server"), apps);
         assertEquals(apps.size() + dev.h2patch.it.Catalog.variants().size(), variants.size(),
                 "each matrix app as built, plus each catalog variant once");
         CompatibilityMatrix.Variant older = variants.get(0);
@@ -26,5 +26,7 @@ class CompatibilityMatrixTest {
         CompatibilityMatrix.Variant asBuilt = variants.get(1);
         assertTrue(asBuilt.label().matches("Netty 4\\.1\\.\\d+\\.Final \\(netty-server\\)"), asBuilt.label());
         assertTrue(variants.stream().anyMatch(v -> v.label().equals("Netty 4.1.77.Final (netty41-floor-server)")));
+        assertTrue(variants.stream().anyMatch(v -> v.label().matches("Spring Boot WebFlux 4\\.\\d+\\.\\d+ "
+                + "\\(spring-webflux-server\\)")), "a framework's app is labelled with the framework's version");
     }
 }
