@@ -30,4 +30,20 @@ class CompatibilityMatrixTest {
         assertTrue(variants.stream().anyMatch(v -> v.label().matches("Spring Boot WebFlux 4\\.\\d+\\.\\d+ "
                 + "\\(spring-webflux-server\\)")), "a framework's app is labelled with the framework's version");
     }
+
+    /** The frameworks section has one row per framework's app, with its verdicts, and no plain library app. */
+    @Test
+    void frameworksSectionListsTheFrameworkAppsOnly() {
+        List<CompatibilityMatrix.Variant> variants = CompatibilityMatrix.variants();
+        CompatibilityMatrix.Variant spring = variants.stream()
+                .filter(v -> v.app().name().equals("spring-webflux-server")).findFirst().orElseThrow();
+        CompatibilityMatrix.Variant netty = variants.get(1);
+        String md = CompatibilityMatrix.renderFrameworks(List.of(
+                new CompatibilityMatrix.Result(netty, "end-stream", "**fixed**", "", "", "", false),
+                new CompatibilityMatrix.Result(spring, "end-stream", "not needed", "", "", "", false),
+                new CompatibilityMatrix.Result(spring, "proxy-safe-reset", "not needed", "", "", "", false)));
+        assertTrue(md.contains("| " + spring.label() + " | not needed | not run | not run | not needed |"), md);
+        assertTrue(!md.contains(netty.label()), md);
+        assertTrue(md.contains("[frameworks.md](frameworks.md)"), md);
+    }
 }
