@@ -17,7 +17,7 @@ class CompatibilityMatrixTest {
         assertEquals(List.of("netty-server", "netty42-server", "grpc-shaded-netty-server", "netty41-floor-server",
                 "grpc-server", "jetty94-server", "jetty10-server", "jetty11-server", "jetty120-server",
                 "jetty121-server", "spring-webflux-server", "vertx-grpc-server",
-                "spring-jetty-server"), apps);
+                "spring-jetty-server", "armeria-server"), apps);
         assertEquals(apps.size() + dev.h2patch.it.Catalog.variants().size(), variants.size(),
                 "each matrix app as built, plus each catalog variant once");
         CompatibilityMatrix.Variant older = variants.get(0);
