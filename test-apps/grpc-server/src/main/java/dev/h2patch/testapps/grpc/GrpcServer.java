@@ -4,7 +4,9 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.stub.ServerCalls;
 
 import java.io.ByteArrayInputStream;
@@ -12,7 +14,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
 
 /**
  * A plain, correct grpc-java server (h2c, Netty shaded transport) for service {@code h2patch.Test}, written
@@ -26,6 +32,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Usage: {@code java -jar grpc-server.jar --port P} (0 = ephemeral). Prints {@code READY <port>} on stdout
  * once it listens on 127.0.0.1; logs go to stderr; runs until killed.
+ *
+ * <p>{@code --tls --keystore PATH [--keystore-password P]}: TLS with ALPN h2 instead of h2c, set up as grpc-java's
+ * documentation does it ({@link GrpcSslContexts#configure(SslContextBuilder)} on a key manager: ALPN h2 only, the
+ * HTTP/2 cipher suites, and the provider grpc-java picks by default).
  */
 public final class GrpcServer {
 
@@ -76,10 +86,13 @@ public final class GrpcServer {
 
     public static void main(String[] args) throws Exception {
         int port = parsePort(args);
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
-                .addService(service())
-                .build()
-                .start();
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+                .addService(service());
+        boolean tls = flag(args, "--tls");
+        if (tls) {
+            builder.sslContext(GrpcSslContexts.configure(SslContextBuilder.forServer(keyManagers(args))).build());
+        }
+        Server server = builder.build().start();
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.shutdown();
@@ -95,9 +108,43 @@ public final class GrpcServer {
 
         System.out.println("READY " + server.getPort());
         System.out.flush();
-        System.err.println("grpc-server listening on 127.0.0.1:" + server.getPort());
+        System.err.println("grpc-server listening on 127.0.0.1:" + server.getPort() + (tls ? " (TLS, ALPN h2)" : ""));
 
         server.awaitTermination();
+    }
+
+    /** The key of {@code --keystore PATH} (PKCS12, password {@code --keystore-password}, default changeit). */
+    private static KeyManagerFactory keyManagers(String[] args) throws Exception {
+        String path = option(args, "--keystore", null);
+        if (path == null) {
+            throw new IllegalArgumentException("--tls needs --keystore PATH (a PKCS12 key store)");
+        }
+        char[] password = option(args, "--keystore-password", "changeit").toCharArray();
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(Path.of(path))) {
+            store.load(in, password);
+        }
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, password);
+        return keys;
+    }
+
+    private static boolean flag(String[] args, String name) {
+        for (String arg : args) {
+            if (name.equals(arg)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String option(String[] args, String name, String fallback) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (name.equals(args[i])) {
+                return args[i + 1];
+            }
+        }
+        return fallback;
     }
 
     private static int parsePort(String[] args) {
@@ -106,8 +153,10 @@ public final class GrpcServer {
                 return Integer.parseInt(args[i + 1]);
             }
         }
-        if (args.length == 1 && args[0].startsWith("--port=")) {
-            return Integer.parseInt(args[0].substring("--port=".length()));
+        for (String arg : args) {
+            if (arg.startsWith("--port=")) {
+                return Integer.parseInt(arg.substring("--port=".length()));
+            }
         }
         throw new IllegalArgumentException("usage: --port P (0 = ephemeral)");
     }

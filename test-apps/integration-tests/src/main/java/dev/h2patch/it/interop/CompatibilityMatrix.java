@@ -95,10 +95,25 @@ public final class CompatibilityMatrix {
 
     /** {@code Jetty 12.1.14 (jetty121-server)}: the version the app is built with, from its pom or the root pom. */
     static String asBuiltLabel(Catalog.App app) {
-        return app.library() + " " + pomProperty(app.name(), app.versionProperty()) + " (" + app.name() + ")";
+        // A framework's app (Spring Boot, Vert.x: issue 16) is built at the framework's version, which brings its own
+        // Netty or Jetty: its pom names the framework in app.framework, and the label says that framework's version.
+        String framework = framework(app);
+        String name = framework != null ? framework : app.library();
+        return name + " " + pomProperty(app.name(), app.versionProperty()) + " (" + app.name() + ")";
+    }
+
+    /** The framework a framework's app is built on ({@code app.framework} in its pom), or null for a library app. */
+    static String framework(Catalog.App app) {
+        return pomValue(app.name(), "app.framework");
     }
 
     static String pomProperty(String app, String property) {
+        String value = pomValue(app, property);
+        return value != null ? value : line(app) + " (pom: " + property + ")";
+    }
+
+    /** The value of {@code property} in the app's pom, test-apps/pom.xml or the root pom (the first found), or null. */
+    private static String pomValue(String app, String property) {
         Pattern p = Pattern.compile("<" + Pattern.quote(property) + ">([^<]+)</" + Pattern.quote(property) + ">");
         for (Path pom : List.of(Repo.root().resolve("test-apps").resolve(app).resolve("pom.xml"),
                 Repo.root().resolve("test-apps/pom.xml"), Repo.root().resolve("pom.xml"))) {
@@ -111,7 +126,7 @@ public final class CompatibilityMatrix {
                 // next pom
             }
         }
-        return line(app) + " (pom: " + property + ")";
+        return null;
     }
 
     private static String line(String app) {
@@ -386,6 +401,7 @@ public final class CompatibilityMatrix {
                 }
             }
         }
+        sb.append(renderFrameworks(results));
         sb.append("\n## Summary\n\n");
         Markdown.countKinds(results, Result::verdict).forEach((k, n) -> sb.append("- ").append(k).append(": ").append(n).append("\n"));
         for (Result r : results) {
@@ -398,6 +414,36 @@ public final class CompatibilityMatrix {
         long reg = results.stream().filter(Result::regression).count();
         sb.append("\n## Regressions\n\n").append(reg == 0 ? "None.\n" : reg + ", marked above.\n");
         sb.append(renderRanges(checks));
+        return sb.toString();
+    }
+
+    /**
+     * The frameworks section (issue 16): the verdicts above again, one row per framework's app, and where the rest of
+     * what was measured on them is (docs/frameworks.md: their other bug shapes, over h2c and TLS).
+     */
+    static String renderFrameworks(List<Result> results) {
+        StringBuilder sb = new StringBuilder("\n## Frameworks\n\nThe apps built on a framework as its users build it "
+                + "(the framework's version; the Netty or Jetty it brings is in the agent log column above), with "
+                + "the verdicts above. These scenarios are the matrix's; each framework's other bug shapes (an empty "
+                + "body written as a stream, a flushed response) and its TLS runs are measured by its own test "
+                + "class: [frameworks.md](frameworks.md).\n\n| framework |");
+        Catalog.FIXES.forEach(fix -> sb.append(" `").append(fix).append("` |"));
+        sb.append("\n|---|").append("---|".repeat(Catalog.FIXES.size())).append("\n");
+        List<Variant> done = new ArrayList<>();
+        for (Result r : results) {
+            Variant v = r.variant();
+            if (framework(v.app()) == null || done.contains(v)) {
+                continue;
+            }
+            done.add(v);
+            sb.append("| ").append(Markdown.cell(v.label())).append(" |");
+            for (String fix : Catalog.FIXES) {
+                String verdict = results.stream().filter(x -> x.variant().equals(v) && x.fix().equals(fix))
+                        .map(Result::verdict).findFirst().orElse("not run");
+                sb.append(" ").append(Markdown.cell(verdict)).append(" |");
+            }
+            sb.append("\n");
+        }
         return sb.toString();
     }
 
