@@ -57,8 +57,8 @@ public final class MachineLoad {
      * has waited for (the clients this driver ran and reaped).
      */
     public static long ticksWithChildren(String stat) {
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+        String[] f = ToolOutput.statFieldsAfterName(stat);
+        return ToolOutput.cpuTicks(stat) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
     }
 
     /**

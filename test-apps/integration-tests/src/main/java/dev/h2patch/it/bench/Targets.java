@@ -21,26 +21,6 @@ public final class Targets {
     public static final double MEMORY_MB_MAX = 16;
 
     /**
-     * The verdict of a median against a target ({@code met}: the median meets it), and whether the spread says more
-     * than the median: when the spread (min–max) includes {@code neutral} (no change), the difference is smaller than
-     * the machine can resolve.
-     */
-    public static String verdict(boolean met, List<Double> xs, double neutral) {
-        double lo = Stats.min(xs);
-        double hi = Stats.max(xs);
-        if (xs.isEmpty() || Double.isNaN(Stats.median(xs))) {
-            return "not measured";
-        }
-        boolean neutralInside = lo <= neutral && neutral <= hi;
-        if (met) {
-            return neutralInside ? "met (the spread includes no change)" : "met";
-        }
-        return neutralInside
-                ? "missed by the median, but the spread includes no change: the noise is larger than the effect"
-                : "**missed**";
-    }
-
-    /**
      * The verdict of issue 20 on the kept runs {@code xs} (ratios or differences, one per pair): {@code met} when
      * every run meets the target, {@code **missed**} when none does, and {@code not resolved} when the runs fall on
      * both sides of it — the machine's noise is then larger than the distance to the target, and neither word would

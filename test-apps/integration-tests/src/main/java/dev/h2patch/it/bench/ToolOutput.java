@@ -106,9 +106,14 @@ public final class ToolOutput {
 
     /** The process's CPU time in clock ticks, utime + stime, from {@code /proc/PID/stat} (fields 14 and 15). */
     public static long cpuTicks(String stat) {
-        // The command name (field 2) is in parentheses and may hold spaces: count fields after its last ')'.
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        String[] f = statFieldsAfterName(stat);
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    /** The fields of a {@code /proc/PID/stat} line from field 3 (state) on: f[11] is utime, f[12] stime. */
+    static String[] statFieldsAfterName(String stat) {
+        // The command name (field 2) is in parentheses and may hold spaces: count fields after its last ')'.
+        return stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
     }
 
     /**

@@ -10,19 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class TargetsTest {
 
     @Test
-    void aTargetIsJudgedOnTheMedianAndTheSpreadQualifiesIt() {
-        List<Double> wide = List.of(0.85, 0.93, 1.05);
-        List<Double> narrow = List.of(0.85, 0.93, 0.95);
-        assertEquals("met (the spread includes no change)", Targets.verdict(true, wide, 1.0));
-        assertEquals("met", Targets.verdict(true, narrow, 1.0));
-        assertEquals("missed by the median, but the spread includes no change: the noise is larger than the effect",
-                Targets.verdict(false, wide, 1.0));
-        assertEquals("**missed**", Targets.verdict(false, narrow, 1.0));
-        assertEquals("not measured", Targets.verdict(true, List.of(), 1.0));
-        assertEquals("not measured", Targets.verdict(true, List.of(Double.NaN), 1.0));
-    }
-
-    @Test
     void issue20JudgesEveryKeptRunAndCallsASpreadAcrossTheTargetNotResolved() {
         assertEquals("met", Targets.judge(List.of(0.995, 1.0, 1.02), 0.99, false));
         assertEquals("**missed**", Targets.judge(List.of(0.93, 0.95, 0.97), 0.99, false));
