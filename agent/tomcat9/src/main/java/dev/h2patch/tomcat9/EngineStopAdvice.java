@@ -17,7 +17,7 @@ public final class EngineStopAdvice {
     }
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    static void onEnter(@Advice.This Object container) throws InterruptedException {
+    static void onEnter(@Advice.This Object container) {
         if (container instanceof Engine) {
             TomcatDrain.awaitStreams();
         }

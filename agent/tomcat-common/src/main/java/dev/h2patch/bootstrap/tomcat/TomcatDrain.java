@@ -61,19 +61,28 @@ public final class TomcatDrain {
      * streams that finished meanwhile), {@code connection-state.drain-timeout} (the bound passed with streams still
      * active); report mode counts {@code connection-state.would-change} and does not wait.
      */
-    public static void awaitStreams() throws InterruptedException {
+    public static void awaitStreams() {
         int first = activeStreams();
         if (first > 0 && !H2patchRuntime.reportsOnly(Counters.CONNECTION_STATE_WOULD_CHANGE)) {
             long deadline = System.nanoTime() + H2patchRuntime.shutdownDrainMillis * 1000000L;
             int active = first;
+            boolean interrupted = false;
             while (active > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(POLL_MS);
+                try {
+                    Thread.sleep(POLL_MS);
+                } catch (InterruptedException e) {
+                    // Whoever stops Tomcat wants it stopped now: stop waiting and keep the interrupt for Tomcat's
+                    // own stop, rather than let it reach the advice's handler as a failure and be lost there.
+                    Thread.currentThread().interrupt();
+                    interrupted = true;
+                    break;
+                }
                 active = activeStreams();
             }
             for (int i = active; i < first; i++) {
                 Counters.increment(Counters.CONNECTION_STATE_STREAMS_SAVED_SHUTDOWN);
             }
-            if (active > 0) {
+            if (active > 0 && !interrupted) {
                 Counters.increment(Counters.CONNECTION_STATE_DRAIN_TIMEOUT);
             }
         }

@@ -59,6 +59,21 @@ class TomcatDrainTest {
     }
 
     @Test
+    void anInterruptEndsTheWaitAndStaysSet() throws Exception {
+        H2patchRuntime.reportOnly = false;
+        H2patchRuntime.shutdownDrainMillis = 5000;
+        TomcatDrain.paused(new AtomicInteger(1), new Socket());
+        long timeouts = Counters.get(Counters.CONNECTION_STATE_DRAIN_TIMEOUT);
+        Thread.currentThread().interrupt();
+        long start = System.nanoTime();
+        TomcatDrain.awaitStreams();
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(Thread.interrupted(), "the stopping thread keeps its interrupt");
+        assertTrue(ms < 1000, "the wait ended at the interrupt, not the 5 s bound: " + ms + " ms");
+        assertEquals(timeouts, Counters.get(Counters.CONNECTION_STATE_DRAIN_TIMEOUT), "an interrupt is not the bound");
+    }
+
+    @Test
     void theBoundEndsTheWait() throws Exception {
         H2patchRuntime.reportOnly = false;
         H2patchRuntime.shutdownDrainMillis = 200;
