@@ -95,7 +95,32 @@ public final class AdviceFailures {
 
     static String describe(Throwable thrown, String fix, Class<?> patched, ClassLoader loader) {
         return fix + ": its advice in " + (patched == null ? "?" : patched.getName()) + " failed and the fix did"
-                + " nothing on that call: " + thrown + " (in " + (loader == null ? "the bootstrap class loader"
-                : loader.toString()) + "; counted in " + fix + ".failed, reported once per fix and class loader)";
+                + " nothing on that call: " + withCause(thrown) + " (in " + (loader == null
+                ? "the bootstrap class loader" : loader.toString()) + "; counted in " + fix
+                + ".failed, reported once per fix and class loader)";
+    }
+
+    /**
+     * {@code thrown}, its innermost cause and where that was thrown: a helper that reaches a library by reflection
+     * fails with an {@code InvocationTargetException} whose own text says nothing, and this line is all an operator
+     * can send us.
+     */
+    static String withCause(Throwable thrown) {
+        if (thrown == null) {
+            return "null";
+        }
+        Throwable root = thrown;
+        for (int i = 0; i < 10 && root.getCause() != null && root.getCause() != root; i++) {
+            root = root.getCause();
+        }
+        StringBuilder s = new StringBuilder(String.valueOf(thrown));
+        if (root != thrown) {
+            s.append(", caused by ").append(root);
+        }
+        StackTraceElement[] trace = root.getStackTrace();
+        if (trace != null && trace.length > 0) {
+            s.append(" at ").append(trace[0]);
+        }
+        return s.toString();
     }
 }

@@ -72,6 +72,25 @@ class AdviceFailuresTest {
     }
 
     @Test
+    void aReflectiveFailureNamesItsCauseAndWhereItWasThrown() throws Exception {
+        java.lang.reflect.Method throwing = AdviceFailuresTest.class.getDeclaredMethod("throwIo");
+        Throwable thrown = null;
+        try {
+            throwing.invoke(null);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            thrown = e;
+        }
+        AdviceFailures.failed(thrown, "proxy-safe-reset", freshClass());
+        String line = lines()[0];
+        assertTrue(line.contains("java.lang.reflect.InvocationTargetException, caused by java.io.IOException:"
+                + " closed stream at " + AdviceFailuresTest.class.getName() + ".throwIo("), line);
+    }
+
+    static void throwIo() throws java.io.IOException {
+        throw new java.io.IOException("closed stream");
+    }
+
+    @Test
     void neverThrows() {
         PrintStream broken = new PrintStream(new ByteArrayOutputStream()) {
             @Override

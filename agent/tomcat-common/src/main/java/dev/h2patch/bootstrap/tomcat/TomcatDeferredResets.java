@@ -4,8 +4,10 @@ import dev.h2patch.bootstrap.AgentTimer;
 import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.DeferredResets;
 import dev.h2patch.bootstrap.H2patchRuntime;
+import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -117,6 +119,15 @@ public final class TomcatDeferredResets {
         }
         try {
             r.swallowUnread(stream);
+        } catch (InvocationTargetException e) {
+            remove(deferral);
+            if (e.getCause() instanceof IOException) {
+                // Tomcat could not write the WINDOW_UPDATE for the swallowed bytes: the client has gone (seen as
+                // "Broken pipe" when it closed the connection just as the response completed). Nothing to hold back;
+                // Tomcat's own close runs and handles the broken connection as it does without the agent.
+                return null;
+            }
+            throw e;
         } catch (Exception e) {
             remove(deferral);
             throw e;

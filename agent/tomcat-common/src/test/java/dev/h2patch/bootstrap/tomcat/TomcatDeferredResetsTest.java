@@ -64,6 +64,21 @@ class TomcatDeferredResetsTest {
     }
 
     @Test
+    void aConnectionThatCannotBeWrittenIsLeftToTomcatsOwnClose() throws Exception {
+        H2patchRuntime.resetDeferMillis = 60000;
+        Object connection = new Object();
+        FakeTomcat.Stream stream = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
+        stream.input.writeFails = new java.io.IOException("Broken pipe");
+        long failed = Counters.get(Counters.PROXY_SAFE_RESET_FAILED);
+        long deferred = Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED);
+        assertNull(close(connection, stream, Http2Error.NO_ERROR, 1), "Tomcat's close runs as asked");
+        assertEquals(0, TomcatDeferredResets.heldOn(connection), "nothing held");
+        assertFalse(TomcatDeferredResets.anyHeld());
+        assertEquals(failed, Counters.get(Counters.PROXY_SAFE_RESET_FAILED), "a gone client is not the agent's failure");
+        assertEquals(deferred, Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED));
+    }
+
+    @Test
     void theTimeBoundClosesWithNoError() throws Exception {
         H2patchRuntime.resetDeferMillis = 50;
         Object connection = new Object();

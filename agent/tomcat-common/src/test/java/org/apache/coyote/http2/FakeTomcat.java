@@ -31,9 +31,14 @@ public final class FakeTomcat {
 
     public static final class InputBuffer {
         public int swallowed;
+        /** Set: swallowUnread fails as Tomcat's does when its WINDOW_UPDATE cannot be written. */
+        public java.io.IOException writeFails;
 
-        void swallowUnread() {
+        void swallowUnread() throws java.io.IOException {
             swallowed++;
+            if (writeFails != null) {
+                throw writeFails;
+            }
         }
     }
 
