@@ -15,7 +15,7 @@ import net.bytebuddy.asm.Advice;
  *
  * <p>On HTTP/2 with the request not complete ({@link UndertowProxySafeReset#answersFirst}): the output stream is closed
  * first (the complete response goes out now, with END_STREAM), then the rest of the request is read and discarded
- * within the fix's bounds ({@link UndertowProxySafeReset#drainWithinBounds}: RST_STREAM(NO_ERROR) past them), then the
+ * ({@link UndertowProxySafeReset#drainRequest}: RST_STREAM(NO_ERROR) only for a client that sends nothing), then the
  * input stream is closed, and Undertow's own {@code close()} is skipped: it would do the same two closes, in the other
  * order. (A request that asked for 100 Continue and got none comes here too: {@link ContinueResetAdvice} kept
  * Undertow from resetting it with CANCEL first.) If closing the response fails, the advice's failure is counted and
@@ -43,12 +43,12 @@ public final class BlockingExchangeCloseAdvice {
         }
         InputStream request = blocking.getInputStream();
         try {
-            UndertowProxySafeReset.drainWithinBounds(request, exchange.getConnection());
+            UndertowProxySafeReset.drainRequest(request, exchange.getConnection());
         } finally {
             try {
                 request.close();
             } catch (IOException ignored) {
-                // The stream was reset (by the bound, or by the client): there is nothing left to read.
+                // The stream was reset (at the time bound, or by the client): there is nothing left to read.
             }
         }
         return true;

@@ -10,6 +10,7 @@ import java.lang.reflect.Method;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * proxy-safe-reset for Undertow (docs/fixes/proxy-safe-reset.md, "Undertow"): at the end of a blocking exchange
@@ -17,12 +18,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and only then closes the response, so a complete answer given before the request was read (a gRPC error to an
  * upload) is withheld until the client ends its upload: Node's client times out, grpc-js reports DEADLINE_EXCEEDED.
  *
- * <p>With the fix, on HTTP/2, the response is closed first (it goes out at once, complete), then the rest of the
- * request is read and discarded while the client sends it, within the fix's bounds (RFC 9113 §8.1: a server may
- * answer before the request is complete, and ask the client to stop with RST_STREAM(NO_ERROR)): the client's
- * END_STREAM within {@code reset-defer-ms} and {@code reset-defer-bytes} ends it with no reset at all; past either,
- * the stream is reset with NO_ERROR, never CANCEL. The application has returned when {@code close()} runs, so no byte
- * it could still read is lost.
+ * <p>With the fix, on HTTP/2, the response is closed first (it goes out at once, complete; RFC 9113 §8.1: a server may
+ * answer before the request is complete), then the rest of the request is read and discarded while the client sends
+ * it ({@link #drainRequest}): a client that sends is never reset, one that sends nothing within {@code reset-defer-ms}
+ * gets RST_STREAM(NO_ERROR), never CANCEL. The application has returned when {@code close()} runs, so no byte it
+ * could still read is lost.
  *
  * <p>The reset goes through Undertow's own public {@code Http2Channel.sendRstStream(int, int)}; the channel and the
  * stream id are private fields of {@code Http2ServerConnection}, read by reflection once per class.
@@ -58,11 +58,16 @@ public final class UndertowProxySafeReset {
 
     /**
      * After the response was closed: reads and discards the rest of the request from {@code request} until the
-     * client's END_STREAM, or until {@code reset-defer-bytes} more bytes or {@code reset-defer-ms} have passed; then
-     * RST_STREAM(NO_ERROR) on the stream of {@code connection} (an {@code Http2ServerConnection}). Returns normally in
-     * every case; the caller closes {@code request} after it.
+     * client's END_STREAM. If no byte of the request has arrived when {@code reset-defer-ms} has passed (a client that
+     * waits for a 100 Continue it will not get, or one that sends nothing), the stream of {@code connection} (an
+     * {@code Http2ServerConnection}) is reset with NO_ERROR and the read ends. A client that is sending is never reset:
+     * its upload is read to its end, as Undertow itself does without the agent, because Undertow ends the whole
+     * connection with GOAWAY(PROTOCOL_ERROR) when a DATA frame arrives for a stream whose request channel it has
+     * closed, and a client that is sending always has DATA in flight when the reset reaches it (measured on 2.3.27:
+     * RST_STREAM(NO_ERROR), GOAWAY(PROTOCOL_ERROR) 10 ms later, the connection gone). Returns normally in every case;
+     * the caller closes {@code request} after it.
      */
-    public static void drainWithinBounds(InputStream request, Object connection) throws Exception {
+    public static void drainRequest(InputStream request, Object connection) throws Exception {
         final Access access = ACCESS.get(connection.getClass());
         final Object channel = access.channel.get(connection);
         final Object requestChannel = access.requestChannel.get(connection);
@@ -70,31 +75,23 @@ public final class UndertowProxySafeReset {
         // Before the timer exists, on this thread, which also closes the request after the reset (see ignoreForceClose).
         access.ignoreForceClose(requestChannel);
         final AtomicBoolean over = new AtomicBoolean();
-        final long bytesBound = H2patchRuntime.resetDeferBytes;
+        final AtomicLong read = new AtomicLong();
         ScheduledFuture<?> timer = TIMER.get().schedule(new Runnable() {
             @Override
             public void run() {
-                if (over.compareAndSet(false, true)) {
+                if (read.get() == 0 && over.compareAndSet(false, true)) {
                     Counters.increment(Counters.PROXY_SAFE_RESET_DEFERRED_TIMEOUT);
                     access.reset(channel, requestChannel, streamId); // the blocked read below fails
                 }
             }
         }, H2patchRuntime.resetDeferMillis, TimeUnit.MILLISECONDS);
         try {
-            long read = 0;
             byte[] scratch = new byte[8192];
             for (int n; (n = request.read(scratch)) != -1; ) {
-                read += n;
-                if (read > bytesBound) {
-                    if (over.compareAndSet(false, true)) {
-                        Counters.increment(Counters.PROXY_SAFE_RESET_DEFERRED_BYTES);
-                        access.reset(channel, requestChannel, streamId);
-                    }
-                    return;
-                }
+                read.addAndGet(n);
             }
             if (over.compareAndSet(false, true)) {
-                Counters.increment(Counters.PROXY_SAFE_RESET_AVOIDED); // the client ended within the bounds
+                Counters.increment(Counters.PROXY_SAFE_RESET_AVOIDED); // the client ended: no reset
             }
         } catch (IOException e) {
             // Reset (by the time bound, or by the client), or the connection went: nothing more to read.
@@ -122,8 +119,8 @@ public final class UndertowProxySafeReset {
      * At the end of an exchange whose request asked for 100 Continue ({@code Expect: 100-continue}) and got none
      * ({@code continueRequired}), before Undertow's {@code Http2ServerConnection.terminateRequestChannel} closes the
      * request and resets the stream with CANCEL once the exchange completes: whether that is skipped, and left to the
-     * blocking exchange's close ({@link #drainWithinBounds}: no reset if the client ends its request within the bounds,
-     * RST_STREAM(NO_ERROR) past them). Only for an exchange ended by Undertow's default blocking exchange
+     * blocking exchange's close ({@link #drainRequest}: RST_STREAM(NO_ERROR) if the client sends nothing within
+     * {@code reset-defer-ms}, no reset if it sends its request). Only for an exchange ended by Undertow's default blocking exchange
      * ({@code exchange}'s {@code blockingHttpExchange} is an {@code HttpServerExchange$DefaultBlockingHttpExchange}),
      * the one whose close the fix advises; any other keeps Undertow's CANCEL. Counted as {@link #answersFirst} counts.
      */

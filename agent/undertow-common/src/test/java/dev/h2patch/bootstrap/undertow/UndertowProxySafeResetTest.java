@@ -53,9 +53,16 @@ class UndertowProxySafeResetTest {
         private final FakeSink responseChannel = new FakeSink();
     }
 
-    /** A client that keeps uploading until the stream is reset. */
+    /**
+     * A client that uploads 100 bytes every 10 ms until the stream is reset, or until {@code endAfterMillis} (then
+     * END_STREAM); a {@code silent} one sends nothing until it is reset.
+     */
     static final class FakeUpload extends InputStream {
         volatile boolean reset;
+        volatile boolean silent;
+        volatile long endAfterMillis = Long.MAX_VALUE;
+        volatile boolean ended;
+        private final long start = System.nanoTime();
 
         @Override
         public int read() throws IOException {
@@ -65,15 +72,23 @@ class UndertowProxySafeResetTest {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            if (reset) {
-                throw new IOException("stream reset");
+            while (true) {
+                if (reset) {
+                    throw new IOException("stream reset");
+                }
+                if ((System.nanoTime() - start) / 1_000_000 >= endAfterMillis) {
+                    ended = true;
+                    return -1;
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+                if (!silent) {
+                    return Math.min(len, 100);
+                }
             }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                throw new IOException(e);
-            }
-            return Math.min(len, 100);
         }
     }
 
@@ -136,39 +151,44 @@ class UndertowProxySafeResetTest {
     }
 
     @Test
-    void aClientThatEndsWithinTheBoundsIsNeverReset() throws Exception {
+    void aClientThatEndsItsUploadIsNeverReset() throws Exception {
         FakeConnection connection = new FakeConnection();
         long avoided = Counters.get(Counters.PROXY_SAFE_RESET_AVOIDED);
-        UndertowProxySafeReset.drainWithinBounds(new ByteArrayInputStream(new byte[5000]), connection);
+        UndertowProxySafeReset.drainRequest(new ByteArrayInputStream(new byte[5000]), connection);
         assertTrue(connection.channel.resets.isEmpty());
         assertEquals(avoided + 1, Counters.get(Counters.PROXY_SAFE_RESET_AVOIDED));
+        assertTrue(connection.requestChannel.ignoreForceClose, "no RST_STREAM(CANCEL) at Undertow's close");
     }
 
     @Test
-    void pastTheByteBoundTheStreamIsResetWithNoError() throws Exception {
-        H2patchRuntime.resetDeferBytes = 1000;
-        FakeConnection connection = new FakeConnection();
-        long counted = Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_BYTES);
-        UndertowProxySafeReset.drainWithinBounds(new ByteArrayInputStream(new byte[50000]), connection);
-        assertEquals(1, connection.channel.resets.size());
-        assertEquals(5, connection.channel.resets.get(0)[0], "the exchange's stream");
-        assertEquals(0, connection.channel.resets.get(0)[1], "NO_ERROR");
-        assertTrue(connection.requestChannel.ignoreForceClose, "no second RST_STREAM(CANCEL) at Undertow's close");
-        assertEquals(counted + 1, Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_BYTES));
-    }
-
-    @Test
-    void pastTheTimeBoundTheStreamIsResetWithNoError() throws Exception {
-        H2patchRuntime.resetDeferMillis = 200;
-        H2patchRuntime.resetDeferBytes = Long.MAX_VALUE;
+    void aClientStillSendingPastTheTimeBoundIsReadToItsEndNotReset() throws Exception {
+        // Undertow ends the connection (GOAWAY PROTOCOL_ERROR) on DATA that arrives after the request channel closed.
+        H2patchRuntime.resetDeferMillis = 100;
         FakeConnection connection = new FakeConnection();
         FakeUpload upload = new FakeUpload();
+        upload.endAfterMillis = 400;
         connection.channel.upload = upload;
+        long timeouts = Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_TIMEOUT);
+        UndertowProxySafeReset.drainRequest(upload, connection);
+        assertTrue(connection.channel.resets.isEmpty(), "no reset of a client that sends");
+        assertTrue(upload.ended, "read to the client's end");
+        assertEquals(timeouts, Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_TIMEOUT));
+    }
+
+    @Test
+    void aClientThatSendsNothingIsResetWithNoErrorAtTheTimeBound() throws Exception {
+        // A client that waits for a 100 Continue it does not get.
+        H2patchRuntime.resetDeferMillis = 200;
+        FakeConnection connection = new FakeConnection();
+        FakeUpload silent = new FakeUpload();
+        silent.silent = true;
+        connection.channel.upload = silent;
         long counted = Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_TIMEOUT);
         long start = System.nanoTime();
-        UndertowProxySafeReset.drainWithinBounds(upload, connection);
+        UndertowProxySafeReset.drainRequest(silent, connection);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
         assertEquals(1, connection.channel.resets.size());
+        assertEquals(5, connection.channel.resets.get(0)[0], "the exchange's stream");
         assertEquals(0, connection.channel.resets.get(0)[1], "NO_ERROR");
         assertTrue(tookMs >= 150 && tookMs < 3000, "ended at the time bound: " + tookMs + " ms");
         assertEquals(counted + 1, Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_TIMEOUT));

@@ -7,6 +7,7 @@ import dev.h2patch.it.ChildJvm;
 import dev.h2patch.it.Frame;
 import dev.h2patch.it.FrameRecorder;
 import dev.h2patch.it.Request;
+import dev.h2patch.it.harness.Cli;
 import dev.h2patch.it.harness.TestApps;
 import dev.h2patch.it.harness.Wire;
 
@@ -97,23 +98,31 @@ class UndertowProxySafeResetTest {
         }
     }
 
+    /**
+     * A client still uploading past {@code reset-defer-ms} is read to its end, not reset: Undertow ends the whole
+     * connection with GOAWAY(PROTOCOL_ERROR) when a DATA frame arrives after the request channel closed, and a client
+     * that is sending always has one in flight when a reset reaches it (seen in CI on 2.2.41 and here on 2.3.27 when the
+     * fix still reset at the bound: RST_STREAM(NO_ERROR), then GOAWAY(PROTOCOL_ERROR) 10 ms later).
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource(APPS)
-    void withAgentAClientUploadingPastTheBoundGetsNoError(String app) throws Exception {
+    void withAgentAClientUploadingPastTheBoundIsReadToItsEndNotReset(String app) throws Exception {
         try (ChildJvm child = Wire.withAgentUnderTest(app, "reset-defer-ms=" + BOUND_MS).start();
              FrameRecorder r = FrameRecorder.connect(child.port())) {
-            int id = upload(r, Duration.ofMillis(BOUND_MS + 2000));
-            r.readFor(Duration.ofMillis(300));
+            int id = upload(r, Duration.ofMillis(BOUND_MS + 1500));
             String ctx = "\nframes:\n" + r.describe() + child.describeOutput();
-            System.err.println(app + " with agent, upload past the bound:\n" + r.describe());
             assertTrue(answered(r, id), "the complete answer first" + ctx);
-            List<Long> codes = resets(r, id);
-            assertEquals(List.of(NO_ERROR), codes, "one RST_STREAM(NO_ERROR) past the time bound, never CANCEL" + ctx);
-            Frame headers = r.streamFrames(id).stream().filter(f -> f.is(Frame.HEADERS)).findFirst().orElseThrow();
-            Frame reset = r.streamFrames(id).stream().filter(f -> f.is(Frame.RST_STREAM)).findFirst().orElseThrow();
-            long afterMs = (reset.nanos() - headers.nanos()) / 1_000_000;
-            assertTrue(afterMs >= BOUND_MS - 200 && afterMs < BOUND_MS + 1000,
-                    "the reset comes at the bound, " + afterMs + " ms after the answer" + ctx);
+            r.sendData(id, CHUNK, true);
+            r.readFor(Duration.ofMillis(500));
+            System.err.println(app + " with agent, upload past the bound:\n" + r.describe());
+            assertEquals(List.of(), resets(r, id), "a client that sends is never reset" + ctx);
+            assertTrue(r.frames().stream().noneMatch(f -> f.is(Frame.GOAWAY)), "the connection stays" + ctx);
+            int next = r.request(Request.get("/hello"));
+            r.awaitStreamEnd(next, FrameRecorder.DEFAULT_TIMEOUT);
+            assertTrue(r.streamEnded(next), "the connection still serves\n" + r.describe());
+            Cli.Result status = Cli.run("status", Long.toString(child.pid()), "--json");
+            assertEquals(1, status.counter("proxy-safe-reset", "avoided"), "read to its end\n" + status);
+            assertEquals(0, status.counter("proxy-safe-reset", "deferred-timeout"), status.toString());
             assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
         }
     }
