@@ -112,7 +112,9 @@ public final class TomcatDeferredResets {
         if (decision == TomcatProxySafeReset.NO_ERROR) {
             return r.noError(exception);
         }
-        Deferral deferral = reserve(connection, stream, state, exception, r.streamId(exception), errorName);
+        Deferral deferral = TomcatProxySafeReset.holdsAfterDataOf(lastNonFinalDataPayload(connection),
+                overheadDataThreshold(connection))
+                ? reserve(connection, stream, state, exception, r.streamId(exception), errorName) : null;
         if (deferral == null) {
             return TomcatProxySafeReset.cannotHold(errorName) == TomcatProxySafeReset.NO_ERROR
                     ? r.noError(exception) : null;
@@ -132,7 +134,7 @@ public final class TomcatDeferredResets {
             remove(deferral);
             throw e;
         }
-        schedule(deferral, H2patchRuntime.resetDeferMillis, false);
+        scheduleTimeBound(deferral, H2patchRuntime.resetDeferMillis);
         Counters.increment(Counters.PROXY_SAFE_RESET_DEFERRED);
         return HOLD;
     }
@@ -166,10 +168,13 @@ public final class TomcatDeferredResets {
     }
 
     /**
-     * A DATA frame of {@code payload} bytes arrives on {@code streamId} of {@code connection}: counted against
-     * {@code reset-defer-bytes} when the stream's reset is held; past the bound the reset is sent at once.
+     * A DATA frame of {@code payload} bytes arrives on {@code streamId} of {@code connection} ({@code endOfStream}: it
+     * ends the request): counted against {@code reset-defer-bytes} when the stream's reset is held; past the bound, or
+     * on a small non-final frame that Tomcat's overhead protection counts
+     * ({@link TomcatProxySafeReset#endsHoldOnData}), the reset is sent at once (counted as {@code deferred-bytes}).
      */
-    public static void onData(Object connection, int streamId, long payload) {
+    public static void onData(Object connection, int streamId, long payload, boolean endOfStream) {
+        int threshold = -1;
         Deferral d = null;
         synchronized (HELD) {
             List<Deferral> list = HELD.get(connection);
@@ -179,14 +184,69 @@ public final class TomcatDeferredResets {
                         candidate.bytes += payload;
                         if (candidate.bytes > H2patchRuntime.resetDeferBytes) {
                             d = candidate;
+                        } else {
+                            if (threshold < 0) {
+                                threshold = overheadDataThreshold(connection);
+                            }
+                            if (TomcatProxySafeReset.endsHoldOnData(payload, endOfStream, threshold)) {
+                                d = candidate;
+                            }
                         }
                     }
                 }
             }
         }
         if (d != null) {
-            schedule(d, 0, true);
+            // On the thread that reads the frame, after Tomcat counted it against the stream (the advice runs when
+            // startRequestBodyFrame returns): Tomcat then hands the payload to the recycled stream, which returns its
+            // connection window (Http2UpgradeHandler.endRequestBodyFrame). Closed before (or from another thread while
+            // Tomcat handled the frame), the recycled stream counted the frame against a window of 0 and Tomcat reset
+            // the stream a second time, RST_STREAM(FLOW_CONTROL_ERROR) (seen on 9.0.124 and 11.0.29).
+            fire(d, true);
         }
+    }
+
+    /**
+     * {@code connection.protocol.getOverheadDataThreshold()} ({@code Http2UpgradeHandler}'s protected final field, the
+     * same on 9.0.70 to 11.0); 0 (no such protection) when it cannot be read, as on a stand-in.
+     */
+    static int overheadDataThreshold(Object connection) {
+        try {
+            Object protocol = field(connection, "protocol");
+            return protocol == null ? 0
+                    : ((Integer) protocol.getClass().getMethod("getOverheadDataThreshold").invoke(protocol)).intValue();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /**
+     * {@code Http2UpgradeHandler}'s private {@code lastNonFinalDataPayload} (the size of the connection's last
+     * non-final DATA frame, {@code 2 x threshold} before the first; 9.0.70 to 11.0), or {@link Integer#MAX_VALUE} when
+     * it cannot be read.
+     */
+    static int lastNonFinalDataPayload(Object connection) {
+        try {
+            Object value = field(connection, "lastNonFinalDataPayload");
+            return value instanceof Integer ? ((Integer) value).intValue() : Integer.MAX_VALUE;
+        } catch (Exception e) {
+            return Integer.MAX_VALUE;
+        }
+    }
+
+    /** The value of the field {@code name} declared by {@code target}'s class or a superclass; null if none. */
+    private static Object field(Object target, String name) throws IllegalAccessException {
+        for (Class<?> c = target.getClass(); c != null; c = c.getSuperclass()) {
+            Field f;
+            try {
+                f = c.getDeclaredField(name);
+            } catch (NoSuchFieldException e) {
+                continue;
+            }
+            f.setAccessible(true);
+            return f.get(target);
+        }
+        return null;
     }
 
     /** Detach: every held reset is sent now (NO_ERROR) and the timer thread ends. */
@@ -278,21 +338,17 @@ public final class TomcatDeferredResets {
         }
     }
 
-    private static void schedule(final Deferral d, long millis, final boolean bytes) {
+    /** Sends the held reset at the time bound, {@code millis} from now. */
+    private static void scheduleTimeBound(final Deferral d, long millis) {
         Runnable task = new Runnable() {
             @Override
             public void run() {
-                fire(d, bytes);
+                fire(d, false);
             }
         };
         synchronized (HELD) {
-            if (d.firing) {
-                return;
-            }
-            Future<?> previous = d.timer;
-            d.timer = TIMER.get().schedule(task, millis, TimeUnit.MILLISECONDS);
-            if (previous != null && bytes) {
-                previous.cancel(false);
+            if (!d.firing) {
+                d.timer = TIMER.get().schedule(task, millis, TimeUnit.MILLISECONDS);
             }
         }
     }

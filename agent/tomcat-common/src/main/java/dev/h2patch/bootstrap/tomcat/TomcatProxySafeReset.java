@@ -76,4 +76,29 @@ public final class TomcatProxySafeReset {
         long code = code(errorName);
         return ProxySafeReset.codeSentAtOnce(code) != code ? NO_ERROR : PASS;
     }
+
+    /**
+     * A DATA frame of {@code payload} bytes arrives on a stream whose reset is held back: whether the hold ends now
+     * (the reset goes out at once, as NO_ERROR). It ends on a non-final frame smaller than Tomcat's
+     * {@code overheadDataThreshold} (1024 by default; 0 switches that protection off): Tomcat counts such frames
+     * against its connection's overhead limit (a second small frame in a row costs about threshold / size, and past the
+     * limit Tomcat closes the connection with GOAWAY(ENHANCE_YOUR_CALM)). Without the agent the reset stops such a
+     * client after one round trip; a hold would let it go on sending small frames and lose the whole connection (seen
+     * with Node's http2 client, 5-byte messages: ENHANCE_YOUR_CALM 59 ms after the answer on 11.0.29).
+     */
+    public static boolean endsHoldOnData(long payload, boolean endOfStream, int overheadDataThreshold) {
+        return !endOfStream && payload < overheadDataThreshold;
+    }
+
+    /**
+     * Whether a reset may be held back on a connection whose last non-final DATA frame had
+     * {@code lastNonFinalPayload} bytes: not when it was smaller than {@code overheadDataThreshold}. Tomcat averages
+     * the last two non-final frames, so after one small frame the next costs threshold / size and a client sending
+     * small frames ends the connection within a frame or two (seen with the first 5-byte frame arriving before the
+     * reset was asked: the hold ended on the second, which already cost the connection). Tomcat's reset then goes out
+     * at once, as without the agent, and stops such a client in one round trip.
+     */
+    public static boolean holdsAfterDataOf(int lastNonFinalPayload, int overheadDataThreshold) {
+        return lastNonFinalPayload >= overheadDataThreshold;
+    }
 }

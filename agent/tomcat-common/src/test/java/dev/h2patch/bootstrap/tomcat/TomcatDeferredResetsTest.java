@@ -103,16 +103,53 @@ class TomcatDeferredResetsTest {
         FakeTomcat.Stream stream = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
         long bytes = Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_BYTES);
         assertSame(TomcatDeferredResets.HOLD, close(connection, stream, Http2Error.NO_ERROR, 5));
-        TomcatDeferredResets.onData(connection, 7, 1000);
-        TomcatDeferredResets.onData(connection, 5, 60);
+        TomcatDeferredResets.onData(connection, 7, 1000, false);
+        TomcatDeferredResets.onData(connection, 5, 60, false);
         Thread.sleep(100);
         assertEquals(List.of(), stream.closes, "60 bytes, within the bound; 1000 bytes of another stream do not count");
-        TomcatDeferredResets.onData(connection, 5, 60);
+        TomcatDeferredResets.onData(connection, 5, 60, false);
         for (int i = 0; i < 200 && stream.closes.isEmpty(); i++) {
             Thread.sleep(10);
         }
         assertEquals(List.of("NO_ERROR"), stream.closes);
         assertEquals(bytes + 1, Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_BYTES));
+    }
+
+    @Test
+    void aSmallNonFinalFrameEndsTheHoldBeforeTomcatsOverheadProtectionEndsTheConnection() throws Exception {
+        H2patchRuntime.resetDeferMillis = 60000;
+        H2patchRuntime.resetDeferBytes = 1 << 20;
+        Object connection = new FakeTomcat.Connection();
+        assertEquals(1024, TomcatDeferredResets.overheadDataThreshold(connection));
+        FakeTomcat.Stream stream = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
+        assertSame(TomcatDeferredResets.HOLD, close(connection, stream, Http2Error.NO_ERROR, 3));
+        TomcatDeferredResets.onData(connection, 3, 16384, false);
+        TomcatDeferredResets.onData(connection, 3, 1024, false);
+        TomcatDeferredResets.onData(connection, 3, 5, true);
+        Thread.sleep(100);
+        assertEquals(List.of(), stream.closes, "large frames, and a small final one, keep the hold");
+        assertEquals(1, TomcatDeferredResets.heldOn(connection));
+        long bytes = Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_BYTES);
+        TomcatDeferredResets.onData(connection, 3, 5, false);
+        for (int i = 0; i < 200 && stream.closes.isEmpty(); i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(List.of("NO_ERROR"), stream.closes, "a 5-byte non-final frame: the reset goes out at once");
+        assertEquals(bytes + 1, Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_BYTES));
+        assertEquals(0, TomcatDeferredResets.overheadDataThreshold(new Object()), "no such protection known");
+    }
+
+    @Test
+    void noHoldOnAConnectionWhoseClientSendsSmallFrames() throws Exception {
+        H2patchRuntime.resetDeferMillis = 60000;
+        FakeTomcat.Connection connection = new FakeTomcat.Connection();
+        connection.lastNonFinalDataPayload(5);
+        FakeTomcat.Stream stream = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
+        assertNull(close(connection, stream, Http2Error.NO_ERROR, 3), "Tomcat's NO_ERROR reset, at once");
+        assertEquals(0, TomcatDeferredResets.heldOn(connection));
+        Object rewritten = close(connection, new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL), Http2Error.CANCEL, 5);
+        assertTrue(rewritten instanceof StreamException, "9.0.70's CANCEL still goes out as NO_ERROR");
+        assertEquals(0, TomcatDeferredResets.heldOn(connection));
     }
 
     @Test

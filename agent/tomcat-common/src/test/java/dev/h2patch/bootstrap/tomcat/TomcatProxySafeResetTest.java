@@ -1,6 +1,8 @@
 package dev.h2patch.bootstrap.tomcat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.H2patchRuntime;
@@ -70,5 +72,22 @@ class TomcatProxySafeResetTest {
         assertEquals(TomcatProxySafeReset.NO_ERROR, TomcatProxySafeReset.cannotHold("CANCEL"));
         assertEquals(TomcatProxySafeReset.PASS, TomcatProxySafeReset.cannotHold("NO_ERROR"));
         assertEquals(rewritten + 1, Counters.get(Counters.PROXY_SAFE_RESET_REWRITTEN));
+    }
+
+    @Test
+    void onlySmallNonFinalFramesEndAHold() {
+        assertTrue(TomcatProxySafeReset.endsHoldOnData(5, false, 1024));
+        assertTrue(TomcatProxySafeReset.endsHoldOnData(1023, false, 1024));
+        assertFalse(TomcatProxySafeReset.endsHoldOnData(1024, false, 1024), "Tomcat counts only smaller frames");
+        assertFalse(TomcatProxySafeReset.endsHoldOnData(5, true, 1024), "a final frame is not counted by Tomcat");
+        assertFalse(TomcatProxySafeReset.endsHoldOnData(5, false, 0), "overhead protection off");
+    }
+
+    @Test
+    void noHoldOnceTheConnectionSentASmallFrame() {
+        assertTrue(TomcatProxySafeReset.holdsAfterDataOf(2048, 1024), "Tomcat's start value: 2 x threshold");
+        assertTrue(TomcatProxySafeReset.holdsAfterDataOf(16384, 1024));
+        assertFalse(TomcatProxySafeReset.holdsAfterDataOf(5, 1024));
+        assertTrue(TomcatProxySafeReset.holdsAfterDataOf(5, 0), "overhead protection off");
     }
 }

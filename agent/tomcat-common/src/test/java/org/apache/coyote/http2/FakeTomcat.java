@@ -29,6 +29,23 @@ public final class FakeTomcat {
         }
     }
 
+    /** Stand-in for {@code Http2Protocol}: its overhead protection's DATA threshold (Tomcat's default). */
+    public static final class Protocol {
+        public int getOverheadDataThreshold() {
+            return 1024;
+        }
+    }
+
+    /** Stand-in for {@code Http2UpgradeHandler}: its protected {@code protocol}. */
+    public static class Connection {
+        protected final Protocol protocol = new Protocol();
+        private volatile int lastNonFinalDataPayload = 2048;
+
+        public void lastNonFinalDataPayload(int payload) {
+            lastNonFinalDataPayload = payload;
+        }
+    }
+
     public static final class InputBuffer {
         public int swallowed;
         /** Set: swallowUnread fails as Tomcat's does when its WINDOW_UPDATE cannot be written. */

@@ -250,6 +250,39 @@ class TomcatProxySafeResetTest {
         }
     }
 
+    /**
+     * A client that goes on sending small DATA frames (5-byte gRPC messages, as Node's and grpc-js's clients send them)
+     * after the complete response: Tomcat's overhead protection counts each small non-final frame, and a hold that let
+     * them go on would cost the whole connection (GOAWAY(ENHANCE_YOUR_CALM), seen with the interop suite's Node client
+     * before the hold ended on such frames). The first one ends the hold: RST_STREAM(NO_ERROR) at once, no GOAWAY, the
+     * connection still serves.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(APPS)
+    void withAgentAClientSendingSmallFramesIsResetAtOnceAndKeepsItsConnection(String app) throws Exception {
+        try (ChildJvm child = Wire.withAgentUnderTest(app, AGENT_OPTIONS).start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            r.sendPreface();
+            int id = r.openStream(Request.grpc(PATH).withBody((byte[]) null));
+            r.awaitStreamEnd(id, Duration.ofSeconds(5));
+            assertTrue(r.streamEnded(id), "the complete response first\n" + r.describe() + child.describeOutput());
+            for (int i = 0; i < 10 && !RejectUploadCall.hasReset(r, id); i++) {
+                r.sendData(id, new byte[] {0, 0, 0, 0, 0}, false);
+                r.readFor(Duration.ofMillis(50));
+            }
+            r.readFor(Duration.ofMillis(300));
+            String ctx = "\nframes:\n" + r.describe() + child.describeOutput();
+            List<Long> codes = r.streamFrames(id).stream().filter(f -> f.is(Frame.RST_STREAM)).map(Frame::errorCode)
+                    .collect(Collectors.toList());
+            assertEquals(List.of(NO_ERROR), codes, "one RST_STREAM(NO_ERROR), at the first small frame" + ctx);
+            assertTrue(r.frames().stream().noneMatch(f -> f.is(Frame.GOAWAY)), "Tomcat keeps the connection" + ctx);
+            int next = r.request(Request.get("/hello"));
+            r.awaitStreamEnd(next, Duration.ofSeconds(5));
+            assertTrue(r.streamEnded(next), "the connection still serves" + ctx);
+            assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource(APPS)
     void reportModeChangesNothing(String app) throws Exception {
