@@ -24,7 +24,8 @@ final class AttachCommand {
             + "A JVM where this h2patch version is already active is left as it is (exit 0, it says so); to change\n"
             + "options there, detach first. Run it as the user that runs the JVM.\n"
             + "\n"
-            + "  --all       every local JVM where 'list' sees Netty or Jetty HTTP/2 on the class path\n"
+            + "  --all       every local JVM where 'list' sees Netty, Jetty, Tomcat or Undertow HTTP/2 on the\n"
+            + "              class path\n"
             + "  --dry-run   with --all: only print which JVMs it would attach to\n"
             + "\n"
             + "Java 21+ targets print a warning on their stderr for a dynamically loaded agent (JEP 451); this\n"
@@ -81,7 +82,7 @@ final class AttachCommand {
                 }
             }
             if (pids.isEmpty()) {
-                out.println("no local JVM with Netty or Jetty HTTP/2 on its class path (see 'list')");
+                out.println("no local JVM with Netty, Jetty, Tomcat or Undertow HTTP/2 on its class path (see 'list')");
                 return ExitCode.OK;
             }
             if (dryRun) {

@@ -11,8 +11,8 @@ import java.util.Set;
 
 /**
  * {@code list}: the local JVMs, with what the attach API tells without loading anything: pid, main class or jar,
- * Java version, whether h2patch is active (version, mode, fixes), and whether Netty or Jetty HTTP/2 is on the class
- * path ({@link Http2Libraries}).
+ * Java version, whether h2patch is active (version, mode, fixes), and whether Netty, Jetty, Tomcat or Undertow HTTP/2
+ * is on the class path ({@link Http2Libraries}).
  */
 final class ListCommand {
 
@@ -20,7 +20,8 @@ final class ListCommand {
             + "Usage: java -jar h2patch-agent.jar list [--json]\n"
             + "\n"
             + "Lists the local JVMs this user can see: pid, Java version, whether h2patch is active in it (version,\n"
-            + "mode, fixes), whether Netty or Jetty HTTP/2 is on its class path, and its main class or jar.\n"
+            + "mode, fixes), whether Netty, Jetty, Tomcat or Undertow HTTP/2 is on its class path, and its main\n"
+            + "class or jar.\n"
             + "It reads each JVM's system properties over the attach mechanism (as jcmd does) and loads nothing.\n"
             + "JVMs it cannot read (another user, attach disabled) are listed with the reason.\n"
             + "\n"

@@ -20,7 +20,7 @@ public final class Main {
             + "Commands:\n"
             + "  list                      the local JVMs: Java version, h2patch loaded?, Netty/Jetty HTTP/2 present?\n"
             + "  attach <pid>... [opts]    load h2patch into running JVMs (opts as for -javaagent: key=value,...)\n"
-            + "  attach --all [opts]       ... into every local JVM with Netty or Jetty HTTP/2\n"
+            + "  attach --all [opts]       ... into every local JVM with an HTTP/2 library h2patch patches\n"
             + "  status <pid> [--json]     active fixes, mode, library versions, counters per fix\n"
             + "  detach <pid>              restore the original bytecode\n"
             + "  wrapper                   print the container entrypoint script (docs/deploy.md)\n"
