@@ -127,6 +127,19 @@ class CliTest {
         }
     }
 
+    /** {@code list} names the library of a Tomcat and an Undertow app (fat jars: judged by their contents). */
+    @Test
+    void listNamesTomcatAndUndertow() throws Exception {
+        for (String[] app : new String[][] {{"tomcat11-server", "Tomcat"}, {"undertow24-server", "Undertow"}}) {
+            try (ChildJvm child = ChildJvm.app(TestApps.app(app[0])).start()) {
+                String pid = Long.toString(child.pid());
+                Cli.Result list = Cli.run("list");
+                assertTrue(lineOf(list, pid).matches(pid + "\\s+\\d+\\s+" + app[1] + "\\s+-\\s.*"),
+                        app[0] + " should be listed with " + app[1] + "\n" + list);
+            }
+        }
+    }
+
     @Test
     void preflightErrorsHaveTheirOwnMessageAndExitCode() throws Exception {
         Cli.Result usage = Cli.run("attach", "12345", "fixes=nonsense");
