@@ -105,6 +105,7 @@ public final class FrameRecorder implements Closeable {
     private volatile long prefaceSentNanos = -1;
     private volatile long firstServerSettingsNanos = -1;
     private volatile boolean peerClosed;
+    private volatile long peerClosedNanos = -1;
     private volatile IOException readError;
     private volatile boolean closing;
     /** Frames to answer once the preface is sent (SETTINGS ACK, PING ACK payloads). Guarded by writeLock. */
@@ -417,6 +418,7 @@ public final class FrameRecorder implements Closeable {
                 readError = e;
             }
         } finally {
+            peerClosedNanos = System.nanoTime() - connectNanos;
             peerClosed = true;
             synchronized (frames) {
                 frames.notifyAll();
@@ -645,6 +647,11 @@ public final class FrameRecorder implements Closeable {
     /** Whether the server closed the connection (or the read failed). */
     public boolean peerClosed() {
         return peerClosed;
+    }
+
+    /** When the server closed the connection (or the read failed), nanos since connect; -1 while it is open. */
+    public long peerClosedNanos() {
+        return peerClosedNanos;
     }
 
     /** The read error, if the connection failed other than by a clean close. */

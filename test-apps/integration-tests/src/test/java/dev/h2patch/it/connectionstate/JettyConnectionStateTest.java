@@ -187,11 +187,16 @@ class JettyConnectionStateTest {
             assertTrue(child.stderrLines().stream().anyMatch(l -> l.contains("connection-state: active")),
                     "the agent accepted the option and is active" + child.describeOutput());
             assertNotNull(goaway, "graceful GOAWAY at stop\n" + r.describe());
-            assertNotNull(reset, "the 4 s quiet stream is reset once the cap is reached\n" + r.describe()
-                    + child.describeOutput());
-            long afterGoaway = TimeUnit.NANOSECONDS.toMillis(reset.nanos() - goaway.nanos());
-            assertTrue(afterGoaway >= IDLE_MS + IDLE_MS / 2, "the first shutdown idle timeout was held back: reset "
-                    + afterGoaway + " ms after the GOAWAY\n" + r.describe());
+            // Once the cap lets Jetty's idle timeout through, Jetty cuts the stream: mostly with RST_STREAM, but one CI
+            // run on jetty10 saw the connection closed at the cap with no RST_STREAM frame (Jetty's own close of the
+            // session). Either is the cut; what matters is when, and that the stream did not finish.
+            long cutNanos = reset != null ? reset.nanos() : r.peerClosedNanos();
+            assertTrue(cutNanos >= 0, "the 4 s quiet stream is cut (reset, or its connection closed) once the cap is"
+                    + " reached\n" + r.describe() + child.describeOutput());
+            long afterGoaway = TimeUnit.NANOSECONDS.toMillis(cutNanos - goaway.nanos());
+            assertTrue(afterGoaway >= IDLE_MS + IDLE_MS / 2, "the first shutdown idle timeout was held back: cut "
+                    + afterGoaway + " ms after the GOAWAY (" + (reset != null ? "RST_STREAM" : "connection closed")
+                    + ")\n" + r.describe());
             assertTrue(!endedWithTick(r, id), "cut before its DATA\n" + r.describe());
             assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
         }

@@ -116,11 +116,24 @@ class TomcatConnectionStateTest {
                 String ctx = "\nframes received:\n" + r.describe() + "\n" + child.describeOutput();
                 assertTrue(r.frames().stream().anyMatch(f -> f.is(GOAWAY)), "Tomcat's stop sends a GOAWAY" + ctx);
                 for (int id : ids) {
-                    assertFalse(r.streamEnded(id), "without the agent stream " + id + " is cut by the stop" + ctx);
+                    // Cut: no end at all, or (seen once in CI on 11.0.29, as the web application stopped under the
+                    // async request) Tomcat's own 500 error page instead of the answer.
+                    assertFalse(answered(r, id), "without the agent stream " + id + " is cut by the stop" + ctx);
                 }
                 assertTrue(r.peerClosed(), ctx);
             }
         }
+    }
+
+    /** Whether stream {@code id} ended with its answer: status 200 and the body {@code slow\n}. */
+    private static boolean answered(FrameRecorder r, int id) {
+        List<Frame> fs = r.streamFrames(id);
+        if (!r.streamEnded(id) || fs.isEmpty() || !fs.get(0).is(Frame.HEADERS)
+                || !"200".equals(fs.get(0).header(":status"))) {
+            return false;
+        }
+        return "slow\n".equals(fs.stream().filter(f -> f.is(Frame.DATA))
+                .map(f -> new String(f.payload(), StandardCharsets.UTF_8)).collect(Collectors.joining()));
     }
 
     @ParameterizedTest(name = "{0}")
