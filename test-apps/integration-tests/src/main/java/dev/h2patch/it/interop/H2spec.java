@@ -98,8 +98,11 @@ public final class H2spec {
     /**
      * h2spec result {@code first} (counts|ids) keeping only the cases that failed in {@code second} too: a case that
      * passed in any run with the agent is not held against it. The counts stay the first run's; the note says so.
+     * Used for every second run with the agent: h2spec's timing cases flake on a busy machine in either direction, and
+     * taking a second run whole when it cleared one new failure once let a flake that appeared only in it fail CI
+     * (http2/5.1/5 over TLS on jetty121-server, 2026-12-03).
      */
-    static String failingInBoth(String first, String second) {
+    public static String failingInBoth(String first, String second) {
         String[] a = first.split("\\|", -1);
         String[] b = second.split("\\|", -1);
         if (a.length < 2 || b.length < 2) {
@@ -120,16 +123,6 @@ public final class H2spec {
         Set<String> fb = failing(with);
         fb.removeAll(failing(without));
         return fb;
-    }
-
-    /**
-     * The with-agent result after a second run that was made because the first had new failures: only the cases that
-     * failed in both runs count against the agent ({@link #failingInBoth}). h2spec's timing cases flake on a busy
-     * machine in either direction; taking the second run whole when it cleared one new failure let a flake that
-     * appeared only in it fail CI (http2/5.1/5 over TLS on jetty121-server, 2026-12-03).
-     */
-    public static String afterSecondRun(String first, String again) {
-        return failingInBoth(first, again);
     }
 
     /** An app's h2spec row: both results, the verdict, the failing set without the agent; and the new failures. */
