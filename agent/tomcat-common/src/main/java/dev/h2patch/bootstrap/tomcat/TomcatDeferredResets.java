@@ -174,7 +174,6 @@ public final class TomcatDeferredResets {
      * ({@link TomcatProxySafeReset#endsHoldOnData}), the reset is sent at once (counted as {@code deferred-bytes}).
      */
     public static void onData(Object connection, int streamId, long payload, boolean endOfStream) {
-        int threshold = -1;
         Deferral d = null;
         synchronized (HELD) {
             List<Deferral> list = HELD.get(connection);
@@ -182,15 +181,9 @@ public final class TomcatDeferredResets {
                 for (Deferral candidate : list) {
                     if (candidate.streamId == streamId && !candidate.firing) {
                         candidate.bytes += payload;
-                        if (candidate.bytes > H2patchRuntime.resetDeferBytes) {
+                        if (candidate.bytes > H2patchRuntime.resetDeferBytes || TomcatProxySafeReset.endsHoldOnData(
+                                payload, endOfStream, overheadDataThreshold(connection))) {
                             d = candidate;
-                        } else {
-                            if (threshold < 0) {
-                                threshold = overheadDataThreshold(connection);
-                            }
-                            if (TomcatProxySafeReset.endsHoldOnData(payload, endOfStream, threshold)) {
-                                d = candidate;
-                            }
                         }
                     }
                 }
@@ -212,9 +205,10 @@ public final class TomcatDeferredResets {
      */
     static int overheadDataThreshold(Object connection) {
         try {
-            Object protocol = field(connection, "protocol");
-            return protocol == null ? 0
-                    : ((Integer) protocol.getClass().getMethod("getOverheadDataThreshold").invoke(protocol)).intValue();
+            Field field = PROTOCOL.get(connection.getClass());
+            Object protocol = field == null ? null : field.get(connection);
+            Method threshold = protocol == null ? null : THRESHOLD.get(protocol.getClass());
+            return threshold == null ? 0 : ((Integer) threshold.invoke(protocol)).intValue();
         } catch (Exception e) {
             return 0;
         }
@@ -227,26 +221,48 @@ public final class TomcatDeferredResets {
      */
     static int lastNonFinalDataPayload(Object connection) {
         try {
-            Object value = field(connection, "lastNonFinalDataPayload");
-            return value instanceof Integer ? ((Integer) value).intValue() : Integer.MAX_VALUE;
+            Field field = LAST_NON_FINAL_PAYLOAD.get(connection.getClass());
+            return field == null ? Integer.MAX_VALUE : field.getInt(connection);
         } catch (Exception e) {
             return Integer.MAX_VALUE;
         }
     }
 
-    /** The value of the field {@code name} declared by {@code target}'s class or a superclass; null if none. */
-    private static Object field(Object target, String name) throws IllegalAccessException {
-        for (Class<?> c = target.getClass(); c != null; c = c.getSuperclass()) {
-            Field f;
+    /** The connection's {@code protocol} field, looked up once per connection class; null if it has none. */
+    private static final ClassValue<Field> PROTOCOL = declaredField("protocol");
+
+    /** The connection's {@code lastNonFinalDataPayload} field, once per connection class; null if it has none. */
+    private static final ClassValue<Field> LAST_NON_FINAL_PAYLOAD = declaredField("lastNonFinalDataPayload");
+
+    /** {@code Http2Protocol.getOverheadDataThreshold()} (public), once per protocol class; null if it has none. */
+    private static final ClassValue<Method> THRESHOLD = new ClassValue<Method>() {
+        @Override
+        protected Method computeValue(Class<?> type) {
             try {
-                f = c.getDeclaredField(name);
-            } catch (NoSuchFieldException e) {
-                continue;
+                return type.getMethod("getOverheadDataThreshold");
+            } catch (NoSuchMethodException e) {
+                return null;
             }
-            f.setAccessible(true);
-            return f.get(target);
         }
-        return null;
+    };
+
+    /** Field {@code name} declared by a class or its superclasses, made accessible; null if none declares it. */
+    private static ClassValue<Field> declaredField(final String name) {
+        return new ClassValue<Field>() {
+            @Override
+            protected Field computeValue(Class<?> type) {
+                for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+                    try {
+                        Field f = c.getDeclaredField(name);
+                        f.setAccessible(true);
+                        return f;
+                    } catch (NoSuchFieldException e) {
+                        // look further up
+                    }
+                }
+                return null;
+            }
+        };
     }
 
     /** Detach: every held reset is sent now (NO_ERROR) and the timer thread ends. */
