@@ -15,9 +15,9 @@ import java.util.zip.ZipFile;
  * {@code http2-server-*} or {@code jetty-http2-*}, {@code tomcat-embed-core-*}, {@code undertow-core-*}), then, for
  * jars whose name says nothing (an application's fat jar), the jar's table of contents: the HTTP/2 packages
  * themselves, or nested library jars (Spring Boot's {@code BOOT-INF/lib/}, a war's {@code WEB-INF/lib/}). It reads no
- * class and loads nothing in the target. It misses libraries that a framework loads from elsewhere (an application server's own lib
- * directory, plugins); {@code status} shows what h2patch actually matched once it is loaded. A new library is one row
- * of {@link #LIBRARIES}.
+ * class and loads nothing in the target. It misses libraries that a framework loads from elsewhere (an application
+ * server's own lib directory, plugins); {@code status} shows what h2patch actually matched once it is loaded. A new
+ * library is one row of {@link #LIBRARIES}.
  */
 final class Http2Libraries {
 
@@ -40,7 +40,7 @@ final class Http2Libraries {
         }
     }
 
-    /** In the order they are reported; the shaded Netty first, since its jar name also starts like a Netty one. */
+    /** In the order they are reported (the order of the checks before this table). */
     static final Library[] LIBRARIES = {
         new Library(GRPC_NETTY_SHADED, "io/grpc/netty/shaded/io/netty/handler/codec/http2/", "grpc-netty-shaded"),
         new Library(NETTY, "io/netty/handler/codec/http2/", "netty-codec-http2", "netty-all"),

@@ -10,7 +10,6 @@ import java.lang.reflect.Method;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * proxy-safe-reset for Undertow (docs/fixes/proxy-safe-reset.md, "Undertow"): at the end of a blocking exchange
@@ -75,11 +74,11 @@ public final class UndertowProxySafeReset {
         // Before the timer exists, on this thread, which also closes the request after the reset (see ignoreForceClose).
         access.ignoreForceClose(requestChannel);
         final AtomicBoolean over = new AtomicBoolean();
-        final AtomicLong read = new AtomicLong();
+        final AtomicBoolean sending = new AtomicBoolean();
         ScheduledFuture<?> timer = TIMER.get().schedule(new Runnable() {
             @Override
             public void run() {
-                if (read.get() == 0 && over.compareAndSet(false, true)) {
+                if (!sending.get() && over.compareAndSet(false, true)) {
                     Counters.increment(Counters.PROXY_SAFE_RESET_DEFERRED_TIMEOUT);
                     access.reset(channel, requestChannel, streamId); // the blocked read below fails
                 }
@@ -87,8 +86,8 @@ public final class UndertowProxySafeReset {
         }, H2patchRuntime.resetDeferMillis, TimeUnit.MILLISECONDS);
         try {
             byte[] scratch = new byte[8192];
-            for (int n; (n = request.read(scratch)) != -1; ) {
-                read.addAndGet(n);
+            while (request.read(scratch) != -1) {
+                sending.set(true);
             }
             if (over.compareAndSet(false, true)) {
                 Counters.increment(Counters.PROXY_SAFE_RESET_AVOIDED); // the client ended: no reset
@@ -120,9 +119,10 @@ public final class UndertowProxySafeReset {
      * ({@code continueRequired}), before Undertow's {@code Http2ServerConnection.terminateRequestChannel} closes the
      * request and resets the stream with CANCEL once the exchange completes: whether that is skipped, and left to the
      * blocking exchange's close ({@link #drainRequest}: RST_STREAM(NO_ERROR) if the client sends nothing within
-     * {@code reset-defer-ms}, no reset if it sends its request). Only for an exchange ended by Undertow's default blocking exchange
-     * ({@code exchange}'s {@code blockingHttpExchange} is an {@code HttpServerExchange$DefaultBlockingHttpExchange}),
-     * the one whose close the fix advises; any other keeps Undertow's CANCEL. Counted as {@link #answersFirst} counts.
+     * {@code reset-defer-ms}, no reset if it sends its request). Only for an exchange ended by Undertow's default
+     * blocking exchange ({@code exchange}'s {@code blockingHttpExchange} is an
+     * {@code HttpServerExchange$DefaultBlockingHttpExchange}), the one whose close the fix advises; any other keeps
+     * Undertow's CANCEL. Counted as {@link #answersFirst} counts.
      */
     public static boolean leavesContinueResetToTheBounds(boolean continueRequired, boolean requestComplete,
                                                          Object exchange) throws Exception {
