@@ -112,9 +112,20 @@ public final class TomcatDeferredResets {
         if (decision == TomcatProxySafeReset.NO_ERROR) {
             return r.noError(exception);
         }
-        Deferral deferral = TomcatProxySafeReset.holdsAfterDataOf(lastNonFinalDataPayload(connection),
-                overheadDataThreshold(connection))
-                ? reserve(connection, stream, state, exception, r.streamId(exception), errorName) : null;
+        Deferral deferral = reserve(connection, stream, state, exception, r.streamId(exception), errorName);
+        // Read once the deferral is visible to onData (both sides go through volatile fields): a small frame that
+        // races this decision is either seen here or ends the hold there. Read before reserving, a first small frame
+        // that arrived in between was swallowed by the hold and the second one cost the connection (seen on 9.0.124).
+        if (deferral != null && !TomcatProxySafeReset.holdsAfterDataOf(lastNonFinalDataPayload(connection),
+                overheadDataThreshold(connection))) {
+            synchronized (HELD) {
+                if (deferral.firing) {
+                    return HOLD; // onData already sent the reset through Tomcat's own close
+                }
+                remove(deferral);
+            }
+            deferral = null;
+        }
         if (deferral == null) {
             return TomcatProxySafeReset.cannotHold(errorName) == TomcatProxySafeReset.NO_ERROR
                     ? r.noError(exception) : null;
