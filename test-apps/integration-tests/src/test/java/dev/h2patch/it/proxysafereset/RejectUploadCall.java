@@ -160,6 +160,12 @@ public final class RejectUploadCall {
         return new NodeResult(out, err);
     }
 
+    /** The codes of the RST_STREAM frames the recorder received on stream {@code id}, in order. */
+    public static List<Long> resetCodes(FrameRecorder r, int id) {
+        return r.streamFrames(id).stream().filter(f -> f.is(Frame.RST_STREAM)).map(Frame::errorCode)
+                .collect(Collectors.toList());
+    }
+
     public static boolean hasReset(FrameRecorder r, int id) {
         return r.streamFrames(id).stream().anyMatch(f -> f.is(Frame.RST_STREAM));
     }

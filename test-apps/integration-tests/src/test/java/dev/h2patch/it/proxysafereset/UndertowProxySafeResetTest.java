@@ -1,5 +1,6 @@
 package dev.h2patch.it.proxysafereset;
 
+import static dev.h2patch.it.proxysafereset.RejectUploadCall.resetCodes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +14,6 @@ import dev.h2patch.it.harness.Wire;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Timeout;
@@ -54,11 +54,6 @@ class UndertowProxySafeResetTest {
         return id;
     }
 
-    private static List<Long> resets(FrameRecorder r, int id) {
-        return r.streamFrames(id).stream().filter(f -> f.is(Frame.RST_STREAM)).map(Frame::errorCode)
-                .collect(Collectors.toList());
-    }
-
     private static boolean answered(FrameRecorder r, int id) {
         return r.streamFrames(id).stream().anyMatch(f -> f.is(Frame.HEADERS) && f.endStream()
                 && "7".equals(f.header("grpc-status")));
@@ -90,7 +85,7 @@ class UndertowProxySafeResetTest {
             r.sendData(id, CHUNK, true);
             r.readFor(Duration.ofMillis(500));
             System.err.println(app + " with agent, upload ended within the bounds:\n" + r.describe());
-            assertEquals(List.of(), resets(r, id), "no reset: the client ended within the bounds\n" + r.describe());
+            assertEquals(List.of(), resetCodes(r, id), "no reset: the client ended within the bounds\n" + r.describe());
             int next = r.request(Request.get("/hello"));
             r.awaitStreamEnd(next, FrameRecorder.DEFAULT_TIMEOUT);
             assertTrue(r.streamEnded(next), "the connection still serves\n" + r.describe());
@@ -101,8 +96,8 @@ class UndertowProxySafeResetTest {
     /**
      * A client still uploading past {@code reset-defer-ms} is read to its end, not reset: Undertow ends the whole
      * connection with GOAWAY(PROTOCOL_ERROR) when a DATA frame arrives after the request channel closed, and a client
-     * that is sending always has one in flight when a reset reaches it (seen in CI on 2.2.41 and here on 2.3.27 when the
-     * fix still reset at the bound: RST_STREAM(NO_ERROR), then GOAWAY(PROTOCOL_ERROR) 10 ms later).
+     * that is sending always has one in flight when a reset reaches it (seen in CI on 2.2.41 and here on 2.3.27 when
+     * the fix still reset at the bound: RST_STREAM(NO_ERROR), then GOAWAY(PROTOCOL_ERROR) 10 ms later).
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource(APPS)
@@ -115,7 +110,7 @@ class UndertowProxySafeResetTest {
             r.sendData(id, CHUNK, true);
             r.readFor(Duration.ofMillis(500));
             System.err.println(app + " with agent, upload past the bound:\n" + r.describe());
-            assertEquals(List.of(), resets(r, id), "a client that sends is never reset" + ctx);
+            assertEquals(List.of(), resetCodes(r, id), "a client that sends is never reset" + ctx);
             assertTrue(r.frames().stream().noneMatch(f -> f.is(Frame.GOAWAY)), "the connection stays" + ctx);
             int next = r.request(Request.get("/hello"));
             r.awaitStreamEnd(next, FrameRecorder.DEFAULT_TIMEOUT);
@@ -151,7 +146,7 @@ class UndertowProxySafeResetTest {
                 System.err.println(app + (agent ? " with" : " without") + " agent, Expect: 100-continue:\n"
                         + r.describe());
                 assertTrue(answered(r, id), "the complete answer" + ctx);
-                List<Long> codes = resets(r, id);
+                List<Long> codes = resetCodes(r, id);
                 if (!agent) {
                     assertEquals(List.of(0x8L), codes, "measured: RST_STREAM(CANCEL) right after the answer" + ctx);
                     continue;
@@ -173,7 +168,7 @@ class UndertowProxySafeResetTest {
                 assertTrue(answered(r, second), "the complete answer" + ctx);
                 r.sendData(second, new byte[0], true); // the client ends its request within the bound
                 r.readFor(Duration.ofMillis(BOUND_MS + 500));
-                assertEquals(List.of(), resets(r, second), "no reset when the client ends within the bound\n"
+                assertEquals(List.of(), resetCodes(r, second), "no reset when the client ends within the bound\n"
                         + r.describe());
                 assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
             }

@@ -272,9 +272,8 @@ class TomcatProxySafeResetTest {
             }
             r.readFor(Duration.ofMillis(300));
             String ctx = "\nframes:\n" + r.describe() + child.describeOutput();
-            List<Long> codes = r.streamFrames(id).stream().filter(f -> f.is(Frame.RST_STREAM)).map(Frame::errorCode)
-                    .collect(Collectors.toList());
-            assertEquals(List.of(NO_ERROR), codes, "one RST_STREAM(NO_ERROR), at the first small frame" + ctx);
+            assertEquals(List.of(NO_ERROR), resetCodes(r, id), "one RST_STREAM(NO_ERROR), at the first small frame"
+                    + ctx);
             assertTrue(r.frames().stream().noneMatch(f -> f.is(Frame.GOAWAY)), "Tomcat keeps the connection" + ctx);
             int next = r.request(Request.get("/hello"));
             r.awaitStreamEnd(next, Duration.ofSeconds(5));
