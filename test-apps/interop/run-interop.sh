@@ -7,6 +7,8 @@
 #                                                     # version matrix (docs/compatibility.md)
 #   bash test-apps/interop/run-interop.sh --matrix    # only the version matrix
 #   extra arguments go to the driver, e.g. --apps netty-server --h2spec-apps ""  (a small run while developing)
+#                                                     # --tls-apps a,b: the apps that also run over TLS (default: the
+#                                                     # run's apps with the catalog's tls connector; "" = none)
 #   INTEROP_SKIP_BUILD=1 ...                          # reuse the built agent and apps if none is stale
 #
 # Builds the agent and the apps (test-apps/lib.sh: mvn -B -q -DskipTests package) unless INTEROP_SKIP_BUILD=1 and no

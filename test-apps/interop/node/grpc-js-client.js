@@ -7,18 +7,24 @@
 //                   --stream-ms, then half-close
 //
 // Usage: node grpc-js-client.js --port P [--host 127.0.0.1] [--mode health|unary|upload] [--timeout-ms 3000]
-//                               [--stream-ms 500]
+//                               [--stream-ms 500] [--ca PEM]
+// --ca PEM: TLS with ALPN h2 instead of h2c, trusting the certificates in PEM (the tests' self-signed one; a private
+// key in the same file is ignored).
 // Always exits 0 once it printed its JSON line (the suite reads the status from it).
 'use strict';
+const fs = require('fs');
 const grpc = require('@grpc/grpc-js');
 
-const args = {host: '127.0.0.1', port: 0, mode: 'health', 'timeout-ms': 3000, 'stream-ms': 500};
+const args = {host: '127.0.0.1', port: 0, mode: 'health', 'timeout-ms': 3000, 'stream-ms': 500, ca: ''};
 for (let i = 2; i < process.argv.length - 1; i += 2) {
   args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 }
 const timeoutMs = Number(args['timeout-ms']);
 const id = (b) => b;
-const client = new grpc.Client(`${args.host}:${args.port}`, grpc.credentials.createInsecure());
+const ca = args.ca ? fs.readFileSync(args.ca, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)
+  : null;
+const credentials = ca ? grpc.credentials.createSsl(Buffer.from(ca.join('\n'))) : grpc.credentials.createInsecure();
+const client = new grpc.Client(`${args.host}:${args.port}`, credentials);
 const names = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) => [v, k]));
 let printed = false;
 

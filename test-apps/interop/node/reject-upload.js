@@ -8,12 +8,15 @@
 // CANCEL), or 0 when the stream closed normally or with RST_STREAM(NO_ERROR).
 //
 // Usage: node reject-upload.js --port P [--host 127.0.0.1] [--path /h2patch.Test/RejectUpload]
-//                              [--stream-ms 0] [--interval-ms 50] [--timeout-ms 5000]
+//                              [--stream-ms 0] [--interval-ms 50] [--timeout-ms 5000] [--ca PEM]
+// --ca PEM: TLS with ALPN h2 instead of h2c, trusting the certificates in PEM (the tests' self-signed one; a private
+// key in the same file is ignored).
 'use strict';
+const fs = require('fs');
 const http2 = require('http2');
 
 const args = {host: '127.0.0.1', port: 0, path: '/h2patch.Test/RejectUpload', 'stream-ms': 0,
-  'interval-ms': 50, 'timeout-ms': 5000};
+  'interval-ms': 50, 'timeout-ms': 5000, ca: ''};
 for (let i = 2; i < process.argv.length - 1; i += 2) {
   args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 }
@@ -34,7 +37,10 @@ function finish() {
 }
 
 const message = Buffer.from([0, 0, 0, 0, 0]);
-const client = http2.connect(`http://${args.host}:${args.port}`);
+const ca = args.ca ? fs.readFileSync(args.ca, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)
+  : null;
+const client = ca ? http2.connect(`https://${args.host}:${args.port}`, {ca})
+  : http2.connect(`http://${args.host}:${args.port}`);
 client.on('error', (e) => { result.error = String(e); finish(); });
 const req = client.request({
   ':method': 'POST', ':path': args.path, 'content-type': 'application/grpc', 'te': 'trailers',

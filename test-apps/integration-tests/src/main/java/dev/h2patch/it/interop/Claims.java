@@ -12,20 +12,31 @@ import java.util.Set;
  * app's {@code fixes} column lists the fixes claimed for it; its {@code connectors} column says whether the scenario
  * can happen there at all: early-settings needs a connector that can speak first, and an HTTP/1.1-first connector
  * waits for the client by design (docs/fixes/early-settings.md), so the scenario is "not applicable" on an app whose
- * connector is {@code http11-first}. README.md's fix table says the same in prose; ReadmeClaimsTest fails when the
- * two disagree.
+ * connector is {@code http11-first} when it runs over h2c; over TLS, ALPN picks h2 before the first HTTP/2 byte, so
+ * the server can speak first there and the scenario applies. README.md's fix table says the same in prose;
+ * ReadmeClaimsTest fails when the two disagree.
  */
 final class Claims {
     private Claims() {}
 
     /** Not applicable: early-settings needs a connector that can speak first. */
     static boolean notApplicable(String fix, Catalog.App app) {
-        return fix.equals("early-settings") && app.hasConnector("http11-first");
+        return notApplicable(fix, app, false);
+    }
+
+    /** {@link #notApplicable(String, Catalog.App)} for the app run over h2c, or with {@code tls} over TLS. */
+    static boolean notApplicable(String fix, Catalog.App app, boolean tls) {
+        return !tls && fix.equals("early-settings") && app.hasConnector("http11-first");
     }
 
     /** Is {@code fix} claimed for {@code app} (and can its scenario happen there)? */
     static boolean claimed(String fix, Catalog.App app) {
-        return app.claims(fix) && !notApplicable(fix, app);
+        return claimed(fix, app, false);
+    }
+
+    /** {@link #claimed(String, Catalog.App)} for the app run over h2c, or with {@code tls} over TLS. */
+    static boolean claimed(String fix, Catalog.App app, boolean tls) {
+        return app.claims(fix) && !notApplicable(fix, app, tls);
     }
 
     /**

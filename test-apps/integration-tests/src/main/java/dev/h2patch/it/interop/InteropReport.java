@@ -12,7 +12,7 @@ final class InteropReport {
 
     /** What the run was: its command, mode, apps and how long it took. */
     record Run(String command, boolean full, int fullAppCount, List<String> apps, List<String> h2specApps,
-               long seconds) {}
+               List<String> tlsApps, long seconds) {}
 
     static String render(Run run, List<InteropRunner.Row> rows, Map<String, String> h2spec, List<String> problems,
                          List<Catalog.App> catalog) {
@@ -22,7 +22,10 @@ final class InteropReport {
                 run.command(), "Every bug's scenario against " + (full ? "every test app" : "the test apps on the "
                         + "newest library versions (quick mode; `--full` runs all " + run.fullAppCount() + " apps)")
                         + ", each app started once without and once with `-javaagent:" + agent + "`"
-                        + " (all fixes, defaults). Apps run: " + String.join(", ", run.apps()) + ". The suite took "
+                        + " (all fixes, defaults). Apps run: " + String.join(", ", run.apps()) + ". Over TLS as well ("
+                        + "the app's `--tls` mode: TLS with ALPN h2 and a key generated for the run; every peer over "
+                        + "TLS, HAProxy on both of its sides; rows \"APP over TLS\"): "
+                        + (run.tlsApps().isEmpty() ? "none" : String.join(", ", run.tlsApps())) + ". The suite took "
                         + run.seconds() + " s. A cell is what the peer itself reported (status, frames on the "
                         + "request's stream as nghttp printed them — `+ES` = END_STREAM —, HAProxy's session state, "
                         + "h2load's counts); the verdict compares it with the healthy result for that scenario. Routes "
@@ -43,13 +46,13 @@ final class InteropReport {
                 .append("; ").append(Peers.version(List.of("nghttp", "--version"))).append("; ")
                 .append(Peers.version(List.of("curl", "--version")).replaceAll(" \\(.*", "")).append("; h2spec ")
                 .append(Peers.version(List.of(Peers.target("h2spec").toString(), "--version"))).append(".\n");
-        sb.append(body(rows, h2spec, problems, run.apps()));
+        sb.append(body(rows, h2spec, problems, run.apps(), run.tlsApps()));
         return sb.toString();
     }
 
     /** Everything after the header: the bug tables, h2spec, the summary and the regressions. */
     static String body(List<InteropRunner.Row> rows, Map<String, String> h2spec, List<String> problems,
-                       List<String> apps) {
+                       List<String> apps, List<String> tlsApps) {
         StringBuilder sb = new StringBuilder();
         for (Scenarios.Bug bug : Scenarios.BUGS) {
             sb.append("\n## `").append(bug.fix()).append("`: ")
@@ -63,22 +66,28 @@ final class InteropReport {
                 }
             }
         }
-        sb.append("\n## h2spec 2.2.0 (`h2spec -o 2`, every case)\n\nThe assertion: the same set of failing "
-                + "cases without and with the agent. Some cases are timing-sensitive whatever the agent does, so while "
-                + "a difference remains both sides run again, up to three runs each: a case fails the suite only if "
+        sb.append("\n## h2spec 2.2.0 (`h2spec -o 2`, every case; over TLS `-t -k`)\n\nThe assertion: the same set of "
+                + "failing cases without and with the agent. Some cases are timing-sensitive whatever the agent does, "
+                + "so while a difference remains both sides run again, up to three runs each: a case fails the suite only if "
                 + "it failed in every run with the agent and passed in every run without it; the cells note the "
                 + "extra runs, and the failing set without the agent is the union of its runs.\n\n"
                 + "| app | without agent | with agent | verdict | failing cases without the agent (section/ordinal) |\n"
                 + "|---|---|---|---|---|\n");
         for (String app : apps) {
-            String v = h2spec.get(app);
-            if (v == null) {
-                sb.append("| ").append(app).append(" | not run: not in this mode's h2spec apps | | | |\n");
-                continue;
+            for (boolean tls : new boolean[] {false, true}) {
+                if (tls && !tlsApps.contains(app)) {
+                    continue;
+                }
+                String label = InteropRunner.label(app, tls);
+                String v = h2spec.get(label);
+                if (v == null) {
+                    sb.append("| ").append(label).append(" | not run: not in this mode's h2spec apps | | | |\n");
+                    continue;
+                }
+                String[] c = v.split("\\|", -1);
+                sb.append("| ").append(label).append(" | ").append(c[0]).append(" | ").append(c[1]).append(" | ")
+                        .append(c[2]).append(" | ").append(Markdown.cell(c[3])).append(" |\n");
             }
-            String[] c = v.split("\\|", -1);
-            sb.append("| ").append(app).append(" | ").append(c[0]).append(" | ").append(c[1]).append(" | ")
-                    .append(c[2]).append(" | ").append(Markdown.cell(c[3])).append(" |\n");
         }
         sb.append("\n## Summary\n\n");
         Markdown.countKinds(rows, InteropRunner.Row::verdict)

@@ -2,6 +2,7 @@ package dev.h2patch.it.interop;
 
 import dev.h2patch.it.Catalog;
 import dev.h2patch.it.ChildJvm;
+import dev.h2patch.it.TlsKeys;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,7 +16,7 @@ import java.util.Map;
  */
 final class InteropRunner {
 
-    /** One row of the report: one peer of one bug's scenario against one app. */
+    /** One row of the report: one peer of one bug's scenario against one app ({@link #label}: over h2c or TLS). */
     record Row(String fix, String peer, String app, String without, String with, String verdict,
                boolean regression) {}
 
@@ -27,10 +28,18 @@ final class InteropRunner {
     /** fix -> the agent's "skipped for ..." lines of the with-agent run, when no "active for" line exists. */
     private final Map<String, String> skipped = new LinkedHashMap<>();
 
-    void runApp(Catalog.App app, boolean withH2spec) throws Exception {
+    /** How the report names {@code app} run over h2c, or with {@code tls} in its {@code --tls} mode. */
+    static String label(String app, boolean tls) {
+        return tls ? app + " over TLS" : app;
+    }
+
+    /** Every scenario against {@code app}, without and with the agent; with {@code tls} the app and the peers speak
+     * TLS with ALPN h2 (the app's {@code --tls} mode, {@link TlsKeys}). */
+    void runApp(Catalog.App app, boolean withH2spec, boolean tls) throws Exception {
         String name = app.name();
-        System.out.println("interop: " + name);
-        List<Scenarios.Peer> peers = Scenarios.statelessPeers();
+        String label = label(name, tls);
+        System.out.println("interop: " + label);
+        List<Scenarios.Peer> peers = Scenarios.statelessPeers(tls);
         Map<String, String> without = new LinkedHashMap<>();
         Map<String, String> with = new LinkedHashMap<>();
         skipped.clear();
@@ -38,7 +47,7 @@ final class InteropRunner {
         String h2With = null;
         for (boolean agent : new boolean[] {false, true}) {
             Map<String, String> into = agent ? with : without;
-            try (ChildJvm child = start(name, agent)) {
+            try (ChildJvm child = start(name, agent, tls)) {
                 for (Scenarios.Peer p : peers) {
                     into.put(p.name(), probe(p.probe(), child.port()));
                 }
@@ -46,11 +55,11 @@ final class InteropRunner {
                     recordSkipped(child);
                 }
                 if (withH2spec) {
-                    String r = H2spec.run(child.port());
+                    String r = H2spec.run(child.port(), tls);
                     if (agent && h2Without != null && !H2spec.newFailures(h2Without, r).isEmpty()) {
                         // h2spec -o 2 has timing-sensitive cases: a case failing only with the agent counts only
                         // if it fails again on a second run (a flake must not fail CI).
-                        r = H2spec.failingInBoth(r, H2spec.run(child.port()));
+                        r = H2spec.failingInBoth(r, H2spec.run(child.port(), tls));
                     }
                     if (agent) {
                         h2With = r;
@@ -70,49 +79,49 @@ final class InteropRunner {
         // without it: while a difference remains, both sides run again, up to three runs each.
         for (int extra = 0; extra < 2 && withH2spec && h2Without != null && h2With != null
                 && !H2spec.newFailures(h2Without, h2With).isEmpty(); extra++) {
-            try (ChildJvm child = start(name, false)) {
-                h2Without = H2spec.withFailuresOf(h2Without, H2spec.run(child.port()));
+            try (ChildJvm child = start(name, false, tls)) {
+                h2Without = H2spec.withFailuresOf(h2Without, H2spec.run(child.port(), tls));
             } catch (Exception e) {
-                System.out.println("interop: " + name + ": another h2spec run without the agent did not run: " + e);
+                System.out.println("interop: " + label + ": another h2spec run without the agent did not run: " + e);
             }
             if (H2spec.newFailures(h2Without, h2With).isEmpty()) {
                 break;
             }
-            try (ChildJvm child = start(name, true)) {
-                h2With = H2spec.failingInBoth(h2With, H2spec.run(child.port()));
+            try (ChildJvm child = start(name, true, tls)) {
+                h2With = H2spec.failingInBoth(h2With, H2spec.run(child.port(), tls));
             } catch (Exception e) {
-                System.out.println("interop: " + name + ": another h2spec run with the agent did not run: " + e);
+                System.out.println("interop: " + label + ": another h2spec run with the agent did not run: " + e);
             }
         }
         for (Scenarios.Peer p : peers) {
-            addRow(p, app, without.get(p.name()), with.get(p.name()));
+            addRow(p, app, tls, without.get(p.name()), with.get(p.name()));
         }
         // connection-state (docs/bugs.md#connection-state), one app JVM per run (it shuts down).
-        Scenarios.Peer cs = Scenarios.connectionState();
+        Scenarios.Peer cs = Scenarios.connectionState(tls);
         String[] cells = new String[2];
         for (int i = 0; i < 2; i++) {
-            ChildJvm.Builder b = ChildJvm.app(name).appArg("--user-shutdown");
-            if (i == 1) {
-                b.agent();
-            }
-            try (ChildJvm child = b.start()) {
+            try (ChildJvm child = builder(name, i == 1, tls).appArg("--user-shutdown").start()) {
                 cells[i] = probe(cs.probe(), child.port());
             } catch (Exception e) {
                 cells[i] = "not run: app did not start: " + e.getMessage();
             }
         }
-        addRow(cs, app, cells[0], cells[1]);
+        addRow(cs, app, tls, cells[0], cells[1]);
         if (withH2spec) {
-            recordH2spec(name, h2Without, h2With);
+            recordH2spec(label, h2Without, h2With);
         }
     }
 
-    static ChildJvm start(String app, boolean agent) throws Exception {
+    static ChildJvm start(String app, boolean agent, boolean tls) throws Exception {
+        return builder(app, agent, tls).start();
+    }
+
+    private static ChildJvm.Builder builder(String app, boolean agent, boolean tls) throws Exception {
         ChildJvm.Builder b = ChildJvm.app(app);
         if (agent) {
             b.agent();
         }
-        return b.start();
+        return tls ? TlsKeys.tls(b) : b;
     }
 
     static String probe(Scenarios.Probe probe, int port) {
@@ -139,14 +148,15 @@ final class InteropRunner {
         }
     }
 
-    void addRow(Scenarios.Peer p, Catalog.App app, String without, String with) {
-        Verdicts.Verdict v = Verdicts.interop(p, app.name(), Claims.claimed(p.fix(), app),
-                Claims.notApplicable(p.fix(), app), without, with, skipped.get(p.fix()));
+    void addRow(Scenarios.Peer p, Catalog.App app, boolean tls, String without, String with) {
+        Verdicts.Verdict v = Verdicts.interop(p, app.name(), Claims.claimed(p.fix(), app, tls),
+                Claims.notApplicable(p.fix(), app, tls), without, with, skipped.get(p.fix()));
+        String label = label(app.name(), tls);
         if (v.regression()) {
-            problems.add(p.fix() + " / " + app.name() + " / " + p.name() + ": without [" + without + "], with ["
+            problems.add(p.fix() + " / " + label + " / " + p.name() + ": without [" + without + "], with ["
                     + with + "]");
         }
-        rows.add(new Row(p.fix(), p.name(), app.name(), without, with, v.text(), v.regression()));
+        rows.add(new Row(p.fix(), p.name(), label, without, with, v.text(), v.regression()));
     }
 
     void recordH2spec(String app, String without, String with) {

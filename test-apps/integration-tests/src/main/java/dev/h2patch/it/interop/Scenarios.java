@@ -54,8 +54,12 @@ final class Scenarios {
         }
     }
 
-    /** The peers that run against one app JVM, which keeps running between them (early-settings, end-stream, proxy-safe-reset). */
-    static List<Peer> statelessPeers() throws IOException {
+    /**
+     * The peers that run against one app JVM, which keeps running between them (early-settings, end-stream,
+     * proxy-safe-reset). With {@code tls} the app runs in its {@code --tls} mode and every peer speaks TLS with ALPN h2
+     * (HAProxy on both of its sides); the cmux rows are h2c only, since a port sniffer in front of TLS sees no HTTP/2.
+     */
+    static List<Peer> statelessPeers(boolean tls) throws IOException {
         Path grpcMsg = Files.createTempFile("h2patch-grpc", ".bin");
         Files.write(grpcMsg, new byte[5]);
         Path upload = Files.createTempFile("h2patch-upload", ".bin");
@@ -68,55 +72,63 @@ final class Scenarios {
         Predicate<String> jsHandshakeBug = s -> s.contains("DEADLINE_EXCEEDED");
         Predicate<String> control = s -> false; // a peer that speaks first never shows the early-settings bug
         Predicate<String> rejected = s -> s.contains("grpc-status 7");
+        String curl = tls ? "curl --http2 -k https://" : "curl --http2-prior-knowledge";
+        String nghttp = tls ? "nghttp -v https://" : "nghttp -v";
+        String haproxy = tls ? "HAProxy 2.6 (TLS both sides)" : "HAProxy 2.6";
         List<Peer> peers = new ArrayList<>();
         // early-settings (docs/bugs.md#early-settings)
         peers.add(new Peer("early-settings", "grpc-go 1.33 direct (Health/Check, WithBlock, 3 s)", true,
-                port -> grpcGo(port, "health"), handshake, handshakeBug));
-        peers.add(new Peer("early-settings", "grpc-go 1.33 → cmux 0.1.5 `HTTP2HeaderField` (the reported set-up)",
-                false, port -> viaCmux(port, "grpc-header"), handshake, handshakeBug,
-                "not fixable in the Java server: cmux's `HTTP2HeaderField` matcher (Go) holds the connection until the "
-                        + "client's HEADERS, before it connects to the app (cmux needs `MatchWithWriters`)"));
-        peers.add(new Peer("early-settings", "grpc-go 1.33 → cmux 0.1.5 `HTTP2()`", false,
-                port -> viaCmux(port, "http2"), handshake, handshakeBug));
+                port -> grpcGo(port, "health", tls), handshake, handshakeBug));
+        if (!tls) {
+            peers.add(new Peer("early-settings", "grpc-go 1.33 → cmux 0.1.5 `HTTP2HeaderField` (the reported set-up)",
+                    false, port -> viaCmux(port, "grpc-header"), handshake, handshakeBug,
+                    "not fixable in the Java server: cmux's `HTTP2HeaderField` matcher (Go) holds the connection "
+                            + "until the client's HEADERS, before it connects to the app (cmux needs "
+                            + "`MatchWithWriters`)"));
+            peers.add(new Peer("early-settings", "grpc-go 1.33 → cmux 0.1.5 `HTTP2()`", false,
+                    port -> viaCmux(port, "http2"), handshake, handshakeBug));
+        }
         peers.add(new Peer("early-settings", "grpc-js 1.14 direct (Health/Check, 3 s)", false,
-                port -> grpcJs(port, "health", 3000), jsHandshake, jsHandshakeBug));
-        peers.add(new Peer("early-settings", "curl --http2-prior-knowledge GET /hello", false,
-                port -> curl(port, "GET", "/hello", null), s -> s.startsWith("HTTP 200"), control));
+                port -> grpcJs(port, "health", 3000, tls), jsHandshake, jsHandshakeBug));
+        peers.add(new Peer("early-settings", curl + " GET /hello", false,
+                port -> curl(port, "GET", "/hello", null, tls), s -> s.startsWith("HTTP 200"), control));
         // end-stream (docs/bugs.md#end-stream)
         peers.add(new Peer("end-stream", "grpc-go 1.33 direct (/h2patch.Test/Fail)", true,
-                port -> grpcGo(port, "unary"), s -> s.contains("code=NotFound"),
+                port -> grpcGo(port, "unary", tls), s -> s.contains("code=NotFound"),
                 s -> s.contains("without sending trailers")));
         peers.add(new Peer("end-stream", "grpc-js 1.14 direct (/h2patch.Test/Fail)", true,
-                port -> grpcJs(port, "unary", 3000), s -> s.contains("NOT_FOUND"),
+                port -> grpcJs(port, "unary", 3000, tls), s -> s.contains("NOT_FOUND"),
                 s -> s.contains("without gRPC status") || s.startsWith("INTERNAL")));
-        peers.add(new Peer("end-stream", "nghttp -v POST /h2patch.Test/Fail (frames)", true,
-                port -> nghttp(port, "/h2patch.Test/Fail", grpcMsg),
+        peers.add(new Peer("end-stream", nghttp + " POST /h2patch.Test/Fail (frames)", true,
+                port -> nghttp(port, "/h2patch.Test/Fail", grpcMsg, tls),
                 s -> s.contains("HEADERS+ES") && !s.contains("DATA[0]+ES"),
                 s -> s.contains("HEADERS, DATA[0]+ES")));
-        peers.add(new Peer("end-stream", "curl POST /h2patch.Test/Fail", false,
-                port -> curl(port, "POST", "/h2patch.Test/Fail", grpcMsg), s -> s.startsWith("HTTP 200"), control));
+        peers.add(new Peer("end-stream", (tls ? curl : "curl") + " POST /h2patch.Test/Fail", false,
+                port -> curl(port, "POST", "/h2patch.Test/Fail", grpcMsg, tls), s -> s.startsWith("HTTP 200"),
+                control));
         // proxy-safe-reset (docs/bugs.md#proxy-safe-reset)
-        peers.add(new Peer("proxy-safe-reset", "HAProxy 2.6 → Node http2 (RejectUpload, streams 1 s)", true,
-                port -> viaHaproxy(port, p -> nodeUpload(p, 1000)), s -> rejected.test(s) && s.contains("rst=0"),
-                s -> rejected.test(s) && s.contains("rst=8")));
-        peers.add(new Peer("proxy-safe-reset", "HAProxy 2.6 → grpc-js 1.14 (RejectUpload, streams 1 s)", false,
-                port -> viaHaproxy(port, p -> grpcJs(p, "upload", 5000)), s -> s.contains("PERMISSION_DENIED"),
-                s -> s.startsWith("CANCELLED") || s.startsWith("INTERNAL")));
-        peers.add(new Peer("proxy-safe-reset", "HAProxy 2.6 → nghttp (RejectUpload, 512 KiB upload)", true,
-                port -> viaHaproxy(port, p -> nghttp(p, "/h2patch.Test/RejectUpload", upload)),
+        peers.add(new Peer("proxy-safe-reset", haproxy + " → Node http2 (RejectUpload, streams 1 s)", true,
+                port -> viaHaproxy(port, p -> nodeUpload(p, 1000, tls), tls),
+                s -> rejected.test(s) && s.contains("rst=0"), s -> rejected.test(s) && s.contains("rst=8")));
+        peers.add(new Peer("proxy-safe-reset", haproxy + " → grpc-js 1.14 (RejectUpload, streams 1 s)", false,
+                port -> viaHaproxy(port, p -> grpcJs(p, "upload", 5000, tls), tls),
+                s -> s.contains("PERMISSION_DENIED"), s -> s.startsWith("CANCELLED") || s.startsWith("INTERNAL")));
+        peers.add(new Peer("proxy-safe-reset", haproxy + " → nghttp (RejectUpload, 512 KiB upload)", true,
+                port -> viaHaproxy(port, p -> nghttp(p, "/h2patch.Test/RejectUpload", upload, tls), tls),
                 s -> s.contains("HEADERS+ES") && !s.contains("RST_STREAM(CANCEL)"),
                 s -> s.contains("HEADERS+ES") && s.contains("RST_STREAM(CANCEL)")));
         peers.add(new Peer("proxy-safe-reset", "Node http2 direct (RejectUpload, streams 1 s)", false,
-                port -> nodeUpload(port, 1000), s -> rejected.test(s) && s.contains("rst=0"),
+                port -> nodeUpload(port, 1000, tls), s -> rejected.test(s) && s.contains("rst=0"),
                 s -> rejected.test(s) && s.contains("rst=8")));
         return peers;
     }
 
     /** connection-state: one app JVM per run (started with --user-shutdown; it shuts down). */
-    static Peer connectionState() {
+    static Peer connectionState(boolean tls) {
         return new Peer("connection-state",
-                "h2load -n5 -c1 -m5 /slow?ms=3000, then curl /admin/shutdown after 1 s", true,
-                PeerClients::shutdownUnderLoad,
+                "h2load -n5 -c1 -m5 " + (tls ? "https://…" : "") + "/slow?ms=3000, then curl /admin/shutdown after "
+                        + "1 s",
+                true, port -> PeerClients.shutdownUnderLoad(port, tls),
                 s -> s.contains("5 succeeded, 0 failed, 2xx=5") && s.contains("shutdown: HTTP 200"),
                 s -> s.matches("h2load [0-4] succeeded, [1-5] failed, 2xx=\\d 4xx=0 5xx=0; shutdown: HTTP 200.*"));
     }

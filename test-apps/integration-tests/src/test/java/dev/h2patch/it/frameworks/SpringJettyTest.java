@@ -16,7 +16,7 @@ import dev.h2patch.it.FrameRecorder.Transport;
 import dev.h2patch.it.Request;
 import dev.h2patch.it.earlysettings.SettingsTiming;
 import dev.h2patch.it.harness.TestApps;
-import dev.h2patch.it.harness.TlsKeys;
+import dev.h2patch.it.TlsKeys;
 import dev.h2patch.it.harness.Wire;
 import dev.h2patch.it.proxysafereset.RejectUploadCall;
 import java.time.Duration;

@@ -31,6 +31,17 @@ class ClaimsTest {
         assertFalse(Claims.claimed("end-stream", none));
     }
 
+    /** Over TLS, ALPN picks h2 before any HTTP/2 byte, so an HTTP/1.1-first app's early-settings claim applies. */
+    @Test
+    void overTlsEarlySettingsAppliesToAnHttp11FirstApp() {
+        Catalog.App http11First = app("j", "Jetty", Set.of("http11-first", "tls"), ALL);
+        assertFalse(Claims.notApplicable("early-settings", http11First, true));
+        assertTrue(Claims.claimed("early-settings", http11First, true));
+        assertTrue(Claims.notApplicable("early-settings", http11First, false));
+        Catalog.App notClaimed = app("u", "Undertow", Set.of("http11-first", "tls"), Set.of("end-stream"));
+        assertFalse(Claims.claimed("early-settings", notClaimed, true));
+    }
+
     @Test
     void summaryNamesTheLibrariesPerFix() {
         var apps = java.util.List.of(app("n", "Netty", Set.of("h2c"), ALL),

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.h2patch.it.Catalog;
 import dev.h2patch.it.ChildJvm;
 import dev.h2patch.it.harness.RequiredPeer;
-import dev.h2patch.it.harness.TlsKeys;
+import dev.h2patch.it.TlsKeys;
 import dev.h2patch.it.harness.Wire;
 import dev.h2patch.it.interop.H2spec;
 import java.util.Set;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.h2patch.it.ChildJvm;
 import dev.h2patch.it.harness.Cli;
 import dev.h2patch.it.harness.TestApps;
-import dev.h2patch.it.harness.TlsKeys;
+import dev.h2patch.it.TlsKeys;
 import dev.h2patch.it.harness.Wire;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;

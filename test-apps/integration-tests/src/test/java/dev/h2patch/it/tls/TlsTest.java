@@ -21,7 +21,7 @@ import dev.h2patch.it.Haproxy;
 import dev.h2patch.it.Request;
 import dev.h2patch.it.earlysettings.SettingsTiming;
 import dev.h2patch.it.harness.RequiredPeer;
-import dev.h2patch.it.harness.TlsKeys;
+import dev.h2patch.it.TlsKeys;
 import dev.h2patch.it.harness.Wire;
 import dev.h2patch.it.interop.PeerClients;
 import dev.h2patch.it.proxysafereset.RejectUploadCall;

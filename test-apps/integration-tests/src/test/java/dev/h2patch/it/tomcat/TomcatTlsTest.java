@@ -12,7 +12,7 @@ import dev.h2patch.it.GrpcGoClient;
 import dev.h2patch.it.Request;
 import dev.h2patch.it.harness.RequiredPeer;
 import dev.h2patch.it.harness.TestApps;
-import dev.h2patch.it.harness.TlsKeys;
+import dev.h2patch.it.TlsKeys;
 import dev.h2patch.it.harness.Wire;
 import dev.h2patch.it.proxysafereset.RejectUploadCall;
 import java.time.Duration;

@@ -1,7 +1,5 @@
-package dev.h2patch.it.harness;
+package dev.h2patch.it;
 
-import dev.h2patch.it.ChildJvm;
-import dev.h2patch.it.Repo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
