@@ -37,7 +37,10 @@ final class InteropReport {
                         + "peer; not applicable — the scenario cannot happen on this connector; inconclusive — the "
                         + "peer saw neither the symptom nor the healthy result (e.g. a missing route), so nothing is "
                         + "concluded; peer unavailable — the peer could not run (reason given); **NOT FIXED "
-                        + "(regression)** — a gating peer still sees the symptom where the fix is claimed. "
+                        + "(regression)** — a gating peer still sees the symptom where the fix is claimed; **WORSE "
+                        + "with the agent** — the peer was healthy without the agent and not with it in each of "
+                        + Verdicts.WORSE_RUNS + " runs per side (a first such result runs again on fresh app JVMs; "
+                        + "when it does not repeat, the verdict is inconclusive and names the counts). "
                         + Claims.summary(catalog)));
         sb.append("\nPeers: ").append(Peers.version(List.of("go", "version"))).append("; grpc-go 1.33 (Debian "
                 + "golang-google-grpc-dev); cmux 0.1.5 (Debian); @grpc/grpc-js 1.14.7 (npm, package-lock.json); "
@@ -93,7 +96,8 @@ final class InteropReport {
         Markdown.countKinds(rows, InteropRunner.Row::verdict)
                 .forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append("\n"));
         for (InteropRunner.Row r : rows) {
-            if (r.verdict().startsWith("inconclusive") || r.verdict().contains("NOT FIXED")) {
+            if (r.verdict().startsWith("inconclusive") || r.verdict().contains("NOT FIXED")
+                    || r.verdict().contains("WORSE")) {
                 sb.append("- ").append(r.app()).append(" / ").append(r.fix()).append(" / ")
                         .append(Markdown.cell(r.peer())).append(": ").append(Markdown.cell(r.verdict())).append("\n");
             }

@@ -93,8 +93,9 @@ final class InteropRunner {
                 System.out.println("interop: " + label + ": another h2spec run with the agent did not run: " + e);
             }
         }
+        Map<String, Verdicts.Verdict> repeated = repeatWorse(name, tls, peers, without, with);
         for (Scenarios.Peer p : peers) {
-            addRow(p, app, tls, without.get(p.name()), with.get(p.name()));
+            addRow(p, app, tls, without.get(p.name()), with.get(p.name()), repeated.get(p.name()));
         }
         // connection-state (docs/bugs.md#connection-state), one app JVM per run (it shuts down).
         Scenarios.Peer cs = Scenarios.connectionState(tls);
@@ -106,10 +107,46 @@ final class InteropRunner {
                 cells[i] = "not run: app did not start: " + e.getMessage();
             }
         }
-        addRow(cs, app, tls, cells[0], cells[1]);
+        addRow(cs, app, tls, cells[0], cells[1], null);
         if (withH2spec) {
             recordH2spec(label, h2Without, h2With);
         }
+    }
+
+    /**
+     * The peers whose result was healthy without the agent and not with it run again on fresh app JVMs, up to
+     * {@link Verdicts#WORSE_RUNS} runs per side in all ({@link Verdicts#worseRepeated}): peer name -> the verdict that
+     * replaces "worse", for the peers where it does not stand.
+     */
+    private Map<String, Verdicts.Verdict> repeatWorse(String name, boolean tls, List<Scenarios.Peer> peers,
+                                                      Map<String, String> without, Map<String, String> with) {
+        List<Scenarios.Peer> suspects = peers.stream().filter(p -> p.healthy().test(without.get(p.name()))
+                && !p.healthy().test(with.get(p.name())) && !with.get(p.name()).startsWith("peer unavailable")
+                && !with.get(p.name()).startsWith("not run")).toList();
+        Map<String, int[]> healthy = new LinkedHashMap<>(); // peer -> {without, with}
+        suspects.forEach(p -> healthy.put(p.name(), new int[] {1, 0}));
+        for (int run = 1; run < Verdicts.WORSE_RUNS && !suspects.isEmpty(); run++) {
+            for (boolean agent : new boolean[] {false, true}) {
+                try (ChildJvm child = start(name, agent, tls)) {
+                    for (Scenarios.Peer p : suspects) {
+                        String r = probe(p.probe(), child.port());
+                        System.out.println("interop: " + label(name, tls) + ": " + p.name() + " again, "
+                                + (agent ? "with" : "without") + " the agent: " + r);
+                        healthy.get(p.name())[agent ? 1 : 0] += p.healthy().test(r) ? 1 : 0;
+                    }
+                } catch (Exception e) {
+                    System.out.println("interop: " + label(name, tls) + ": a repeated run did not start: " + e);
+                }
+            }
+        }
+        Map<String, Verdicts.Verdict> replaced = new LinkedHashMap<>();
+        healthy.forEach((peer, h) -> {
+            Verdicts.Verdict v = Verdicts.worseRepeated(Verdicts.WORSE_RUNS, h[0], h[1]);
+            if (v != null) {
+                replaced.put(peer, v);
+            }
+        });
+        return replaced;
     }
 
     static ChildJvm start(String app, boolean agent, boolean tls) throws Exception {
@@ -148,9 +185,12 @@ final class InteropRunner {
         }
     }
 
-    void addRow(Scenarios.Peer p, Catalog.App app, boolean tls, String without, String with) {
-        Verdicts.Verdict v = Verdicts.interop(p, app.name(), Claims.claimed(p.fix(), app, tls),
-                Claims.notApplicable(p.fix(), app, tls), without, with, skipped.get(p.fix()));
+    /** One row; {@code replaced}, when not null, is the verdict of a "worse" result that did not repeat. */
+    void addRow(Scenarios.Peer p, Catalog.App app, boolean tls, String without, String with,
+                Verdicts.Verdict replaced) {
+        Verdicts.Verdict v = replaced != null ? replaced : Verdicts.interop(p, app.name(),
+                Claims.claimed(p.fix(), app, tls), Claims.notApplicable(p.fix(), app, tls), without, with,
+                skipped.get(p.fix()));
         String label = label(app.name(), tls);
         if (v.regression()) {
             problems.add(p.fix() + " / " + label + " / " + p.name() + ": without [" + without + "], with ["

@@ -76,6 +76,24 @@ final class Verdicts {
                 : "not fixed: test-apps/catalog.txt does not claim `" + p.fix() + "` for " + app) + skip, false);
     }
 
+    /** Runs of each side, the first included, before a result worse with the agent counts: {@link #worseRepeated}. */
+    static final int WORSE_RUNS = 3;
+
+    /**
+     * A peer that was healthy without the agent and not with it ran again, {@code runs} times on each side in all (a
+     * fresh app JVM per side and run): the "worse" verdict stands only if the peer was healthy in every run without
+     * the agent and in none with it. Otherwise the result depends on timing, not on the agent, and the verdict says
+     * so (a flake must not fail the suite, nor be reported as the agent's doing). Null when the verdict stands.
+     */
+    static Verdict worseRepeated(int runs, int healthyWithout, int healthyWith) {
+        if (healthyWithout == runs && healthyWith == 0) {
+            return null;
+        }
+        return new Verdict("inconclusive: the result varies between runs: healthy in " + healthyWithout + " of " + runs
+                + " runs without the agent, " + healthyWith + " of " + runs + " with it (the cells show the first)",
+                false);
+    }
+
     /**
      * The version matrix's verdict for one fix on one library version: whether the scenario saw the bug without and
      * with the agent, or could not be exercised ({@code inconclusive*} non-null, the reason).

@@ -27,6 +27,18 @@ class VerdictsTest {
         assertEquals(new Verdicts.Verdict("**WORSE with the agent**", true), interop(OTHER, false, "healthy", "bug"));
     }
 
+    /** A "worse" result stands only if it repeats on every run: healthy every time without, never with. */
+    @Test
+    void worseStandsOnlyWhenEveryRunAgrees() {
+        assertEquals(null, Verdicts.worseRepeated(3, 3, 0));
+        Verdicts.Verdict flaky = Verdicts.worseRepeated(3, 3, 1);
+        assertFalse(flaky.regression());
+        assertEquals("inconclusive: the result varies between runs: healthy in 3 of 3 runs without the agent, 1 of 3 "
+                + "with it (the cells show the first)", flaky.text());
+        assertFalse(Verdicts.worseRepeated(3, 2, 0).regression());
+        assertTrue(Verdicts.worseRepeated(3, 2, 0).text().startsWith("inconclusive: the result varies"));
+    }
+
     @Test
     void aClaimedFixThatAGatingPeerStillSeesBrokenIsARegression() {
         assertEquals(new Verdicts.Verdict("**NOT FIXED (regression)**", true), interop(GATING, true, "bug", "bug"));
