@@ -39,8 +39,9 @@ final class InteropReport {
                         + "concluded; peer unavailable — the peer could not run (reason given); **NOT FIXED "
                         + "(regression)** — a gating peer still sees the symptom where the fix is claimed; **WORSE "
                         + "with the agent** — the peer was healthy without the agent and not with it in each of "
-                        + Verdicts.WORSE_RUNS + " runs per side (a first such result runs again on fresh app JVMs; "
-                        + "when it does not repeat, the verdict is inconclusive and names the counts). "
+                        + Verdicts.REPEAT_RUNS + " runs per side (a first such result runs again on fresh app JVMs, as "
+                        + "does a fix seen on an app that does not claim it; when it does not repeat, the verdict is "
+                        + "inconclusive and names the counts). "
                         + Claims.summary(catalog)));
         sb.append("\nPeers: ").append(Peers.version(List.of("go", "version"))).append("; grpc-go 1.33 (Debian "
                 + "golang-google-grpc-dev); cmux 0.1.5 (Debian); @grpc/grpc-js 1.14.7 (npm, package-lock.json); "

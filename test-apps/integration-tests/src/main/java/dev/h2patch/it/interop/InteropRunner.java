@@ -93,7 +93,7 @@ final class InteropRunner {
                 System.out.println("interop: " + label + ": another h2spec run with the agent did not run: " + e);
             }
         }
-        Map<String, Verdicts.Verdict> repeated = repeatWorse(name, tls, peers, without, with);
+        Map<String, Verdicts.Verdict> repeated = repeatDoubtful(app, tls, peers, without, with);
         for (Scenarios.Peer p : peers) {
             addRow(p, app, tls, without.get(p.name()), with.get(p.name()), repeated.get(p.name()));
         }
@@ -114,18 +114,29 @@ final class InteropRunner {
     }
 
     /**
-     * The peers whose result was healthy without the agent and not with it run again on fresh app JVMs, up to
-     * {@link Verdicts#WORSE_RUNS} runs per side in all ({@link Verdicts#worseRepeated}): peer name -> the verdict that
-     * replaces "worse", for the peers where it does not stand.
+     * The peers with a doubtful first result run again on fresh app JVMs, up to {@link Verdicts#REPEAT_RUNS} runs per
+     * side in all ({@link Verdicts#repeated}): a result healthy without the agent and not with it, and a fix seen on
+     * an app that does not claim it. Peer name -> the verdict that replaces the first one, where it does not stand.
      */
-    private Map<String, Verdicts.Verdict> repeatWorse(String name, boolean tls, List<Scenarios.Peer> peers,
-                                                      Map<String, String> without, Map<String, String> with) {
-        List<Scenarios.Peer> suspects = peers.stream().filter(p -> p.healthy().test(without.get(p.name()))
-                && !p.healthy().test(with.get(p.name())) && !with.get(p.name()).startsWith("peer unavailable")
-                && !with.get(p.name()).startsWith("not run")).toList();
-        Map<String, int[]> healthy = new LinkedHashMap<>(); // peer -> {without, with}
-        suspects.forEach(p -> healthy.put(p.name(), new int[] {1, 0}));
-        for (int run = 1; run < Verdicts.WORSE_RUNS && !suspects.isEmpty(); run++) {
+    private Map<String, Verdicts.Verdict> repeatDoubtful(Catalog.App app, boolean tls, List<Scenarios.Peer> peers,
+                                                         Map<String, String> without, Map<String, String> with) {
+        String name = app.name();
+        Map<String, Boolean> worse = new LinkedHashMap<>(); // suspect peer -> worse (true) or an unclaimed fix
+        Map<String, int[]> healthy = new LinkedHashMap<>(); // suspect peer -> healthy runs {without, with}
+        for (Scenarios.Peer p : peers) {
+            String w = with.get(p.name());
+            if (w.startsWith("peer unavailable") || w.startsWith("not run")) {
+                continue;
+            }
+            boolean okWithout = p.healthy().test(without.get(p.name()));
+            boolean okWith = p.healthy().test(w);
+            if (okWithout != okWith && (okWithout || !Claims.claimed(p.fix(), app, tls))) {
+                worse.put(p.name(), okWithout);
+                healthy.put(p.name(), new int[] {okWithout ? 1 : 0, okWith ? 1 : 0});
+            }
+        }
+        List<Scenarios.Peer> suspects = peers.stream().filter(p -> worse.containsKey(p.name())).toList();
+        for (int run = 1; run < Verdicts.REPEAT_RUNS && !suspects.isEmpty(); run++) {
             for (boolean agent : new boolean[] {false, true}) {
                 try (ChildJvm child = start(name, agent, tls)) {
                     for (Scenarios.Peer p : suspects) {
@@ -141,7 +152,7 @@ final class InteropRunner {
         }
         Map<String, Verdicts.Verdict> replaced = new LinkedHashMap<>();
         healthy.forEach((peer, h) -> {
-            Verdicts.Verdict v = Verdicts.worseRepeated(Verdicts.WORSE_RUNS, h[0], h[1]);
+            Verdicts.Verdict v = Verdicts.repeated(worse.get(peer), Verdicts.REPEAT_RUNS, h[0], h[1]);
             if (v != null) {
                 replaced.put(peer, v);
             }
@@ -185,7 +196,7 @@ final class InteropRunner {
         }
     }
 
-    /** One row; {@code replaced}, when not null, is the verdict of a "worse" result that did not repeat. */
+    /** One row; {@code replaced}, when not null, is the verdict of a doubtful result that did not repeat. */
     void addRow(Scenarios.Peer p, Catalog.App app, boolean tls, String without, String with,
                 Verdicts.Verdict replaced) {
         Verdicts.Verdict v = replaced != null ? replaced : Verdicts.interop(p, app.name(),

@@ -76,17 +76,19 @@ final class Verdicts {
                 : "not fixed: test-apps/catalog.txt does not claim `" + p.fix() + "` for " + app) + skip, false);
     }
 
-    /** Runs of each side, the first included, before a result worse with the agent counts: {@link #worseRepeated}. */
-    static final int WORSE_RUNS = 3;
+    /** Runs of each side, the first included, before a doubtful result counts: {@link #repeated}. */
+    static final int REPEAT_RUNS = 3;
 
     /**
-     * A peer that was healthy without the agent and not with it ran again, {@code runs} times on each side in all (a
-     * fresh app JVM per side and run): the "worse" verdict stands only if the peer was healthy in every run without
-     * the agent and in none with it. Otherwise the result depends on timing, not on the agent, and the verdict says
-     * so (a flake must not fail the suite, nor be reported as the agent's doing). Null when the verdict stands.
+     * A doubtful first result ran again, {@code runs} times on each side in all (a fresh app JVM per side and run):
+     * a result worse with the agent (healthy without it, not with it), or a fix seen on an app that does not claim it.
+     * The first stands only if the peer was healthy in every run without the agent and in none with it; the second
+     * only if it was healthy in none without and in every one with. Otherwise the result depends on timing, not on
+     * the agent, and the verdict says so: a flake must not fail the suite, nor be reported as the agent's doing or as
+     * a fix. Null when the first verdict stands.
      */
-    static Verdict worseRepeated(int runs, int healthyWithout, int healthyWith) {
-        if (healthyWithout == runs && healthyWith == 0) {
+    static Verdict repeated(boolean worse, int runs, int healthyWithout, int healthyWith) {
+        if (worse ? healthyWithout == runs && healthyWith == 0 : healthyWithout == 0 && healthyWith == runs) {
             return null;
         }
         return new Verdict("inconclusive: the result varies between runs: healthy in " + healthyWithout + " of " + runs

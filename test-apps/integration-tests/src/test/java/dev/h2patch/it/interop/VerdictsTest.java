@@ -27,16 +27,22 @@ class VerdictsTest {
         assertEquals(new Verdicts.Verdict("**WORSE with the agent**", true), interop(OTHER, false, "healthy", "bug"));
     }
 
-    /** A "worse" result stands only if it repeats on every run: healthy every time without, never with. */
+    /**
+     * A doubtful result stands only if it repeats on every run: "worse" healthy every time without and never with, an
+     * unclaimed "fixed" never healthy without and every time with.
+     */
     @Test
-    void worseStandsOnlyWhenEveryRunAgrees() {
-        assertEquals(null, Verdicts.worseRepeated(3, 3, 0));
-        Verdicts.Verdict flaky = Verdicts.worseRepeated(3, 3, 1);
+    void doubtfulResultsStandOnlyWhenEveryRunAgrees() {
+        assertEquals(null, Verdicts.repeated(true, 3, 3, 0));
+        Verdicts.Verdict flaky = Verdicts.repeated(true, 3, 3, 1);
         assertFalse(flaky.regression());
         assertEquals("inconclusive: the result varies between runs: healthy in 3 of 3 runs without the agent, 1 of 3 "
                 + "with it (the cells show the first)", flaky.text());
-        assertFalse(Verdicts.worseRepeated(3, 2, 0).regression());
-        assertTrue(Verdicts.worseRepeated(3, 2, 0).text().startsWith("inconclusive: the result varies"));
+        assertFalse(Verdicts.repeated(true, 3, 2, 0).regression());
+        assertTrue(Verdicts.repeated(true, 3, 2, 0).text().startsWith("inconclusive: the result varies"));
+        assertEquals(null, Verdicts.repeated(false, 3, 0, 3));
+        assertTrue(Verdicts.repeated(false, 3, 1, 3).text().startsWith("inconclusive: the result varies"));
+        assertTrue(Verdicts.repeated(false, 3, 0, 2).text().startsWith("inconclusive: the result varies"));
     }
 
     @Test
