@@ -72,9 +72,9 @@ final class InteropReport {
         }
         sb.append("\n## h2spec 2.2.0 (`h2spec -o 2`, every case; over TLS `-t -k`)\n\nThe assertion: the same set of "
                 + "failing cases without and with the agent. Some cases are timing-sensitive whatever the agent does, "
-                + "so while a difference remains both sides run again, up to three runs each: a case fails the suite only if "
-                + "it failed in every run with the agent and passed in every run without it; the cells note the "
-                + "extra runs, and the failing set without the agent is the union of its runs.\n\n"
+                + "so while a difference remains both sides run again, up to three runs each: a case fails the suite "
+                + "only if it failed in every run with the agent and passed in every run without it; the cells note "
+                + "the extra runs, and the failing set without the agent is the union of its runs.\n\n"
                 + "| app | without agent | with agent | verdict | failing cases without the agent (section/ordinal) |\n"
                 + "|---|---|---|---|---|\n");
         for (String app : apps) {

@@ -73,25 +73,18 @@ final class InteropRunner {
                 }
             }
         }
-        // Some h2spec cases fail now and then whatever the agent does (seen: http2/6.1/2 on netty-server and
-        // http2/5.1/11 on jetty121-server, each failing alone without the agent on some runs and passing on others).
-        // A case counts against the agent only if it failed in every run with the agent and passed in every run
-        // without it: while a difference remains, both sides run again, up to three runs each.
-        for (int extra = 0; extra < 2 && withH2spec && h2Without != null && h2With != null
-                && !H2spec.newFailures(h2Without, h2With).isEmpty(); extra++) {
-            try (ChildJvm child = start(name, false, tls)) {
-                h2Without = H2spec.withFailuresOf(h2Without, H2spec.run(child.port(), tls));
-            } catch (Exception e) {
-                System.out.println("interop: " + label + ": another h2spec run without the agent did not run: " + e);
-            }
-            if (H2spec.newFailures(h2Without, h2With).isEmpty()) {
-                break;
-            }
-            try (ChildJvm child = start(name, true, tls)) {
-                h2With = H2spec.failingInBoth(h2With, H2spec.run(child.port(), tls));
-            } catch (Exception e) {
-                System.out.println("interop: " + label + ": another h2spec run with the agent did not run: " + e);
-            }
+        if (withH2spec && h2Without != null && h2With != null) {
+            String[] settled = H2spec.settle(h2Without, h2With, agent -> {
+                try (ChildJvm child = start(name, agent, tls)) {
+                    return H2spec.run(child.port(), tls);
+                } catch (Exception e) {
+                    System.out.println("interop: " + label + ": another h2spec run " + (agent ? "with" : "without")
+                            + " the agent did not run: " + e);
+                    return null;
+                }
+            });
+            h2Without = settled[0];
+            h2With = settled[1];
         }
         Map<String, Verdicts.Verdict> repeated = repeatDoubtful(app, tls, peers, without, with);
         for (Scenarios.Peer p : peers) {

@@ -19,8 +19,8 @@ import java.util.function.Predicate;
  * from its jar. Each app with the catalog's {@code tls} connector runs a second time in its {@code --tls} mode, every
  * peer over TLS with ALPN h2 ({@code --tls-apps a,b} names the apps to run so, e.g. apps whose {@code --tls} mode is
  * tested outside the shared TLS tests; {@code --tls-apps ""}: none). The parts: {@link Scenarios} (bugs and
- * peers), {@link PeerClients} / {@link PeerOutput} (running the peers, reading their output), {@link H2spec}, {@link InteropRunner}, {@link Verdicts}, {@link Claims},
- * {@link InteropReport}.
+ * peers), {@link PeerClients} / {@link PeerOutput} (running the peers, reading their output), {@link H2spec},
+ * {@link InteropRunner}, {@link Verdicts}, {@link Claims}, {@link InteropReport}.
  *
  * <p>Run by {@code test-apps/interop/run-interop.sh [--quick|--full]} (arguments: {@code --quick|--full}, {@code
  * --apps a,b}, {@code --h2spec-apps a,b}, {@code --tls-apps a,b}, {@code --out docs/interop.md},

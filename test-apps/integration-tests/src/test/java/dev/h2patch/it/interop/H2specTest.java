@@ -74,4 +74,30 @@ class H2specTest {
         assertEquals("none", none.failingWithout());
         assertEquals("peer unavailable", H2spec.compare("peer unavailable: no h2spec|", "b|").verdict());
     }
+
+    /** A case new with the agent that a second run without the agent also fails is settled after one re-run. */
+    @Test
+    void settleRunsBothSidesAgainOnlyWhileADifferenceRemains() throws Exception {
+        java.util.List<Boolean> runs = new java.util.ArrayList<>();
+        String[] settled = H2spec.settle("c|a/1", "d|a/1 b/2", agent -> {
+            runs.add(agent);
+            return "e|b/2";
+        });
+        assertEquals(java.util.List.of(false), runs);
+        assertEquals(Set.of(), H2spec.newFailures(settled[0], settled[1]));
+        runs.clear();
+        settled = H2spec.settle("c|a/1", "d|a/1 b/2", agent -> {
+            runs.add(agent);
+            return agent ? "f|a/1 b/2" : "e|a/1";
+        });
+        assertEquals(java.util.List.of(false, true, false, true), runs);
+        assertEquals(Set.of("b/2"), H2spec.newFailures(settled[0], settled[1]));
+        runs.clear();
+        settled = H2spec.settle("c|a/1", "d|a/1 b/2", agent -> {
+            runs.add(agent);
+            return agent ? "f|a/1" : null;
+        });
+        assertEquals(java.util.List.of(false, true), runs);
+        assertEquals(Set.of(), H2spec.newFailures(settled[0], settled[1]));
+    }
 }

@@ -17,10 +17,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * h2spec 2.2.0 over TLS ({@code h2spec -t -k -o 2}) against the h2spec-quick apps in their TLS mode, without and with
  * the agent, with the interop suite's rule (docs/interop.md): no case may fail with the agent that passed without it.
- * While a case fails only with the agent, both sides run again, up to three runs each, as the suite does: it counts
- * only if it failed in every run with the agent and passed in every run without. One re-run was not enough:
- * {@code http2/6.9.2/1} on jetty121-server over TLS failed alone in 6 of 15 runs without the agent and 4 of 15 with
- * it (run by hand, 2026-12-03), and once failed twice with the agent and passed twice without.
+ * While a case fails only with the agent, both sides run again, up to three runs each ({@link H2spec#settle}, as the
+ * suite does): it counts only if it failed in every run with the agent and passed in every run without. One re-run was
+ * not enough: {@code http2/6.9.2/1} on jetty121-server over TLS failed alone in 6 of 15 runs without the agent and 4
+ * of 15 with it (run by hand, 2026-12-03), and once failed twice with the agent and passed twice without.
  */
 @Timeout(1800)
 class TlsH2specTest {
@@ -43,14 +43,8 @@ class TlsH2specTest {
         RequiredPeer.require(!without.startsWith("peer unavailable"), "h2spec: " + without
                 + " (test-apps/interop/install-peers.sh)");
         String with = h2spec(app, true);
-        for (int extra = 0; extra < 2 && !H2spec.newFailures(without, with).isEmpty(); extra++) {
-            without = H2spec.withFailuresOf(without, h2spec(app, false));
-            if (H2spec.newFailures(without, with).isEmpty()) {
-                break;
-            }
-            with = H2spec.failingInBoth(with, h2spec(app, true));
-        }
-        H2spec.Comparison c = H2spec.compare(without, with);
+        String[] settled = H2spec.settle(without, with, agent -> h2spec(app, agent));
+        H2spec.Comparison c = H2spec.compare(settled[0], settled[1]);
         System.err.println("[tls] h2spec -t " + app + ": without " + c.without() + "; with " + c.with() + "; "
                 + c.verdict() + "; failing without: " + c.failingWithout());
         assertEquals(Set.of(), c.newlyFailing(), app + " over TLS: " + c);
