@@ -14,15 +14,26 @@ import java.util.List;
 public final class TypePatch {
 
     private final String typeName;
+    private final boolean optional;
     private final List<MethodAdvice> advice = new ArrayList<MethodAdvice>();
 
-    private TypePatch(String typeName) {
+    private TypePatch(String typeName, boolean optional) {
         this.typeName = typeName;
+        this.optional = optional;
     }
 
     /** Starts a patch of the type with this fully qualified name. */
     public static TypePatch type(String typeName) {
-        return new TypePatch(typeName);
+        return new TypePatch(typeName, false);
+    }
+
+    /**
+     * Starts a patch of a type that an application of the library may not have: one in an optional part of it, as
+     * undertow-servlet is of Undertow. Where a class loader lacks the type, the fix still fits without this patch;
+     * where it has it, the type must fit as any other, or the whole fix is skipped there.
+     */
+    public static TypePatch optionalType(String typeName) {
+        return new TypePatch(typeName, true);
     }
 
     /**
@@ -36,6 +47,11 @@ public final class TypePatch {
 
     public String typeName() {
         return typeName;
+    }
+
+    /** Whether the fix fits a class loader that lacks this type ({@link #optionalType}). */
+    public boolean optional() {
+        return optional;
     }
 
     public List<MethodAdvice> advice() {

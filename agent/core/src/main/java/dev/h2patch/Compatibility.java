@@ -10,7 +10,7 @@ import net.bytebuddy.pool.TypePool;
 
 /**
  * Decides, once per fix and class loader, whether a fix fits the library version that loader has: every type it
- * patches exists there and declares every advised method with exactly the declared parameters, and every library
+ * patches exists there (or is an {@link TypePatch#optionalType} the loader lacks) and declares every advised method with exactly the declared parameters, and every library
  * type, field and method the advice's own code uses (and every field it reads with {@code @Advice.FieldValue}) is
  * there too ({@link AdviceReferences}).
  *
@@ -129,6 +129,9 @@ final class Compatibility {
             String typeName = relocation.apply(patch.typeName());
             TypePool.Resolution resolution = pool.describe(typeName);
             if (!resolution.isResolved()) {
+                if (patch.optional()) {
+                    continue; // an optional part of the library that this loader does not have
+                }
                 return "no class " + typeName;
             }
             TypeDescription type = resolution.resolve();
