@@ -188,7 +188,8 @@ class UndertowEndStreamTest {
     /**
      * {@code /h2patch.Test/FailThenWrite}: the Trailers-Only error, flushed, then one more gRPC message. With the fix
      * the stream ended with the HEADERS, so Undertow itself fails the write (its channel is closed): the app sees
-     * the failure, nothing follows END_STREAM on the wire, and no reset.
+     * the failure (a servlet does not: undertow-servlet's flush swallows it), nothing follows END_STREAM on the wire,
+     * and no reset.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource(APPS)
@@ -211,8 +212,15 @@ class UndertowEndStreamTest {
                     "the client gets the status in one HEADERS with END_STREAM" + ctx);
             assertTrue(frames.stream().noneMatch(f -> f.is(Frame.DATA) || f.is(Frame.RST_STREAM)),
                     "nothing follows END_STREAM" + ctx);
-            assertTrue(outcome.startsWith(LATE_WRITE + "failed"),
-                    "the late write's bytes never reached the client, so the app must see it fail: " + outcome + ctx);
+            if (app.contains("-servlet-")) {
+                // undertow-servlet's ServletOutputStreamImpl.flush() catches the IOException of a failed write outside
+                // async mode (2.2.40 and 2.3.26), as it does for a client that went away: a servlet never sees it.
+                assertEquals(LATE_WRITE + "succeeded", outcome, "measured: the servlet's flush hides the failure" + ctx);
+            } else {
+                assertTrue(outcome.startsWith(LATE_WRITE + "failed"),
+                        "the late write's bytes never reached the client, so the app must see it fail: " + outcome
+                                + ctx);
+            }
             assertTrue(r.frames().stream().noneMatch(f -> f.is(Frame.GOAWAY)), "the connection stays up" + ctx);
         }
     }
