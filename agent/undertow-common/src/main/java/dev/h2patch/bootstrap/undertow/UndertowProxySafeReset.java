@@ -23,10 +23,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * gets RST_STREAM(NO_ERROR), never CANCEL. The application has returned when {@code close()} runs, so no byte it
  * could still read is lost.
  *
+ * <p>A servlet deployment (undertow-servlet) closes the response when the servlet returns, before the exchange ends, so
+ * its answer is not withheld; its blocking exchange's {@code close()} then reads the request to its end with no bound,
+ * and a request that asked for 100 Continue is reset with CANCEL. There the fix reads the rest of the request within
+ * the same bounds ({@link #drainRequest}) before Undertow's close runs.
+ *
  * <p>The reset goes through Undertow's own public {@code Http2Channel.sendRstStream(int, int)}; the channel and the
  * stream id are private fields of {@code Http2ServerConnection}, read by reflection once per class.
  */
 public final class UndertowProxySafeReset {
+
+    /** undertow-servlet's blocking exchange, the same name on 2.2 (javax) and 2.3 (jakarta). */
+    public static final String SERVLET_BLOCKING_EXCHANGE = "io.undertow.servlet.core.ServletBlockingHttpExchange";
 
     private static final AgentTimer TIMER = new AgentTimer("h2patch-undertow-reset", true);
 
@@ -119,21 +127,34 @@ public final class UndertowProxySafeReset {
      * ({@code continueRequired}), before Undertow's {@code Http2ServerConnection.terminateRequestChannel} closes the
      * request and resets the stream with CANCEL once the exchange completes: whether that is skipped, and left to the
      * blocking exchange's close ({@link #drainRequest}: RST_STREAM(NO_ERROR) if the client sends nothing within
-     * {@code reset-defer-ms}, no reset if it sends its request). Only for an exchange ended by Undertow's default
-     * blocking exchange ({@code exchange}'s {@code blockingHttpExchange} is an
-     * {@code HttpServerExchange$DefaultBlockingHttpExchange}), the one whose close the fix advises; any other keeps
-     * Undertow's CANCEL. Counted as {@link #answersFirst} counts.
+     * {@code reset-defer-ms}, no reset if it sends its request). Only for an exchange ended by one of the two blocking
+     * exchanges whose close the fix advises ({@link #drainsAtClose}), and only while the application has not taken
+     * the request ({@code requestUntouched}: {@code HttpServerExchange.isRequestChannelAvailable()}). A request taken
+     * before the response started may carry Undertow's 100-continue read wrapper, whose first read after the response
+     * fails and whose next one waits for a body the client never sends; one taken as a servlet's reader cannot be read
+     * as bytes by the advice. Those keep Undertow's CANCEL. Counted as {@link #answersFirst} counts.
      */
     public static boolean leavesContinueResetToTheBounds(boolean continueRequired, boolean requestComplete,
-                                                         Object exchange) throws Exception {
-        if (!continueRequired || requestComplete) {
+                                                         boolean requestUntouched, Object exchange) throws Exception {
+        if (!continueRequired || requestComplete || !requestUntouched) {
             return false;
         }
         Object blocking = BLOCKING.get(exchange.getClass()).get(exchange);
-        if (blocking == null || !blocking.getClass().getName().endsWith("HttpServerExchange$DefaultBlockingHttpExchange")) {
+        if (blocking == null || !drainsAtClose(blocking.getClass().getName())) {
             return false;
         }
         return !H2patchRuntime.reportOnly;
+    }
+
+    /**
+     * Whether the fix advises the {@code close()} of {@code blockingExchangeClass}, to read the rest of the request
+     * there within the bounds ({@link #drainRequest}): Undertow's default blocking exchange
+     * ({@code HttpServerExchange$DefaultBlockingHttpExchange}, native handlers) or undertow-servlet's
+     * ({@link #SERVLET_BLOCKING_EXCHANGE}, every servlet deployment).
+     */
+    public static boolean drainsAtClose(String blockingExchangeClass) {
+        return blockingExchangeClass.endsWith("HttpServerExchange$DefaultBlockingHttpExchange")
+                || blockingExchangeClass.equals(SERVLET_BLOCKING_EXCHANGE);
     }
 
     /** Ends the timer's thread (detach). */

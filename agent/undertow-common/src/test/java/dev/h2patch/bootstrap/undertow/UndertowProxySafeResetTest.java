@@ -132,21 +132,32 @@ class UndertowProxySafeResetTest {
     }
 
     @Test
-    void aContinueResetIsLeftToTheBoundsOnlyForTheDefaultBlockingExchange() throws Exception {
+    void theDefaultAndTheServletBlockingExchangesDrainAtTheirClose() {
+        assertTrue(UndertowProxySafeReset.drainsAtClose("io.undertow.server.HttpServerExchange$DefaultBlockingHttpExchange"));
+        assertTrue(UndertowProxySafeReset.drainsAtClose("io.undertow.servlet.core.ServletBlockingHttpExchange"));
+        assertFalse(UndertowProxySafeReset.drainsAtClose("com.example.MyBlockingHttpExchange"),
+                "a blocking exchange of the application's own: its close is not advised");
+    }
+
+    @Test
+    void aContinueResetIsLeftToTheBoundsOnlyForTheAdvisedBlockingExchanges() throws Exception {
         H2patchRuntime.reportOnly = false;
         Object defaultBlocking = new HttpServerExchange.DefaultBlockingHttpExchange();
-        assertTrue(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false,
+        assertTrue(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false, true,
                 new FakeExchange(defaultBlocking)));
-        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false, new FakeExchange(new Object())),
-                "another blocking exchange (a servlet's): its close is not advised, Undertow's CANCEL stays");
-        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false, new FakeExchange(null)),
+        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false, true,
+                new FakeExchange(new Object())),
+                "another blocking exchange: its close is not advised, Undertow's CANCEL stays");
+        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false, true, new FakeExchange(null)),
                 "not blocking");
-        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(false, false,
+        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(false, false, true,
                 new FakeExchange(defaultBlocking)), "no 100-continue asked");
-        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, true,
+        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, true, true,
                 new FakeExchange(defaultBlocking)), "request complete");
+        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false, false,
+                new FakeExchange(defaultBlocking)), "the application took the request: Undertow's reset stays");
         H2patchRuntime.reportOnly = true;
-        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false,
+        assertFalse(UndertowProxySafeReset.leavesContinueResetToTheBounds(true, false, true,
                 new FakeExchange(defaultBlocking)), "report mode changes nothing");
     }
 
