@@ -22,28 +22,9 @@ class FixDeclarationsTest {
 
     @Test
     void aFixThatDoesNotFitSaysWhatIsMissing() {
-        Fix misfit = new Fix() {
-            @Override
-            public String name() {
-                return Fixes.END_STREAM;
-            }
-
-            @Override
-            public String library() {
-                return "Netty";
-            }
-
-            @Override
-            public List<VersionRange> versions() {
-                return Collections.singletonList(VersionRange.of("4.1", "4.3"));
-            }
-
-            @Override
-            public List<TypePatch> patches() {
-                return Collections.singletonList(TypePatch.type("io.netty.handler.codec.http2.DefaultHttp2FrameWriter")
-                        .advise(Object.class, "writeData", "int"));
-            }
-        };
+        Fix misfit = fixPatching(Collections.singletonList(
+                TypePatch.type("io.netty.handler.codec.http2.DefaultHttp2FrameWriter")
+                        .advise(Object.class, "writeData", "int")));
         String missing = Compatibility.findMissing(misfit, Relocation.NONE, getClass().getClassLoader());
         assertEquals("io.netty.handler.codec.http2.DefaultHttp2FrameWriter has no method writeData(int)", missing);
         assertEquals("no class io.grpc.netty.shaded.io.netty.handler.codec.http2.DefaultHttp2FrameWriter",

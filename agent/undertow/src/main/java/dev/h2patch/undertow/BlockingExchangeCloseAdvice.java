@@ -5,7 +5,6 @@ import io.undertow.server.BlockingHttpExchange;
 import io.undertow.server.Connectors;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http2.Http2ServerConnection;
-import java.io.IOException;
 import java.io.InputStream;
 import net.bytebuddy.asm.Advice;
 
@@ -48,15 +47,7 @@ public final class BlockingExchangeCloseAdvice {
             Connectors.terminateResponse(exchange);
         }
         InputStream request = blocking.getInputStream();
-        try {
-            UndertowProxySafeReset.drainRequest(request, exchange.getConnection());
-        } finally {
-            try {
-                request.close();
-            } catch (IOException ignored) {
-                // The stream was reset (at the time bound, or by the client): there is nothing left to read.
-            }
-        }
+        UndertowProxySafeReset.drainAndClose(request, exchange.getConnection());
         return true;
     }
 }

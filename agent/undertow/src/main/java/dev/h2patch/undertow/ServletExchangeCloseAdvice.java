@@ -4,7 +4,6 @@ import dev.h2patch.bootstrap.undertow.UndertowProxySafeReset;
 import io.undertow.server.BlockingHttpExchange;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http2.Http2ServerConnection;
-import java.io.IOException;
 import java.io.InputStream;
 import net.bytebuddy.asm.Advice;
 
@@ -47,14 +46,6 @@ public final class ServletExchangeCloseAdvice {
         } catch (IllegalStateException readerTaken) {
             return; // the servlet took the request as a reader (Servlet 4 §3.1.1): Undertow's close drains it
         }
-        try {
-            UndertowProxySafeReset.drainRequest(request, exchange.getConnection());
-        } finally {
-            try {
-                request.close();
-            } catch (IOException ignored) {
-                // The stream was reset (at the time bound, or by the client): there is nothing left to read.
-            }
-        }
+        UndertowProxySafeReset.drainAndClose(request, exchange.getConnection());
     }
 }

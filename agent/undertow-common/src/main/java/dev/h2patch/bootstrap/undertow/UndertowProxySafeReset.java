@@ -108,6 +108,23 @@ public final class UndertowProxySafeReset {
         }
     }
 
+    /**
+     * {@link #drainRequest}, then closes {@code request} (an {@code IOException} there means the stream was reset, at
+     * the time bound or by the client: there is nothing left to read). What both blocking-exchange advices do once the
+     * response is out.
+     */
+    public static void drainAndClose(InputStream request, Object connection) throws Exception {
+        try {
+            drainRequest(request, connection);
+        } finally {
+            try {
+                request.close();
+            } catch (IOException ignored) {
+                // Reset: nothing left to read.
+            }
+        }
+    }
+
     /** {@code HttpServerExchange}'s private {@code blockingHttpExchange}, per class. */
     private static final ClassValue<Field> BLOCKING = new ClassValue<Field>() {
         @Override

@@ -57,6 +57,11 @@ class UndertowProxySafeResetTest {
         return app.contains("-servlet-");
     }
 
+    /** The app, with the agent at {@code reset-defer-ms=}{@link #BOUND_MS} or without it. */
+    private static ChildJvm.Builder withBound(String app, boolean agent) {
+        return agent ? Wire.withAgentUnderTest(app, "reset-defer-ms=" + BOUND_MS) : ChildJvm.app(app);
+    }
+
     /** Opens the upload and sends a message every 50 ms for {@code sendFor}; returns the stream id. */
     private static int upload(FrameRecorder r, Duration sendFor) throws Exception {
         r.sendPreface();
@@ -118,7 +123,7 @@ class UndertowProxySafeResetTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource(APPS)
     void withAgentAClientUploadingPastTheBoundIsReadToItsEndNotReset(String app) throws Exception {
-        try (ChildJvm child = Wire.withAgentUnderTest(app, "reset-defer-ms=" + BOUND_MS).start();
+        try (ChildJvm child = withBound(app, true).start();
              FrameRecorder r = FrameRecorder.connect(child.port())) {
             int id = upload(r, Duration.ofMillis(BOUND_MS + 1500));
             String ctx = "\nframes:\n" + r.describe() + child.describeOutput();
@@ -148,9 +153,7 @@ class UndertowProxySafeResetTest {
     @MethodSource(APPS)
     void aSilentUploadIsResetWithNoErrorAtTheBoundWithAgentAndNeverWithout(String app) throws Exception {
         for (boolean agent : new boolean[] {false, true}) {
-            ChildJvm.Builder builder = agent ? Wire.withAgentUnderTest(app, "reset-defer-ms=" + BOUND_MS)
-                    : ChildJvm.app(app);
-            try (ChildJvm child = builder.start();
+            try (ChildJvm child = withBound(app, agent).start();
                  FrameRecorder r = FrameRecorder.connect(child.port())) {
                 r.sendPreface();
                 r.awaitServerSettings(Duration.ofSeconds(5));
@@ -186,9 +189,7 @@ class UndertowProxySafeResetTest {
     void expectContinueResetIsNoErrorAndHeldBackWithAgent(String app) throws Exception {
         Request request = Request.grpc(PATH).withBody(new byte[0]).withHeader("expect", "100-continue");
         for (boolean agent : new boolean[] {false, true}) {
-            ChildJvm.Builder builder = agent ? Wire.withAgentUnderTest(app, "reset-defer-ms=" + BOUND_MS)
-                    : ChildJvm.app(app);
-            try (ChildJvm child = builder.start();
+            try (ChildJvm child = withBound(app, agent).start();
                  FrameRecorder r = FrameRecorder.connect(child.port())) {
                 r.sendPreface();
                 r.awaitServerSettings(Duration.ofSeconds(5));
