@@ -17,7 +17,8 @@ class CompatibilityMatrixTest {
         assertEquals(List.of("netty-server", "netty42-server", "grpc-shaded-netty-server", "netty41-floor-server",
                 "grpc-server", "jetty94-server", "jetty10-server", "jetty11-server", "jetty120-server",
                 "jetty121-server", "tomcat9-server", "tomcat101-server", "tomcat11-server", "undertow22-server",
-                "undertow23-server", "undertow24-server", "spring-webflux-server", "vertx-grpc-server",
+                "undertow23-server", "undertow24-server", "undertow22-servlet-server", "undertow23-servlet-server",
+                "spring-webflux-server", "vertx-grpc-server",
                 "spring-jetty-server", "armeria-server"), apps);
         assertEquals(apps.size() + dev.h2patch.it.Catalog.variants().size(), variants.size(),
                 "each matrix app as built, plus each catalog variant once");
