@@ -10,9 +10,9 @@ import net.bytebuddy.pool.TypePool;
 
 /**
  * Decides, once per fix and class loader, whether a fix fits the library version that loader has: every type it
- * patches exists there (or is an {@link TypePatch#optionalType} the loader lacks) and declares every advised method with exactly the declared parameters, and every library
- * type, field and method the advice's own code uses (and every field it reads with {@code @Advice.FieldValue}) is
- * there too ({@link AdviceReferences}).
+ * patches exists there (or is an {@link TypePatch#optionalType} the loader lacks) and declares every advised method
+ * with exactly the declared parameters, and every library type, field and method the advice's own code uses (and every
+ * field it reads with {@code @Advice.FieldValue}) is there too ({@link AdviceReferences}).
  *
  * <p>A fix that does not fit is skipped as a whole in that loader, with one log line naming what is missing; it is
  * never applied to some methods and not others. A fix that fits is announced once with the library version. A fix

@@ -10,9 +10,9 @@ import net.bytebuddy.asm.Advice;
  * {@code HttpServerExchange.endExchange()} calls before it closes the blocking exchange: for a request that asked for
  * 100 Continue and got none, it closes the request and resets the stream with CANCEL once the exchange completes.
  * Skipped when the exchange ends through Undertow's default blocking exchange or a servlet's and the application
- * never took the request ({@link UndertowProxySafeReset#leavesContinueResetToTheBounds}): {@link BlockingExchangeCloseAdvice} or
- * {@link ServletExchangeCloseAdvice} then holds the reset back within the bounds, NO_ERROR past them. The method does
- * nothing else.
+ * never took the request ({@link UndertowProxySafeReset#leavesContinueResetToTheBounds}):
+ * {@link BlockingExchangeCloseAdvice} or {@link ServletExchangeCloseAdvice} then holds the reset back within the
+ * bounds, NO_ERROR past them. The method does nothing else.
  */
 public final class ContinueResetAdvice {
 

@@ -169,7 +169,7 @@ public final class UndertowProxySafeReset {
      * ({@code HttpServerExchange$DefaultBlockingHttpExchange}, native handlers) or undertow-servlet's
      * ({@link #SERVLET_BLOCKING_EXCHANGE}, every servlet deployment).
      */
-    public static boolean drainsAtClose(String blockingExchangeClass) {
+    static boolean drainsAtClose(String blockingExchangeClass) {
         return blockingExchangeClass.endsWith("HttpServerExchange$DefaultBlockingHttpExchange")
                 || blockingExchangeClass.equals(SERVLET_BLOCKING_EXCHANGE);
     }

@@ -133,7 +133,8 @@ class UndertowProxySafeResetTest {
 
     @Test
     void theDefaultAndTheServletBlockingExchangesDrainAtTheirClose() {
-        assertTrue(UndertowProxySafeReset.drainsAtClose("io.undertow.server.HttpServerExchange$DefaultBlockingHttpExchange"));
+        assertTrue(UndertowProxySafeReset.drainsAtClose(
+                "io.undertow.server.HttpServerExchange$DefaultBlockingHttpExchange"));
         assertTrue(UndertowProxySafeReset.drainsAtClose("io.undertow.servlet.core.ServletBlockingHttpExchange"));
         assertFalse(UndertowProxySafeReset.drainsAtClose("com.example.MyBlockingHttpExchange"),
                 "a blocking exchange of the application's own: its close is not advised");
