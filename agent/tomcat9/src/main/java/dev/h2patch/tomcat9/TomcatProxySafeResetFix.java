@@ -17,7 +17,11 @@ import java.util.List;
  * {@code reset-defer-ms}, {@code reset-defer-bytes} and a per-connection count) and sends it, if at all, as NO_ERROR;
  * {@link StreamEndAdvice} ({@code Stream.receivedEndOfStream()}) and {@link StreamResetReceivedAdvice}
  * ({@code Stream.receiveReset(long)}) end the deferral without a frame; {@link RequestDataAdvice}
- * ({@code Http2UpgradeHandler.startRequestBodyFrame}) counts the client's DATA.
+ * ({@code Http2UpgradeHandler.startRequestBodyFrame}) counts the client's DATA and, with {@link OverheadCountAdvice}
+ * ({@code updateOverheadCount(FrameType, int)}), keeps a held stream's DATA frames out of Tomcat's overhead count,
+ * so a client streaming small messages keeps its connection while the reset is held; {@link SwallowedDataAdvice}
+ * ({@code onSwallowedDataFramePayload}) with {@link StreamCanWriteAdvice} ({@code Stream.canWrite()}) returns a held
+ * stream's window for the DATA Tomcat discards, so an upload is not stopped at the stream window.
  */
 public final class TomcatProxySafeResetFix extends TomcatFix {
 
@@ -35,9 +39,13 @@ public final class TomcatProxySafeResetFix extends TomcatFix {
                 TypePatch.type(STREAM)
                         .advise(StreamCloseAdvice.class, "close", "org.apache.coyote.http2.Http2Exception")
                         .advise(StreamEndAdvice.class, "receivedEndOfStream")
-                        .advise(StreamResetReceivedAdvice.class, "receiveReset", "long"),
+                        .advise(StreamResetReceivedAdvice.class, "receiveReset", "long")
+                        .advise(StreamCanWriteAdvice.class, "canWrite"),
                 TypePatch.type(HANDLER)
-                        .advise(RequestDataAdvice.class, "startRequestBodyFrame", "int", "int", "boolean"));
+                        .advise(RequestDataAdvice.class, "startRequestBodyFrame", "int", "int", "boolean")
+                        .advise(OverheadCountAdvice.class, "updateOverheadCount",
+                                "org.apache.coyote.http2.FrameType", "int")
+                        .advise(SwallowedDataAdvice.class, "onSwallowedDataFramePayload", "int", "int"));
     }
 
     /** Held-back resets go out at detach (NO_ERROR), and the reset timer thread ends. */

@@ -26,17 +26,18 @@ import java.util.concurrent.TimeUnit;
  * complete (half-closed local) and calling, of what that method does, only the stream input buffer's
  * {@code swallowUnread()}: Tomcat then discards the request DATA it has buffered and every DATA that still arrives,
  * returning the connection's flow-control window for it (its own code, as after a reset), so the other streams of the
- * connection never wait for a held stream. The stream's own window is not returned (Tomcat sends no stream
- * WINDOW_UPDATE on a stream that cannot write), so a client can send at most the stream's window (Tomcat's
- * {@code initialWindowSize}, 64 KiB by default) while its reset is held; it then waits, and the time bound sends the
- * reset. The stream's state stays Tomcat's: the client's END_STREAM closes it (and takes it off the connection's
+ * connection never wait for a held stream. Tomcat sends no stream WINDOW_UPDATE on a stream that cannot write, so
+ * {@link #returnWindow} has Tomcat's own code return the held stream's window too, and a client's upload goes on
+ * within {@code reset-defer-bytes}; {@link #exemptFromOverhead} keeps the held stream's DATA out of Tomcat's overhead
+ * count, so a client streaming small messages keeps its connection. The stream's state stays Tomcat's: the client's END_STREAM closes it (and takes it off the connection's
  * active count) through Tomcat's own code, after which the stream is recycled as Tomcat's {@code close} would have
  * ({@code replace()}, or {@code recycle()} on 9.0.70), without a frame.
  *
  * <p>Tomcat's HTTP/2 classes are package-private, so they are reached by reflection, by the names every line has
  * ({@code Stream.close(Http2Exception)}, {@code getInputBuffer()}, {@code StreamInputBuffer.swallowUnread()},
- * {@code StreamException.getStreamId()}, {@code Http2Exception.getError()}, {@code StreamStateMachine.state},
- * {@code Http2Error}), looked up once per class. Only resets use this class; a normal response never does.
+ * {@code StandardStreamInputBuffer.inBuffer}, {@code StreamException.getStreamId()}, {@code Http2Exception.getError()},
+ * {@code StreamStateMachine.state}, {@code Http2Error}, {@code Http2UpgradeHandler.protocol} and
+ * {@code lastNonFinalDataPayload}), looked up once per class. Only resets use this class; a normal response never does.
  */
 public final class TomcatDeferredResets {
 
@@ -113,19 +114,6 @@ public final class TomcatDeferredResets {
             return r.noError(exception);
         }
         Deferral deferral = reserve(connection, stream, state, exception, r.streamId(exception), errorName);
-        // Read once the deferral is visible to onData (both sides go through volatile fields): a small frame that
-        // races this decision is either seen here or ends the hold there. Read before reserving, a first small frame
-        // that arrived in between was swallowed by the hold and the second one cost the connection (seen on 9.0.124).
-        if (deferral != null && !TomcatProxySafeReset.holdsAfterDataOf(lastNonFinalDataPayload(connection),
-                overheadDataThreshold(connection))) {
-            synchronized (HELD) {
-                if (deferral.firing) {
-                    return HOLD; // onData already sent the reset through Tomcat's own close
-                }
-                remove(deferral);
-            }
-            deferral = null;
-        }
         if (deferral == null) {
             return TomcatProxySafeReset.cannotHold(errorName) == TomcatProxySafeReset.NO_ERROR
                     ? r.noError(exception) : null;
@@ -180,9 +168,9 @@ public final class TomcatDeferredResets {
 
     /**
      * A DATA frame of {@code payload} bytes arrives on {@code streamId} of {@code connection} ({@code endOfStream}: it
-     * ends the request): counted against {@code reset-defer-bytes} when the stream's reset is held; past the bound, or
-     * on a small non-final frame that Tomcat's overhead protection counts
-     * ({@link TomcatProxySafeReset#endsHoldOnData}), the reset is sent at once (counted as {@code deferred-bytes}).
+     * ends the request): charged against {@code reset-defer-bytes} when the stream's reset is held
+     * ({@link TomcatProxySafeReset#chargedBytes}); past the bound the reset is sent at once (counted as
+     * {@code deferred-bytes}).
      */
     public static void onData(Object connection, int streamId, long payload, boolean endOfStream) {
         Deferral d = null;
@@ -191,9 +179,9 @@ public final class TomcatDeferredResets {
             if (list != null) {
                 for (Deferral candidate : list) {
                     if (candidate.streamId == streamId && !candidate.firing) {
-                        candidate.bytes += payload;
-                        if (candidate.bytes > H2patchRuntime.resetDeferBytes || TomcatProxySafeReset.endsHoldOnData(
-                                payload, endOfStream, overheadDataThreshold(connection))) {
+                        candidate.bytes += TomcatProxySafeReset.chargedBytes(payload, endOfStream,
+                                overheadDataThreshold(connection));
+                        if (candidate.bytes > H2patchRuntime.resetDeferBytes) {
                             d = candidate;
                         }
                     }
@@ -211,15 +199,164 @@ public final class TomcatDeferredResets {
     }
 
     /**
+     * A non-final DATA frame arrives on {@code streamId} of {@code connection} (at the start of Tomcat's
+     * {@code startRequestBodyFrame}): when the stream's reset is held, the frame is exempt from Tomcat's overhead count
+     * until {@link #endOverheadExemption}, on this thread ({@link #exemptsOverheadOf} then skips Tomcat's
+     * {@code updateOverheadCount(DATA, n)}, up or down). Returns Tomcat's {@code lastNonFinalDataPayload} to restore at the end
+     * (the frame leaves the connection's overhead state as it found it), or {@link #NOT_EXEMPT}.
+     *
+     * <p>Why: without the agent Tomcat's reset stops a client that streams small messages (Node's http2 client,
+     * grpc-js) after one round trip; a held reset lets it go on, and Tomcat's overhead protection would close the whole
+     * connection with GOAWAY(ENHANCE_YOUR_CALM) at its second small frame. Bound: the hold's ({@code reset-defer-ms};
+     * {@link TomcatProxySafeReset#chargedBytes} charges each such frame at least {@code overheadDataThreshold} against
+     * {@code reset-defer-bytes}, so at most 1024 frames per held stream with the defaults; at most
+     * {@link #MAX_PER_CONNECTION} held streams per connection).
+     */
+    public static int exemptFromOverhead(Object connection, int streamId) {
+        synchronized (HELD) {
+            List<Deferral> list = HELD.get(connection);
+            if (list == null) {
+                return NOT_EXEMPT;
+            }
+            boolean held = false;
+            for (Deferral d : list) {
+                held |= d.streamId == streamId && !d.firing;
+            }
+            if (!held) {
+                return NOT_EXEMPT;
+            }
+        }
+        EXEMPT_FRAME.set(Boolean.TRUE);
+        return lastNonFinalDataPayload(connection);
+    }
+
+    /** The end of {@code startRequestBodyFrame} for a frame {@link #exemptFromOverhead} exempted. */
+    public static void endOverheadExemption(Object connection, int savedLastNonFinalDataPayload) {
+        EXEMPT_FRAME.remove();
+        if (savedLastNonFinalDataPayload == Integer.MAX_VALUE) {
+            return; // the field could not be read
+        }
+        try {
+            Field field = LAST_NON_FINAL_PAYLOAD.get(connection.getClass());
+            if (field != null) {
+                field.setInt(connection, savedLastNonFinalDataPayload);
+            }
+        } catch (Exception e) {
+            Counters.increment(Counters.PROXY_SAFE_RESET_FAILED);
+        }
+    }
+
+    /**
+     * Whether Tomcat's {@code updateOverheadCount(frameType, n)} is skipped: a DATA frame's count, on the thread that
+     * reads a frame {@link #exemptFromOverhead} exempted.
+     */
+    public static boolean exemptsOverheadOf(Object frameType) {
+        return EXEMPT_FRAME.get() != null && frameType instanceof Enum && "DATA".equals(((Enum<?>) frameType).name());
+    }
+
+    /** What {@link #exemptFromOverhead} returns for a frame it does not exempt. */
+    public static final int NOT_EXEMPT = Integer.MIN_VALUE;
+
+    /** Set while this thread reads a held stream's non-final DATA frame; a plain ThreadLocal (no subclass to leak). */
+    private static final ThreadLocal<Boolean> EXEMPT_FRAME = new ThreadLocal<Boolean>();
+
+    /**
+     * Tomcat discarded {@code streamId}'s DATA and is about to return its flow-control window
+     * ({@code Http2UpgradeHandler.onSwallowedDataFramePayload}, for the bytes buffered when the hold began and for
+     * every DATA frame after): for a held stream, its input buffer gets back the room the discarded bytes took, and for
+     * the length of that call on this thread {@link #returnsWindowOf} makes Tomcat's {@code Stream.canWrite()} true for
+     * it, so Tomcat's own {@code writeWindowUpdate} returns the stream's window with the connection's, as it does when
+     * a servlet reads. Without this a client uploading more than Tomcat's 64 KiB stream window waits at the window
+     * until {@code reset-defer-ms} and gets the reset (seen with nghttp's 512 KiB upload); with it the upload goes on
+     * within {@code reset-defer-bytes}. Returns whether the call was marked ({@link #endWindowReturn} ends it).
+     */
+    public static boolean returnWindow(Object connection, int streamId) {
+        Deferral held = null;
+        synchronized (HELD) {
+            List<Deferral> list = HELD.get(connection);
+            if (list != null) {
+                for (Deferral d : list) {
+                    if (d.streamId == streamId && !d.firing) {
+                        held = d;
+                    }
+                }
+            }
+        }
+        if (held == null) {
+            return false;
+        }
+        try {
+            restoreInputRoom(held.stream);
+        } catch (Exception e) {
+            Counters.increment(Counters.PROXY_SAFE_RESET_FAILED);
+            return false; // no room back: the window stays Tomcat's, as without this method
+        }
+        WINDOW_STREAM.set(held.stream);
+        return true;
+    }
+
+    /** The end of the {@code onSwallowedDataFramePayload} call {@link #returnWindow} marked. */
+    public static void endWindowReturn() {
+        WINDOW_STREAM.remove();
+    }
+
+    /** Whether {@code stream}'s {@code canWrite()} answers true: its window is being returned on this thread. */
+    public static boolean returnsWindowOf(Object stream) {
+        return stream != null && WINDOW_STREAM.get() == stream;
+    }
+
+    /** The held stream whose window this thread returns; a plain ThreadLocal (no subclass to leak). */
+    private static final ThreadLocal<Object> WINDOW_STREAM = new ThreadLocal<Object>();
+
+    /**
+     * Gives the held stream's input buffer its full room back: Tomcat's {@code swallowUnread} lowers the buffer's
+     * limit by what it discards (the buffer mirrors the stream window, which it does not return); a servlet's read
+     * clears the buffer instead. Under the buffer's monitor, as Tomcat's own changes to it; the position (bytes that
+     * arrived meanwhile) is kept. No buffer (nothing arrived, or Tomcat's saved-request buffer): nothing to do.
+     */
+    static void restoreInputRoom(Object stream) throws Exception {
+        Method getInputBuffer = GET_INPUT_BUFFER.get(stream.getClass());
+        Object input = getInputBuffer == null ? null : getInputBuffer.invoke(stream);
+        Field field = input == null ? null : IN_BUFFER.get(input.getClass());
+        Object buffer = field == null ? null : field.get(input);
+        if (buffer instanceof java.nio.ByteBuffer) {
+            java.nio.ByteBuffer in = (java.nio.ByteBuffer) buffer;
+            synchronized (in) {
+                in.limit(in.capacity());
+            }
+        }
+    }
+
+    /** {@code Stream.getInputBuffer()}, once per stream class; null if it has none. */
+    private static final ClassValue<Method> GET_INPUT_BUFFER = new ClassValue<Method>() {
+        @Override
+        protected Method computeValue(Class<?> type) {
+            try {
+                return Reflection.declared(type, "getInputBuffer");
+            } catch (NoSuchMethodException e) {
+                return null;
+            }
+        }
+    };
+
+    /** {@code StandardStreamInputBuffer}'s private {@code inBuffer}, once per input buffer class; null if none. */
+    private static final ClassValue<Field> IN_BUFFER = declaredField("inBuffer");
+
+    /**
      * {@code connection.protocol.getOverheadDataThreshold()} ({@code Http2UpgradeHandler}'s protected final field, the
      * same on 9.0.70 to 11.0); 0 (no such protection) when it cannot be read, as on a stand-in.
      */
     static int overheadDataThreshold(Object connection) {
+        return protocolInt(connection, THRESHOLD);
+    }
+
+    /** An int getter of the connection's {@code protocol}; 0 when it cannot be read. */
+    private static int protocolInt(Object connection, ClassValue<Method> getter) {
         try {
             Field field = PROTOCOL.get(connection.getClass());
             Object protocol = field == null ? null : field.get(connection);
-            Method threshold = protocol == null ? null : THRESHOLD.get(protocol.getClass());
-            return threshold == null ? 0 : ((Integer) threshold.invoke(protocol)).intValue();
+            Method method = protocol == null ? null : getter.get(protocol.getClass());
+            return method == null ? 0 : ((Integer) method.invoke(protocol)).intValue();
         } catch (Exception e) {
             return 0;
         }
@@ -246,16 +383,21 @@ public final class TomcatDeferredResets {
     private static final ClassValue<Field> LAST_NON_FINAL_PAYLOAD = declaredField("lastNonFinalDataPayload");
 
     /** {@code Http2Protocol.getOverheadDataThreshold()} (public), once per protocol class; null if it has none. */
-    private static final ClassValue<Method> THRESHOLD = new ClassValue<Method>() {
-        @Override
-        protected Method computeValue(Class<?> type) {
-            try {
-                return type.getMethod("getOverheadDataThreshold");
-            } catch (NoSuchMethodException e) {
-                return null;
+    private static final ClassValue<Method> THRESHOLD = publicMethod("getOverheadDataThreshold");
+
+    /** Public no-argument method {@code name} of a class; null if it has none. */
+    private static ClassValue<Method> publicMethod(final String name) {
+        return new ClassValue<Method>() {
+            @Override
+            protected Method computeValue(Class<?> type) {
+                try {
+                    return type.getMethod(name);
+                } catch (NoSuchMethodException e) {
+                    return null;
+                }
             }
-        }
-    };
+        };
+    }
 
     /** Field {@code name} declared by a class or its superclasses, made accessible; null if none declares it. */
     private static ClassValue<Field> declaredField(final String name) {

@@ -78,27 +78,16 @@ public final class TomcatProxySafeReset {
     }
 
     /**
-     * A DATA frame of {@code payload} bytes arrives on a stream whose reset is held back: whether the hold ends now
-     * (the reset goes out at once, as NO_ERROR). It ends on a non-final frame smaller than Tomcat's
-     * {@code overheadDataThreshold} (1024 by default; 0 switches that protection off): Tomcat counts such frames
-     * against its connection's overhead limit (a second small frame in a row costs about threshold / size, and past the
-     * limit Tomcat closes the connection with GOAWAY(ENHANCE_YOUR_CALM)). Without the agent the reset stops such a
-     * client after one round trip; a hold would let it go on sending small frames and lose the whole connection (seen
-     * with Node's http2 client, 5-byte messages: ENHANCE_YOUR_CALM 59 ms after the answer on 11.0.29).
+     * What a DATA frame of {@code payload} bytes on a stream whose reset is held back costs against
+     * {@code reset-defer-bytes}: its payload, and at least Tomcat's {@code overheadDataThreshold} (1024 by default) for
+     * a non-final frame. Tomcat's overhead protection counts small non-final DATA frames against the connection and
+     * closes it with GOAWAY(ENHANCE_YOUR_CALM) past a limit (seen with Node's http2 client, 5-byte messages, 59 ms
+     * after the answer on 11.0.29); a held stream's frames are kept out of that count
+     * ({@code TomcatDeferredResets.exemptFromOverhead}), so they are charged here as frames of the threshold's size,
+     * which Tomcat never counts: a client sending small frames gets no more frames past the answer than one uploading
+     * {@code reset-defer-bytes} in frames of that size (1024 frames with the defaults).
      */
-    public static boolean endsHoldOnData(long payload, boolean endOfStream, int overheadDataThreshold) {
-        return !endOfStream && payload < overheadDataThreshold;
-    }
-
-    /**
-     * Whether a reset may be held back on a connection whose last non-final DATA frame had
-     * {@code lastNonFinalPayload} bytes: not when it was smaller than {@code overheadDataThreshold}. Tomcat averages
-     * the last two non-final frames, so after one small frame the next costs threshold / size and a client sending
-     * small frames ends the connection within a frame or two (seen with the first 5-byte frame arriving before the
-     * reset was asked: the hold ended on the second, which already cost the connection). Tomcat's reset then goes out
-     * at once, as without the agent, and stops such a client in one round trip.
-     */
-    public static boolean holdsAfterDataOf(int lastNonFinalPayload, int overheadDataThreshold) {
-        return lastNonFinalPayload >= overheadDataThreshold;
+    public static long chargedBytes(long payload, boolean endOfStream, int overheadDataThreshold) {
+        return endOfStream ? payload : Math.max(payload, overheadDataThreshold);
     }
 }

@@ -10,6 +10,7 @@ import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.H2patchRuntime;
 import java.util.List;
 import org.apache.coyote.http2.FakeTomcat;
+import org.apache.coyote.http2.FakeTomcat.FrameType;
 import org.apache.coyote.http2.FakeTomcat.Http2Error;
 import org.apache.coyote.http2.FakeTomcat.State;
 import org.apache.coyote.http2.StreamException;
@@ -116,40 +117,89 @@ class TomcatDeferredResetsTest {
     }
 
     @Test
-    void aSmallNonFinalFrameEndsTheHoldBeforeTomcatsOverheadProtectionEndsTheConnection() throws Exception {
+    void smallFramesOfAHeldStreamAreChargedAtTheOverheadThreshold() throws Exception {
         H2patchRuntime.resetDeferMillis = 60000;
-        H2patchRuntime.resetDeferBytes = 1 << 20;
+        H2patchRuntime.resetDeferBytes = 40000;
         Object connection = new FakeTomcat.Connection();
         assertEquals(1024, TomcatDeferredResets.overheadDataThreshold(connection));
         FakeTomcat.Stream stream = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
         assertSame(TomcatDeferredResets.HOLD, close(connection, stream, Http2Error.NO_ERROR, 3));
-        TomcatDeferredResets.onData(connection, 3, 16384, false);
-        TomcatDeferredResets.onData(connection, 3, 1024, false);
-        TomcatDeferredResets.onData(connection, 3, 5, true);
+        for (int i = 0; i < 39; i++) {
+            TomcatDeferredResets.onData(connection, 3, 5, false);
+        }
         Thread.sleep(100);
-        assertEquals(List.of(), stream.closes, "large frames, and a small final one, keep the hold");
+        assertEquals(List.of(), stream.closes, "39 small frames: 39 x 1024 charged, within 40000 bytes");
         assertEquals(1, TomcatDeferredResets.heldOn(connection));
         long bytes = Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_BYTES);
         TomcatDeferredResets.onData(connection, 3, 5, false);
         for (int i = 0; i < 200 && stream.closes.isEmpty(); i++) {
             Thread.sleep(10);
         }
-        assertEquals(List.of("NO_ERROR"), stream.closes, "a 5-byte non-final frame: the reset goes out at once");
+        assertEquals(List.of("NO_ERROR"), stream.closes, "the 40th: past the bound, the reset goes out at once");
         assertEquals(bytes + 1, Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_BYTES));
         assertEquals(0, TomcatDeferredResets.overheadDataThreshold(new Object()), "no such protection known");
     }
 
     @Test
-    void noHoldOnAConnectionWhoseClientSendsSmallFrames() throws Exception {
+    void aHeldStreamGetsItsWindowAndItsInputRoomBackOnTheThreadThatDiscards() throws Exception {
+        H2patchRuntime.resetDeferMillis = 60000;
+        Object connection = new FakeTomcat.Connection();
+        FakeTomcat.Stream stream = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
+        stream.input.inBuffer = java.nio.ByteBuffer.allocate(65535);
+        stream.input.inBuffer.limit(65535 - 16384); // what Tomcat's swallowUnread leaves after 16 KiB
+        assertSame(TomcatDeferredResets.HOLD, close(connection, stream, Http2Error.NO_ERROR, 3));
+        assertFalse(TomcatDeferredResets.returnWindow(connection, 5), "another stream: Tomcat's own window rules");
+        assertFalse(TomcatDeferredResets.returnsWindowOf(stream));
+
+        assertTrue(TomcatDeferredResets.returnWindow(connection, 3));
+        assertEquals(65535, stream.input.inBuffer.limit(), "the discarded bytes' room is back");
+        assertTrue(TomcatDeferredResets.returnsWindowOf(stream));
+        assertFalse(TomcatDeferredResets.returnsWindowOf(new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL)));
+        boolean[] otherThread = new boolean[1];
+        Thread t = new Thread(() -> otherThread[0] = TomcatDeferredResets.returnsWindowOf(stream));
+        t.start();
+        t.join();
+        assertFalse(otherThread[0], "only on the thread that discards");
+        TomcatDeferredResets.endWindowReturn();
+        assertFalse(TomcatDeferredResets.returnsWindowOf(stream));
+
+        stream.input.inBuffer = null; // nothing arrived before the hold: Tomcat discards without a buffer
+        assertTrue(TomcatDeferredResets.returnWindow(connection, 3));
+        TomcatDeferredResets.endWindowReturn();
+        TomcatDeferredResets.onEndOfStream(stream);
+        assertFalse(TomcatDeferredResets.returnWindow(connection, 3), "nothing held any more");
+    }
+
+    @Test
+    void aHeldStreamsNonFinalFrameIsExemptFromTomcatsOverheadCountOnItsThreadOnly() throws Exception {
         H2patchRuntime.resetDeferMillis = 60000;
         FakeTomcat.Connection connection = new FakeTomcat.Connection();
         connection.lastNonFinalDataPayload(5);
         FakeTomcat.Stream stream = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
-        assertNull(close(connection, stream, Http2Error.NO_ERROR, 3), "Tomcat's NO_ERROR reset, at once");
-        assertEquals(0, TomcatDeferredResets.heldOn(connection));
-        Object rewritten = close(connection, new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL), Http2Error.CANCEL, 5);
-        assertTrue(rewritten instanceof StreamException, "9.0.70's CANCEL still goes out as NO_ERROR");
-        assertEquals(0, TomcatDeferredResets.heldOn(connection));
+        assertSame(TomcatDeferredResets.HOLD, close(connection, stream, Http2Error.NO_ERROR, 3),
+                "held after a small frame too: the next ones are exempt");
+        assertEquals(TomcatDeferredResets.NOT_EXEMPT, TomcatDeferredResets.exemptFromOverhead(connection, 5),
+                "another stream's frame counts");
+        assertFalse(TomcatDeferredResets.exemptsOverheadOf(FrameType.DATA));
+
+        int saved = TomcatDeferredResets.exemptFromOverhead(connection, 3);
+        assertEquals(5, saved, "the connection's last non-final payload, to restore");
+        assertTrue(TomcatDeferredResets.exemptsOverheadOf(FrameType.DATA));
+        assertFalse(TomcatDeferredResets.exemptsOverheadOf(FrameType.RST), "only the DATA count is skipped");
+        boolean[] otherThread = new boolean[1];
+        Thread t = new Thread(() -> otherThread[0] = TomcatDeferredResets.exemptsOverheadOf(FrameType.DATA));
+        t.start();
+        t.join();
+        assertFalse(otherThread[0], "another thread's frames count");
+        connection.lastNonFinalDataPayload(1); // what Tomcat writes for the exempt frame
+        TomcatDeferredResets.endOverheadExemption(connection, saved);
+        assertFalse(TomcatDeferredResets.exemptsOverheadOf(FrameType.DATA));
+        assertEquals(5, connection.lastNonFinalDataPayload(), "the exempt frame left Tomcat's average as it was");
+
+        TomcatDeferredResets.onEndOfStream(stream);
+        assertEquals(TomcatDeferredResets.NOT_EXEMPT, TomcatDeferredResets.exemptFromOverhead(connection, 3),
+                "nothing held: Tomcat counts the frame");
+        assertFalse(TomcatDeferredResets.exemptsOverheadOf(FrameType.DATA));
     }
 
     @Test

@@ -75,19 +75,11 @@ class TomcatProxySafeResetTest {
     }
 
     @Test
-    void onlySmallNonFinalFramesEndAHold() {
-        assertTrue(TomcatProxySafeReset.endsHoldOnData(5, false, 1024));
-        assertTrue(TomcatProxySafeReset.endsHoldOnData(1023, false, 1024));
-        assertFalse(TomcatProxySafeReset.endsHoldOnData(1024, false, 1024), "Tomcat counts only smaller frames");
-        assertFalse(TomcatProxySafeReset.endsHoldOnData(5, true, 1024), "a final frame is not counted by Tomcat");
-        assertFalse(TomcatProxySafeReset.endsHoldOnData(5, false, 0), "overhead protection off");
-    }
-
-    @Test
-    void noHoldOnceTheConnectionSentASmallFrame() {
-        assertTrue(TomcatProxySafeReset.holdsAfterDataOf(2048, 1024), "Tomcat's start value: 2 x threshold");
-        assertTrue(TomcatProxySafeReset.holdsAfterDataOf(16384, 1024));
-        assertFalse(TomcatProxySafeReset.holdsAfterDataOf(5, 1024));
-        assertTrue(TomcatProxySafeReset.holdsAfterDataOf(5, 0), "overhead protection off");
+    void smallNonFinalFramesAreChargedAtTheOverheadThreshold() {
+        assertEquals(1024, TomcatProxySafeReset.chargedBytes(5, false, 1024));
+        assertEquals(1024, TomcatProxySafeReset.chargedBytes(0, false, 1024), "an empty frame is not free");
+        assertEquals(16384, TomcatProxySafeReset.chargedBytes(16384, false, 1024));
+        assertEquals(5, TomcatProxySafeReset.chargedBytes(5, true, 1024), "Tomcat does not count a final frame");
+        assertEquals(5, TomcatProxySafeReset.chargedBytes(5, false, 0), "overhead protection off");
     }
 }

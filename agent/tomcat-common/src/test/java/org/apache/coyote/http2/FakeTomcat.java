@@ -15,6 +15,9 @@ public final class FakeTomcat {
     public enum Http2Error { NO_ERROR, PROTOCOL_ERROR, INTERNAL_ERROR, FLOW_CONTROL_ERROR, SETTINGS_TIMEOUT,
         STREAM_CLOSED, FRAME_SIZE_ERROR, REFUSED_STREAM, CANCEL }
 
+    /** Stand-in for Tomcat's {@code FrameType} (the names the overhead count is asked with). */
+    public enum FrameType { DATA, HEADERS, RST }
+
     public enum State { OPEN, HALF_CLOSED_LOCAL, HALF_CLOSED_REMOTE, CLOSED_RX, CLOSED_RST_RX, CLOSED_RST_TX }
 
     public static final class StateMachine {
@@ -44,10 +47,16 @@ public final class FakeTomcat {
         public void lastNonFinalDataPayload(int payload) {
             lastNonFinalDataPayload = payload;
         }
+
+        public int lastNonFinalDataPayload() {
+            return lastNonFinalDataPayload;
+        }
     }
 
     public static final class InputBuffer {
         public int swallowed;
+        /** Tomcat's {@code StandardStreamInputBuffer.inBuffer}: null until DATA arrives. */
+        public java.nio.ByteBuffer inBuffer;
         /** Set: swallowUnread fails as Tomcat's does when its WINDOW_UPDATE cannot be written. */
         public java.io.IOException writeFails;
 

@@ -252,34 +252,128 @@ class TomcatProxySafeResetTest {
 
     /**
      * A client that goes on sending small DATA frames (5-byte gRPC messages, as Node's and grpc-js's clients send them)
-     * after the complete response: Tomcat's overhead protection counts each small non-final frame, and a hold that let
-     * them go on would cost the whole connection (GOAWAY(ENHANCE_YOUR_CALM), seen with the interop suite's Node client
-     * before the hold ended on such frames). The first one ends the hold: RST_STREAM(NO_ERROR) at once, no GOAWAY, the
-     * connection still serves.
+     * after the complete response. Tomcat's overhead protection counts each small non-final frame and closes the
+     * connection at the second in a row (GOAWAY(ENHANCE_YOUR_CALM), seen on 11.0.29); the fix keeps a held stream's
+     * frames out of that count and charges each at least 1024 bytes against {@code reset-defer-bytes} (40000 here):
+     * 10 small frames then END_STREAM get no reset and no GOAWAY; the 40th small frame ends the hold with
+     * RST_STREAM(NO_ERROR). Either way the connection still serves.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource(APPS)
-    void withAgentAClientSendingSmallFramesIsResetAtOnceAndKeepsItsConnection(String app) throws Exception {
+    void withAgentAClientSendingSmallFramesKeepsItsAnswerAndItsConnection(String app) throws Exception {
+        try (ChildJvm child = Wire.withAgentUnderTest(app, AGENT_OPTIONS + ",reset-defer-bytes=40000").start();
+             FrameRecorder r = FrameRecorder.connect(child.port())) {
+            r.sendPreface();
+            int id = sendSmallFramesAfterTheAnswer(r, 10, child);
+            r.sendData(id, new byte[] {0, 0, 0, 0, 0}, true);
+            r.readFor(Duration.ofMillis(300));
+            String ctx = "\nframes:\n" + r.describe() + child.describeOutput();
+            assertEquals(List.of(), resetCodes(r, id), "10 small frames and END_STREAM within the bound: no reset" + ctx);
+            assertTrue(r.frames().stream().noneMatch(f -> f.is(Frame.GOAWAY)), "Tomcat keeps the connection" + ctx);
+
+            int many = sendSmallFramesAfterTheAnswer(r, 50, child);
+            r.readFor(Duration.ofMillis(300));
+            ctx = "\nframes:\n" + r.describe() + child.describeOutput();
+            assertEquals(List.of(NO_ERROR), resetCodes(r, many), "past 39 small frames: one RST_STREAM(NO_ERROR)"
+                    + ctx);
+            assertTrue(r.frames().stream().noneMatch(f -> f.is(Frame.GOAWAY)), "Tomcat keeps the connection" + ctx);
+            int next = r.request(Request.get("/hello"));
+            r.awaitStreamEnd(next, Duration.ofSeconds(5));
+            assertTrue(r.streamEnded(next), "the connection still serves" + ctx);
+            Cli.Result status = Cli.run("status", Long.toString(child.pid()), "--json");
+            assertEquals(1, status.counter("proxy-safe-reset", "avoided"), status + ctx);
+            assertEquals(1, status.counter("proxy-safe-reset", "deferred-bytes"), status + ctx);
+            assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
+        }
+    }
+
+    /**
+     * Opens a RejectUpload stream, waits for its complete answer, then sends up to {@code frames} 5-byte non-final
+     * DATA frames 10 ms apart, stopping at a reset. Returns the stream id.
+     */
+    private static int sendSmallFramesAfterTheAnswer(FrameRecorder r, int frames, ChildJvm child) throws Exception {
+        int id = r.openStream(Request.grpc(PATH).withBody((byte[]) null));
+        r.awaitStreamEnd(id, Duration.ofSeconds(5));
+        assertTrue(r.streamEnded(id), "the complete response first\n" + r.describe() + child.describeOutput());
+        for (int i = 0; i < frames && !RejectUploadCall.hasReset(r, id); i++) {
+            r.sendData(id, new byte[] {0, 0, 0, 0, 0}, false);
+            r.readFor(Duration.ofMillis(10));
+        }
+        return id;
+    }
+
+    /**
+     * An upload larger than Tomcat's 64 KiB stream window, sent after the complete response as a flow-controlled
+     * client sends it (16 KiB frames, within the windows the server's WINDOW_UPDATEs give): Tomcat returns no stream
+     * window for a stream that cannot write, so without the window return the client waited at 64 KiB until the time
+     * bound and got the reset (nghttp's 512 KiB upload through HAProxy ended CANCEL). With the agent the stream's
+     * window comes back for the discarded bytes, the 256 KiB reach END_STREAM well within the bound, and no reset
+     * follows.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource(APPS)
+    void withAgentAnUploadLargerThanTheStreamWindowEndsWithoutReset(String app) throws Exception {
         try (ChildJvm child = Wire.withAgentUnderTest(app, AGENT_OPTIONS).start();
              FrameRecorder r = FrameRecorder.connect(child.port())) {
             r.sendPreface();
             int id = r.openStream(Request.grpc(PATH).withBody((byte[]) null));
             r.awaitStreamEnd(id, Duration.ofSeconds(5));
             assertTrue(r.streamEnded(id), "the complete response first\n" + r.describe() + child.describeOutput());
-            for (int i = 0; i < 10 && !RejectUploadCall.hasReset(r, id); i++) {
-                r.sendData(id, new byte[] {0, 0, 0, 0, 0}, false);
-                r.readFor(Duration.ofMillis(50));
+            long started = System.nanoTime();
+            int sent = uploadWithinWindows(r, id, 256 * 1024, Duration.ofMillis(BOUND_MS / 2));
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            if (sent == 256 * 1024) {
+                r.sendData(id, new byte[0], true);
             }
             r.readFor(Duration.ofMillis(300));
-            String ctx = "\nframes:\n" + r.describe() + child.describeOutput();
-            assertEquals(List.of(NO_ERROR), resetCodes(r, id), "one RST_STREAM(NO_ERROR), at the first small frame"
-                    + ctx);
-            assertTrue(r.frames().stream().noneMatch(f -> f.is(Frame.GOAWAY)), "Tomcat keeps the connection" + ctx);
+            String ctx = "\nsent " + sent + " bytes in " + tookMs + " ms\nframes:\n" + r.describe()
+                    + child.describeOutput();
+            assertEquals(256 * 1024, sent, "the stream window should come back for the discarded bytes" + ctx);
+            assertEquals(List.of(), resetCodes(r, id), "the upload ended within the bounds: no reset" + ctx);
             int next = r.request(Request.get("/hello"));
             r.awaitStreamEnd(next, Duration.ofSeconds(5));
             assertTrue(r.streamEnded(next), "the connection still serves" + ctx);
             assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
+            Wire.assertCleanStderr(child, Request.grpc(PATH));
         }
+    }
+
+    /**
+     * Sends {@code total} bytes on {@code id} in DATA frames of at most 16 KiB, never past the stream's or the
+     * connection's send window (65535 each at the start, RFC 9113 §6.9.2, plus the server's WINDOW_UPDATEs), until
+     * all is sent, the stream is reset, or {@code timeout} passes waiting for window. Returns the bytes sent.
+     */
+    private static int uploadWithinWindows(FrameRecorder r, int id, int total, Duration timeout) throws Exception {
+        long streamWindow = 65535;
+        long connectionWindow = 65535;
+        int seen = 0;
+        int sent = 0;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (sent < total && !RejectUploadCall.hasReset(r, id) && System.nanoTime() < deadline) {
+            List<Frame> frames = r.frames();
+            for (; seen < frames.size(); seen++) {
+                Frame f = frames.get(seen);
+                if (f.is(Frame.WINDOW_UPDATE) && f.payload() != null && f.payload().length >= 4) {
+                    long increment = ((f.payload()[0] & 0x7fL) << 24) | ((f.payload()[1] & 0xffL) << 16)
+                            | ((f.payload()[2] & 0xffL) << 8) | (f.payload()[3] & 0xffL);
+                    if (f.streamId() == 0) {
+                        connectionWindow += increment;
+                    } else if (f.streamId() == id) {
+                        streamWindow += increment;
+                    }
+                }
+            }
+            int n = (int) Math.min(Math.min(16384, total - sent), Math.min(streamWindow, connectionWindow));
+            if (n <= 0) {
+                r.readFor(Duration.ofMillis(10));
+                continue;
+            }
+            r.sendData(id, new byte[n], false);
+            sent += n;
+            streamWindow -= n;
+            connectionWindow -= n;
+        }
+        return sent;
     }
 
     @ParameterizedTest(name = "{0}")
