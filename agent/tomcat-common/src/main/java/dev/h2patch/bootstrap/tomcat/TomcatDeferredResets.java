@@ -166,6 +166,19 @@ public final class TomcatDeferredResets {
         }
     }
 
+    /** The deferral that holds {@code streamId} on {@code connection} and has not fired; callers hold HELD's lock. */
+    private static Deferral heldLocked(Object connection, int streamId) {
+        List<Deferral> list = HELD.get(connection);
+        if (list != null) {
+            for (Deferral d : list) {
+                if (d.streamId == streamId && !d.firing) {
+                    return d;
+                }
+            }
+        }
+        return null;
+    }
+
     /**
      * A DATA frame of {@code payload} bytes arrives on {@code streamId} of {@code connection} ({@code endOfStream}: it
      * ends the request): charged against {@code reset-defer-bytes} when the stream's reset is held
@@ -175,16 +188,12 @@ public final class TomcatDeferredResets {
     public static void onData(Object connection, int streamId, long payload, boolean endOfStream) {
         Deferral d = null;
         synchronized (HELD) {
-            List<Deferral> list = HELD.get(connection);
-            if (list != null) {
-                for (Deferral candidate : list) {
-                    if (candidate.streamId == streamId && !candidate.firing) {
-                        candidate.bytes += TomcatProxySafeReset.chargedBytes(payload, endOfStream,
-                                overheadDataThreshold(connection));
-                        if (candidate.bytes > H2patchRuntime.resetDeferBytes) {
-                            d = candidate;
-                        }
-                    }
+            Deferral held = heldLocked(connection, streamId);
+            if (held != null) {
+                held.bytes += TomcatProxySafeReset.chargedBytes(payload, endOfStream,
+                        overheadDataThreshold(connection));
+                if (held.bytes > H2patchRuntime.resetDeferBytes) {
+                    d = held;
                 }
             }
         }
@@ -214,15 +223,7 @@ public final class TomcatDeferredResets {
      */
     public static int exemptFromOverhead(Object connection, int streamId) {
         synchronized (HELD) {
-            List<Deferral> list = HELD.get(connection);
-            if (list == null) {
-                return NOT_EXEMPT;
-            }
-            boolean held = false;
-            for (Deferral d : list) {
-                held |= d.streamId == streamId && !d.firing;
-            }
-            if (!held) {
+            if (heldLocked(connection, streamId) == null) {
                 return NOT_EXEMPT;
             }
         }
@@ -271,16 +272,9 @@ public final class TomcatDeferredResets {
      * within {@code reset-defer-bytes}. Returns whether the call was marked ({@link #endWindowReturn} ends it).
      */
     public static boolean returnWindow(Object connection, int streamId) {
-        Deferral held = null;
+        Deferral held;
         synchronized (HELD) {
-            List<Deferral> list = HELD.get(connection);
-            if (list != null) {
-                for (Deferral d : list) {
-                    if (d.streamId == streamId && !d.firing) {
-                        held = d;
-                    }
-                }
-            }
+            held = heldLocked(connection, streamId);
         }
         if (held == null) {
             return false;
