@@ -338,8 +338,7 @@ public final class CompatibilityMatrix {
                     r.readFor(Duration.ofMillis(1500));
                     List<Frame> resp = r.streamFrames(id);
                     // Complete: END_STREAM on the trailers or, as Tomcat and Undertow end an answer, on a DATA frame.
-                    boolean complete = resp.stream().anyMatch(f -> (f.is(Frame.HEADERS) || f.is(Frame.DATA))
-                            && f.endStream());
+                    boolean complete = resp.stream().anyMatch(Frame::endStream);
                     boolean reset = resp.stream().anyMatch(f -> f.is(Frame.RST_STREAM));
                     boolean rejected = resp.stream().anyMatch(f -> f.is(Frame.HEADERS) && f.header("grpc-status") != null);
                     return new Seen(complete && reset, complete && rejected ? null
@@ -368,7 +367,7 @@ public final class CompatibilityMatrix {
             if (f.is(Frame.RST_STREAM)) {
                 t += "(" + Frame.errorName(f.errorCode()) + ")";
             }
-            if ((f.is(Frame.DATA) || f.is(Frame.HEADERS)) && f.endStream()) {
+            if (f.endStream()) {
                 t += "+ES";
             }
             s.add(t);

@@ -99,7 +99,7 @@ class TomcatProxySafeResetTest {
     }
 
     private static boolean responseEnded(FrameRecorder r, int id) {
-        return r.streamFrames(id).stream().anyMatch(f -> (f.is(Frame.HEADERS) || f.is(Frame.DATA)) && f.endStream());
+        return r.streamFrames(id).stream().anyMatch(Frame::endStream);
     }
 
     private static GrpcCalls.Outcome clientStream(int port, long millis) {
