@@ -7,25 +7,26 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.h2patch.bootstrap.AdviceFailures;
+import java.util.ArrayList;
 import java.util.List;
-import net.bytebuddy.ByteBuddy;
+import net.bytebuddy.ClassFileVersion;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.asm.AsmVisitorWrapper;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
-import net.bytebuddy.dynamic.DynamicType;
-import net.bytebuddy.dynamic.TypeResolutionStrategy;
-import net.bytebuddy.dynamic.scaffold.InstrumentedType;
-import net.bytebuddy.dynamic.scaffold.MethodGraph;
-import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import net.bytebuddy.dynamic.scaffold.TypeInitializer;
 import net.bytebuddy.implementation.Implementation;
+import net.bytebuddy.implementation.auxiliary.AuxiliaryType;
 import net.bytebuddy.implementation.bytecode.StackManipulation;
 import net.bytebuddy.implementation.bytecode.constant.ClassConstant;
 import net.bytebuddy.implementation.bytecode.constant.TextConstant;
 import net.bytebuddy.implementation.bytecode.member.MethodInvocation;
+import net.bytebuddy.jar.asm.ClassReader;
+import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.matcher.ElementMatcher;
 import net.bytebuddy.pool.TypePool;
+import net.bytebuddy.utility.OpenedClassReader;
 
 /**
  * Inlines the advice of the fixes that fit into one class file, with Byte Buddy's {@link Advice}: the only class of
@@ -35,12 +36,6 @@ import net.bytebuddy.pool.TypePool;
  * change), which is what retransformation requires and what lets a detach restore the original bytecode.
  */
 final class AdviceWeaver {
-
-    private static final ByteBuddy BYTE_BUDDY = new ByteBuddy()
-            .with(TypeValidation.DISABLED)
-            .with(Implementation.Context.Disabled.Factory.INSTANCE)
-            .with(MethodGraph.Compiler.ForDeclaredMethods.INSTANCE)
-            .with(InstrumentedType.Factory.Default.FROZEN);
 
     private static final ClassLoader AGENT_LOADER = AdviceWeaver.class.getClassLoader();
 
@@ -60,14 +55,21 @@ final class AdviceWeaver {
         }
     }
 
-    /** The class file of {@code typeName} with every target's advice inlined. */
+    /**
+     * The class file of {@code typeName} with every target's advice inlined.
+     *
+     * <p>One ASM pass, reader → Advice's method visitors → writer, the pass Byte Buddy's {@code decorate(...).make()}
+     * makes for a frozen type, without the dynamic-type machinery around it (builder, method registry, type writer):
+     * on a cold JVM that machinery was about a fifth of the classes the first weave loads (docs/performance.md, "Where
+     * the start-up goes"). The writer starts from the reader, so the methods no advice matches are copied as they are.
+     */
     static byte[] weave(String typeName, byte[] classFile, ClassLoader loader, List<Target> targets) {
         ClassFileLocator typeLocator = new ClassFileLocator.Compound(
                 ClassFileLocator.Simple.of(typeName, classFile),
                 loader == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(loader));
         TypePool typePool = TypePool.Default.WithLazyResolution.of(typeLocator);
         TypeDescription patched = typePool.describe(typeName).resolve();
-        DynamicType.Builder<?> builder = BYTE_BUDDY.decorate(patched, typeLocator);
+        List<AsmVisitorWrapper> wrappers = new ArrayList<AsmVisitorWrapper>(targets.size());
         for (Target target : targets) {
             // Advice classes come from the agent (relocated for a relocated library); the types they name, from the
             // patched class's loader.
@@ -81,9 +83,24 @@ final class AdviceWeaver {
                 methods = methods.invokable(methodMatcher(method, target.relocation),
                         Advice.to(advice, adviceLocator).withExceptionHandler(failureHandler(target.fix, patched)));
             }
-            builder = builder.visit(methods);
+            wrappers.add(methods);
         }
-        return builder.make(TypeResolutionStrategy.Disabled.INSTANCE, typePool).getBytes();
+        AsmVisitorWrapper wrapper = new AsmVisitorWrapper.Compound(wrappers);
+        int writerFlags = wrapper.mergeWriter(AsmVisitorWrapper.NO_FLAGS);
+        int readerFlags = wrapper.mergeReader(AsmVisitorWrapper.NO_FLAGS);
+        if ((writerFlags & ClassWriter.COMPUTE_FRAMES) != 0) {
+            // ASM would compute frames by loading classes; Advice writes its own, so this never happens.
+            throw new IllegalStateException("advice asks for computed frames");
+        }
+        ClassReader reader = OpenedClassReader.of(classFile);
+        ClassWriter writer = new ClassWriter(reader, writerFlags);
+        ClassFileVersion version = ClassFileVersion.ofClassFile(classFile);
+        Implementation.Context.ExtractableView context = Implementation.Context.Disabled.Factory.INSTANCE.make(patched,
+                new AuxiliaryType.NamingStrategy.Suffixing("h2patch"), TypeInitializer.None.INSTANCE, version, version,
+                Implementation.Context.FrameGeneration.DISABLED);
+        reader.accept(wrapper.wrap(patched, writer, context, typePool, patched.getDeclaredFields(),
+                patched.getDeclaredMethods(), writerFlags, readerFlags), readerFlags);
+        return writer.toByteArray();
     }
 
     /**
