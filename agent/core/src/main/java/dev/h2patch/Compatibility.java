@@ -1,12 +1,11 @@
 package dev.h2patch;
 
 import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.dynamic.ClassFileLocator;
-import net.bytebuddy.pool.TypePool;
 
 /**
  * Decides, once per fix and class loader, whether a fix fits the library version that loader has: every type it
@@ -45,7 +44,7 @@ final class Compatibility {
         if (known != null) {
             return known;
         }
-        String missing = findMissing(fix, relocation, classLoader, poolFor(classLoader));
+        String missing = findMissing(fix, relocation, shapesFor(classLoader));
         if (missing == null && !BootstrapInjector.isVisibleFrom(classLoader)
                 && !(BootstrapInjector.inject(instrumentation) && BootstrapInjector.isVisibleFrom(classLoader))) {
             missing = "its class loader cannot see the agent's helper classes";
@@ -101,49 +100,40 @@ final class Compatibility {
 
     /** What the fix needs and the loader lacks, or {@code null} when everything is there. */
     static String findMissing(Fix fix, Relocation relocation, ClassLoader classLoader) {
-        return findMissing(fix, relocation, classLoader, newPool(classLoader));
+        return findMissing(fix, relocation, ClassShapes.of(classLoader));
     }
 
-    private static TypePool newPool(ClassLoader classLoader) {
-        return TypePool.Default.of(classLoader == null
-                ? ClassFileLocator.ForClassLoader.ofBootLoader()
-                : ClassFileLocator.ForClassLoader.of(classLoader));
-    }
+    /** The last class loader checked and its classes' shapes: the fixes of one library share most of the types they read. */
+    private java.lang.ref.WeakReference<Object> shapesLoader;
+    private ClassShapes shapes;
 
-    /** The last class loader checked and its type pool: the fixes of one library share most of the types they read. */
-    private java.lang.ref.WeakReference<Object> pooledLoader;
-    private TypePool pool;
-
-    /** Synchronized for the cache only: building a pool asks the loader nothing; resolving types later does. */
-    private synchronized TypePool poolFor(ClassLoader classLoader) {
+    /** Synchronized for the cache only: creating it asks the loader nothing; reading class files later does. */
+    private synchronized ClassShapes shapesFor(ClassLoader classLoader) {
         Object key = classLoader == null ? BOOTSTRAP : classLoader;
-        if (pool == null || pooledLoader == null || pooledLoader.get() != key) {
-            pool = newPool(classLoader);
-            pooledLoader = new java.lang.ref.WeakReference<Object>(key);
+        if (shapes == null || shapesLoader == null || shapesLoader.get() != key) {
+            shapes = ClassShapes.of(classLoader);
+            shapesLoader = new java.lang.ref.WeakReference<Object>(key);
         }
-        return pool;
+        return shapes;
     }
 
-    private static String findMissing(Fix fix, Relocation relocation, ClassLoader classLoader, TypePool pool) {
+    static String findMissing(Fix fix, Relocation relocation, ClassShapes shapes) {
         for (TypePatch patch : fix.patches()) {
             String typeName = relocation.apply(patch.typeName());
-            TypePool.Resolution resolution = pool.describe(typeName);
-            if (!resolution.isResolved()) {
+            ClassShapes.Shape type = shapes.describe(typeName);
+            if (type == null) {
                 if (patch.optional()) {
                     continue; // an optional part of the library that this loader does not have
                 }
                 return "no class " + typeName;
             }
-            TypeDescription type = resolution.resolve();
             for (TypePatch.MethodAdvice method : patch.advice()) {
-                int matches = type.getDeclaredMethods()
-                        .filter(AdviceWeaver.methodMatcher(method, relocation)).size();
-                if (matches != 1) {
+                if (countAdvisable(type, method, relocation) != 1) {
                     return typeName + " has no method " + method.signature(relocation);
                 }
             }
             for (TypePatch.MethodAdvice method : patch.advice()) {
-                String missing = findMissingReference(pool, type, AdviceReferences.of(method.adviceClass(), relocation));
+                String missing = findMissingReference(shapes, type, AdviceReferences.of(method.adviceClass(), relocation));
                 if (missing != null) {
                     return missing + " (used by " + method.adviceClass().getSimpleName() + ")";
                 }
@@ -153,28 +143,47 @@ final class Compatibility {
     }
 
     /**
+     * How many of the type's declared methods the weaver would advise for {@code method}: the same rule as {@link
+     * AdviceWeaver#methodMatcher} (the name, exactly the parameter types under the relocation, no bridge method).
+     */
+    static int countAdvisable(ClassShapes.Shape type, TypePatch.MethodAdvice method, Relocation relocation) {
+        List<String> wanted = new ArrayList<String>(method.parameterTypes().size());
+        for (String parameter : method.parameterTypes()) {
+            wanted.add(relocation.apply(parameter));
+        }
+        int matches = 0;
+        for (ClassShapes.Member candidate : type.methods) {
+            if (candidate.name.equals(method.name()) && !candidate.isBridge()
+                    && candidate.parameterTypeNames().equals(wanted)) {
+                matches++;
+            }
+        }
+        return matches;
+    }
+
+    /**
      * What the advice's own code needs besides the advised method's signature: the fields of the patched type it reads
      * with {@code @Advice.FieldValue}, every library type it names, and every library field and method it uses, with
      * its exact descriptor, declared by the named type or one of its supertypes. Without this check a library version
      * that renamed one of them would get advice that fails on every call (a suppressed {@code NoSuchMethodError}).
      */
-    static String findMissingReference(TypePool pool, TypeDescription patched, AdviceReferences references) {
+    static String findMissingReference(ClassShapes shapes, ClassShapes.Shape patched, AdviceReferences references) {
         for (String field : references.fieldValues) {
-            if (!declares(patched, field, null, true)) {
-                return patched.getName() + " has no field " + field;
+            if (!declares(shapes, patched, field, null, true)) {
+                return patched.name + " has no field " + field;
             }
         }
         for (String typeName : references.types) {
-            if (!pool.describe(typeName).isResolved()) {
+            if (shapes.describe(typeName) == null) {
                 return "no class " + typeName;
             }
         }
         for (AdviceReferences.Member member : references.members) {
-            TypePool.Resolution owner = pool.describe(member.owner);
-            if (!owner.isResolved()) {
+            ClassShapes.Shape owner = shapes.describe(member.owner);
+            if (owner == null) {
                 return "no class " + member.owner;
             }
-            if (!declares(owner.resolve(), member.name, member.descriptor, member.field)) {
+            if (!declares(shapes, owner, member.name, member.descriptor, member.field)) {
                 return member.owner + " has no " + (member.field ? "field " : "method ") + member.name
                         + (member.field ? "" : member.descriptor);
             }
@@ -182,40 +191,38 @@ final class Compatibility {
         return null;
     }
 
-    /** Whether {@code type} or one of its supertypes (classes and interfaces) declares the field or method. */
-    private static boolean declares(TypeDescription type, String name, String descriptor, boolean field) {
-        java.util.Deque<TypeDescription> queue = new java.util.ArrayDeque<TypeDescription>();
+    /**
+     * Whether {@code type} or one of its supertypes (classes and interfaces) declares the field or method. A supertype
+     * whose class file the loader cannot read is passed over, as one that does not declare it.
+     */
+    private static boolean declares(ClassShapes shapes, ClassShapes.Shape type, String name, String descriptor,
+                                    boolean field) {
+        java.util.Deque<ClassShapes.Shape> queue = new java.util.ArrayDeque<ClassShapes.Shape>();
         java.util.Set<String> seen = new java.util.HashSet<String>();
         queue.add(type);
         while (!queue.isEmpty()) {
-            TypeDescription current = queue.poll();
-            if (!seen.add(current.getName())) {
+            ClassShapes.Shape current = queue.poll();
+            if (!seen.add(current.name)) {
                 continue;
             }
-            if (field) {
-                for (net.bytebuddy.description.field.FieldDescription.InDefinedShape candidate
-                        : current.getDeclaredFields()) {
-                    if (candidate.getName().equals(name)
-                            && (descriptor == null || candidate.getDescriptor().equals(descriptor))) {
-                        return true;
-                    }
-                }
-            } else {
-                for (net.bytebuddy.description.method.MethodDescription.InDefinedShape candidate
-                        : current.getDeclaredMethods()) {
-                    if (candidate.getInternalName().equals(name) && candidate.getDescriptor().equals(descriptor)) {
-                        return true;
-                    }
+            for (ClassShapes.Member candidate : field ? current.fields : current.methods) {
+                if (candidate.name.equals(name) && (descriptor == null || candidate.descriptor.equals(descriptor))) {
+                    return true;
                 }
             }
             if ("<init>".equals(name)) {
                 return false; // constructors are not inherited
             }
-            if (current.getSuperClass() != null) {
-                queue.add(current.getSuperClass().asErasure());
+            List<String> supertypes = new ArrayList<String>(current.interfaces.size() + 1);
+            if (current.superName != null) {
+                supertypes.add(current.superName);
             }
-            for (net.bytebuddy.description.type.TypeDescription.Generic implemented : current.getInterfaces()) {
-                queue.add(implemented.asErasure());
+            supertypes.addAll(current.interfaces);
+            for (String supertype : supertypes) {
+                ClassShapes.Shape shape = shapes.describe(supertype);
+                if (shape != null) {
+                    queue.add(shape);
+                }
             }
         }
         return false;

@@ -13,7 +13,6 @@ import net.bytebuddy.description.modifier.Visibility;
 import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.implementation.FixedValue;
 import net.bytebuddy.implementation.StubMethod;
-import net.bytebuddy.pool.TypePool;
 import org.junit.jupiter.api.Test;
 
 /** The fit check covers what the advice's own code touches: library members it calls or reads, and @FieldValue. */
@@ -41,8 +40,8 @@ class FitCheckReferencesTest {
 
     @Test
     void everythingPresentFits() {
-        TypePool pool = TypePool.Default.of(ClassFileLocator.ForClassLoader.of(LOADER));
-        assertNull(Compatibility.findMissingReference(pool, pool.describe("fittest.Patched").resolve(),
+        ClassShapes shapes = new ClassShapes(ClassFileLocator.ForClassLoader.of(LOADER));
+        assertNull(Compatibility.findMissingReference(shapes, shapes.describe("fittest.Patched"),
                 AdviceReferences.of(CallsLibAdvice.class, Relocation.NONE)));
     }
 
@@ -53,10 +52,10 @@ class FitCheckReferencesTest {
                 .defineField("count", int.class, Visibility.PUBLIC)
                 .defineMethod("kept", int.class, Visibility.PUBLIC).intercept(FixedValue.value(1))
                 .make().getBytes();
-        TypePool pool = TypePool.Default.of(new ClassFileLocator.Compound(
+        ClassShapes shapes = new ClassShapes(new ClassFileLocator.Compound(
                 ClassFileLocator.Simple.of("fittest.Lib", lib), ClassFileLocator.ForClassLoader.of(LOADER)));
-        assertEquals("fittest.Lib has no method gone()V", Compatibility.findMissingReference(pool,
-                pool.describe("fittest.Patched").resolve(), AdviceReferences.of(CallsLibAdvice.class, Relocation.NONE)));
+        assertEquals("fittest.Lib has no method gone()V", Compatibility.findMissingReference(shapes,
+                shapes.describe("fittest.Patched"), AdviceReferences.of(CallsLibAdvice.class, Relocation.NONE)));
     }
 
     @Test
@@ -65,18 +64,18 @@ class FitCheckReferencesTest {
                 .defineMethod("gone", void.class, Visibility.PUBLIC).intercept(StubMethod.INSTANCE)
                 .defineMethod("kept", int.class, Visibility.PUBLIC).intercept(FixedValue.value(1))
                 .make().getBytes();
-        TypePool pool = TypePool.Default.of(new ClassFileLocator.Compound(
+        ClassShapes shapes = new ClassShapes(new ClassFileLocator.Compound(
                 ClassFileLocator.Simple.of("fittest.Lib", lib), ClassFileLocator.ForClassLoader.of(LOADER)));
-        assertEquals("fittest.Lib has no field count", Compatibility.findMissingReference(pool,
-                pool.describe("fittest.Patched").resolve(), AdviceReferences.of(CallsLibAdvice.class, Relocation.NONE)));
+        assertEquals("fittest.Lib has no field count", Compatibility.findMissingReference(shapes,
+                shapes.describe("fittest.Patched"), AdviceReferences.of(CallsLibAdvice.class, Relocation.NONE)));
     }
 
     @Test
     void aPatchedTypeWithoutTheFieldValueFieldDoesNotFit() {
         byte[] patched = new ByteBuddy().subclass(Object.class).name("fittest.Patched").make().getBytes();
-        TypePool pool = TypePool.Default.of(new ClassFileLocator.Compound(
+        ClassShapes shapes = new ClassShapes(new ClassFileLocator.Compound(
                 ClassFileLocator.Simple.of("fittest.Patched", patched), ClassFileLocator.ForClassLoader.of(LOADER)));
-        assertEquals("fittest.Patched has no field lib", Compatibility.findMissingReference(pool,
-                pool.describe("fittest.Patched").resolve(), AdviceReferences.of(CallsLibAdvice.class, Relocation.NONE)));
+        assertEquals("fittest.Patched has no field lib", Compatibility.findMissingReference(shapes,
+                shapes.describe("fittest.Patched"), AdviceReferences.of(CallsLibAdvice.class, Relocation.NONE)));
     }
 }
