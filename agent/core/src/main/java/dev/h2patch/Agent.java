@@ -83,7 +83,7 @@ public final class Agent {
             Log.info(banner(options, fixes, how));
             installer = Installer.install(instrumentation, fixes);
             if (how.equals("premain") && !fixes.isEmpty()) {
-                WeaverWarmUp.start();
+                WeaverWarmUp.start(installer);
             }
             H2patchRuntime.moduleOpener = installer.moduleOpener();
             BootstrapInjector.syncSwitches();

@@ -46,6 +46,9 @@ final class Installer implements ClassFileTransformer {
     /** What is registered with the JVM: this, or on Java 9+ a module-aware transformer that calls it. */
     private final ClassFileTransformer registered;
 
+    /** Weaves a loader's other advised classes once its first one is patched, off the threads that load them. */
+    private final AheadOfLoadWeaver aheadOfLoad;
+
     /** Set while this thread transforms a class: a class loaded meanwhile is not transformed (no recursion). */
     private final ThreadLocal<Boolean> transforming = new ThreadLocal<Boolean>();
 
@@ -69,6 +72,23 @@ final class Installer implements ClassFileTransformer {
             }
         }
         this.targets = byName;
+        this.aheadOfLoad = new AheadOfLoadWeaver(byName, new AheadOfLoadWeaver.Fitting() {
+            @Override
+            public List<AdviceWeaver.Target> fitting(List<AdviceWeaver.Target> forType, ClassLoader loader) {
+                return fittingIn(forType, loader);
+            }
+        });
+    }
+
+    /** The targets of one type whose fix fits the library in {@code loader} ({@link Compatibility}). */
+    private List<AdviceWeaver.Target> fittingIn(List<AdviceWeaver.Target> forType, ClassLoader loader) {
+        List<AdviceWeaver.Target> fitting = new ArrayList<AdviceWeaver.Target>(forType.size());
+        for (AdviceWeaver.Target target : forType) {
+            if (compatibility.fits(target.fix, target.relocation, loader)) {
+                fitting.add(target);
+            }
+        }
+        return fitting;
     }
 
     /** Registers the transformer and patches the advised classes already loaded. */
@@ -85,6 +105,7 @@ final class Installer implements ClassFileTransformer {
      */
     boolean uninstall() {
         instrumentation.removeTransformer(registered);
+        aheadOfLoad.close();
         boolean restored = retransformLoadedTargets() > 0;
         forgetReportedFailures();
         return restored;
@@ -103,6 +124,19 @@ final class Installer implements ClassFileTransformer {
                 // nothing to forget there
             }
         }
+    }
+
+    /**
+     * Premain, on the warm-up thread: weaves the system class loader's advised classes ahead of their load; returns
+     * how many advised types that loader has (0: none, nothing was woven).
+     */
+    int weaveAheadAtStart() {
+        return aheadOfLoad.weaveAheadAtStart(ClassLoader.getSystemClassLoader());
+    }
+
+    /** For tests. */
+    AheadOfLoadWeaver aheadOfLoad() {
+        return aheadOfLoad;
     }
 
     /** What the helpers call to open an application package to themselves on the module path; null on Java 8. */
@@ -144,12 +178,7 @@ final class Installer implements ClassFileTransformer {
         long start = System.nanoTime();
         transforming.set(Boolean.TRUE);
         try {
-            List<AdviceWeaver.Target> fitting = new ArrayList<AdviceWeaver.Target>(forType.size());
-            for (AdviceWeaver.Target target : forType) {
-                if (compatibility.fits(target.fix, target.relocation, loader)) {
-                    fitting.add(target);
-                }
-            }
+            List<AdviceWeaver.Target> fitting = fittingIn(forType, loader);
             if (module != null && moduleEdges != null && moduleEdges.isNamed(module)) {
                 for (Iterator<AdviceWeaver.Target> it = fitting.iterator(); it.hasNext(); ) {
                     AdviceWeaver.Target target = it.next();
@@ -164,12 +193,15 @@ final class Installer implements ClassFileTransformer {
                     }
                 }
             }
+            byte[] patched = aheadOfLoad.take(loader, className, classfileBuffer, fitting);
+            boolean wovenAhead = patched != null;
             if (fitting.isEmpty()) {
                 return null;
             }
-            byte[] patched;
             try {
-                patched = AdviceWeaver.weave(typeName, classfileBuffer, loader, fitting);
+                if (!wovenAhead) {
+                    patched = AdviceWeaver.weave(typeName, classfileBuffer, loader, fitting);
+                }
             } catch (Throwable whole) {
                 // Find the fix (or fixes) whose advice cannot be inlined here; the others are still applied.
                 List<AdviceWeaver.Target> weavable = new ArrayList<AdviceWeaver.Target>(fitting.size());
@@ -189,8 +221,12 @@ final class Installer implements ClassFileTransformer {
             }
             if (Log.isDebug()) {
                 // The time this class load waited for the check and the weave, on the thread that loads it.
-                Log.debug("transformed " + typeName + (classBeingRedefined != null ? " (retransformed)" : "") + " in "
+                Log.debug("transformed " + typeName + (classBeingRedefined != null ? " (retransformed)" : "")
+                        + (wovenAhead ? " (woven ahead of its load)" : "") + " in "
                         + (System.nanoTime() - start) / 1000000 + " ms");
+            }
+            if (classBeingRedefined == null) {
+                aheadOfLoad.patched(loader); // not at attach: there the loaded classes are all retransformed at once
             }
             return patched;
         } catch (Throwable t) {

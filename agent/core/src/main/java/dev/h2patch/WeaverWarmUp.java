@@ -11,33 +11,44 @@ import net.bytebuddy.asm.Advice;
 
 /**
  * Start-up cost (docs/performance.md, "Where the start-up goes"): the first class a fix advises is woven on the thread
- * that loads it, and that first weave loads some 700 classes of Byte Buddy and its ASM and runs their code cold. In a
+ * that loads it, and that first weave loads some 600 classes of Byte Buddy and its ASM and runs their code cold. In a
  * framework that starts for seconds before it loads its HTTP/2 classes (Spring Boot, Vert.x, Armeria), the
  * application's own thread would pay all of that at once.
  *
- * <p>So at premain one short-lived daemon thread, {@code h2patch-warmup}, runs the whole path once on a class of the
- * agent's own: the compatibility check ({@link Compatibility#findMissing}) and the weave ({@link AdviceWeaver#weave})
- * of {@link Target} with {@link WarmUpAdvice}, whose annotations are the ones the fixes use. The woven bytes are
- * thrown away: no woven class is defined, no application class or class loader is touched, nothing is kept. When a
- * library class comes first, both threads load the same classes and the JVM lets each class be loaded once; nothing
- * is lost but the warm-up's head start. Bound: one thread, once per JVM, ended when the weave is (its time is in the
- * debug log); not at attach, where the classes to patch are already loaded and are woven at once.
+ * <p>So at premain one short-lived daemon thread, {@code h2patch-warmup}, starts on that work at once. When the
+ * system class loader (a {@code java -jar} or {@code -cp} application) has advised classes, it weaves them ahead of
+ * their load ({@link AheadOfLoadWeaver}): the application's thread then takes the woven bytes, or waits for the one it
+ * needs, instead of weaving them cold itself. Otherwise (the library is in a class loader the application creates
+ * later, as in a Spring Boot jar or a servlet container) it runs the whole path once on a class of the agent's own:
+ * the compatibility check ({@link Compatibility#findMissing}) and the weave ({@link AdviceWeaver#weave}) of {@link
+ * Target} with {@link WarmUpAdvice}, whose annotations are the ones the fixes use, and throws the woven bytes away: no
+ * application class or class loader is touched, nothing is kept. Bound: one thread, once per JVM, ended when its weaves
+ * are (its time is in the debug log); not at attach, where the classes to patch are already loaded and are woven at
+ * once.
  */
 final class WeaverWarmUp {
 
     private WeaverWarmUp() {
     }
 
+    /** The dummy weave only (tests). */
     static void start() {
+        start(null);
+    }
+
+    static void start(final Installer installer) {
         AgentThreads.newThread(new Runnable() {
             @Override
             public void run() {
                 long start = System.nanoTime();
                 try {
-                    int bytes = warmUp();
+                    int advised = installer == null ? 0 : installer.weaveAheadAtStart();
+                    String what = advised > 0
+                            ? "weaving ahead the system class loader's " + advised + " advised class(es)"
+                            : warmUp() + " bytes woven and discarded";
                     if (Log.isDebug()) {
                         Log.debug("weaver warmed up in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
-                                + " ms (" + bytes + " bytes woven and discarded)");
+                                + " ms (" + what + ")");
                     }
                 } catch (Throwable t) {
                     // Harmless for the application (the first real weave then does the loading), but never silent.

@@ -1,0 +1,8 @@
+package aheadtest;
+
+/** A type of a two-type test fix; the advice makes value() return "patched". */
+public class Late {
+    public String value() {
+        return "original";
+    }
+}
