@@ -490,9 +490,11 @@ public final class Report {
             md.append("\n### Where the start-up goes\n\nOne run per side under `-Xlog:class+load` (uptime decorations), stopped 1 s after\n")
                     .append("READY; the agent at `log=debug`, which names each class it weaves. premain = from the agent's first class\n")
                     .append("to the app's first class (the JVM loads the main class once premain has returned). Byte Buddy is loaded\n")
-                    .append("when the first advised type is, on the thread that loads it: its first → last class is the span of the\n")
-                    .append("first weave, class loading and cold code together. These are single runs: the counts are exact, the\n")
-                    .append("times are as noisy as the machine.\n\n").append(profileTable);
+                    .append("from premain on, by the `h2patch-warmup` thread, which weaves the system class loader's advised classes\n")
+                    .append("ahead of their load (`AheadOfLoadWeaver`); an application thread that loads one of them before it is\n")
+                    .append("ready waits for it. Its first → last class is the span of that cold work, class loading and cold code\n")
+                    .append("together. These are single runs: the counts are exact, the times are as noisy as the machine.\n\n")
+                    .append(profileTable);
         }
         md.append("\n## Attach under load\n\n").append(attachTable);
         md.append("\n## JMH: hot advice paths that change nothing\n\n")
