@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.instrument.Instrumentation;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -54,13 +53,9 @@ class AheadOfLoadWeaverTest {
 
     @Test
     void aLaterClassOfTheLoaderIsWovenAheadAndTakenAtItsLoad() throws Exception {
-        Instrumentation instrumentation = ByteBuddyAgent.install();
-        Installer installer = Installer.install(instrumentation, Collections.singletonList(FIX));
+        Installer installer = Installer.install(ByteBuddyAgent.install(), Collections.singletonList(FIX));
         try {
-            ClassLoader loader = new ChildFirst(getClass().getClassLoader());
-            assertEquals("patched", value(Class.forName("aheadtest.Early", true, loader)));
-            assertTrue(awaitReady(installer.aheadOfLoad(), loader, "aheadtest/Late"), "Late is woven ahead of its load");
-
+            ClassLoader loader = loadEarlyThenAwaitLateWovenAhead(installer);
             assertEquals("patched", value(Class.forName("aheadtest.Late", true, loader)),
                     "the bytes woven ahead are the patched class");
             assertEquals(List.of(), installer.aheadOfLoad().waitingNames(loader), "taken at the load, not kept");
@@ -71,12 +66,9 @@ class AheadOfLoadWeaverTest {
 
     @Test
     void otherBytesAreWovenAtTheLoadAndNothingAfterDetach() throws Exception {
-        Instrumentation instrumentation = ByteBuddyAgent.install();
-        Installer installer = Installer.install(instrumentation, Collections.singletonList(FIX));
+        Installer installer = Installer.install(ByteBuddyAgent.install(), Collections.singletonList(FIX));
         try {
-            ClassLoader loader = new ChildFirst(getClass().getClassLoader());
-            Class.forName("aheadtest.Early", true, loader);
-            assertTrue(awaitReady(installer.aheadOfLoad(), loader, "aheadtest/Late"));
+            ClassLoader loader = loadEarlyThenAwaitLateWovenAhead(installer);
             byte[] late = classFile("aheadtest.Late");
             byte[] changed = late.clone();
             changed[changed.length - 1] ^= 1; // as if another agent had changed the class first
@@ -154,6 +146,14 @@ class AheadOfLoadWeaverTest {
                 }
             });
         }
+    }
+
+    /** A new loader whose first advised class, Early, is patched; returns once Late is woven ahead there. */
+    private ClassLoader loadEarlyThenAwaitLateWovenAhead(Installer installer) throws Exception {
+        ClassLoader loader = new ChildFirst(getClass().getClassLoader());
+        assertEquals("patched", value(Class.forName("aheadtest.Early", true, loader)));
+        assertTrue(awaitReady(installer.aheadOfLoad(), loader, "aheadtest/Late"), "Late is woven ahead of its load");
+        return loader;
     }
 
     private static boolean awaitReady(AheadOfLoadWeaver ahead, ClassLoader loader, String name)
