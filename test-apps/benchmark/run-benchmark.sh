@@ -15,7 +15,8 @@
 #   startup  JVM start to the first 200 on /hello (grpc-server: Echo), without and with -javaagent, alternating, N each (at least 5)
 #   attach   `h2patch-agent.jar attach PID` while h2load drives the plain workload at a fixed rate: command start to the fix
 #            active on the wire (a Trailers-Only answer in one HEADERS frame with END_STREAM, polled with nghttp),
-#            and the longest gap between consecutive completed requests the client saw, baseline vs. attach window
+#            and the longest gap between consecutive completed requests the client saw, baseline vs. attach window;
+#            before it, in a fresh JVM, the same with a no-op agent retransforming one class: the JVM's own pause
 #   jmh      the JMH microbenchmarks (test-apps/benchmark/jmh) of the hot advice paths, without and with the agent,
 #            -prof gc: ns/op and B/op
 #
@@ -47,7 +48,7 @@ while (($#)); do
   case "$1" in
     --skip-build) build=never; shift ;;
     --build) build=always; shift ;;
-    -h|--help) sed -n '2,39p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,40p' "${BASH_SOURCE[0]}"; exit 0 ;;
     --pairs|--only|--doc|--out) args+=("$1" "$2"); shift 2 ;;
     --quick) args+=("$1"); shift ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;

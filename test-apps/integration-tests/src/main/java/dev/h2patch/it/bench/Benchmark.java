@@ -21,6 +21,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -435,89 +436,107 @@ public final class Benchmark {
         return text.lines().filter(l -> l.matches(".*recv (HEADERS|DATA) frame.*")).toList();
     }
 
+    /**
+     * Per app, two attaches in fresh JVMs under the same load: the JVM's own cost of a first retransformation (a no-op
+     * agent, {@link NoOpRetransformAgent}, retransforming the app's main class unchanged) and then h2patch's.
+     */
     void attach() throws Exception {
         Path tsv = out.resolve("attach.tsv");
-        append(tsv, "app\tbug_before\tcmd_ms\tactive_ms\tin_target_ms\tattach_exit\tbaseline_max_gap_ms"
+        append(tsv, "app\tattacher\tbug_before\tcmd_ms\tactive_ms\tin_target_ms\tattach_exit\tbaseline_max_gap_ms"
                 + "\tattach_max_gap_ms\tbaseline_max_latency_ms\tattach_max_latency_ms\trequests\tfailed\tload1_before"
                 + "\tload1_after\tforeign_cores\tkept");
+        Path noOpJar = out.resolve("jars/noop-retransform-agent.jar");
+        NoOpRetransformAgent.writeJar(noOpJar);
         for (String app : apps) {
-            port++;
-            String tag = "attach-" + app;
-            String lb = load1();
-            startApp(app, "A", out.resolve("raw/" + tag + ".server.log"));
-            List<String> wl = workload(app, "plain");
-            List<String> warm = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m", "" + streams, "-D",
-                    "" + warmS));
-            warm.addAll(wl);
-            runTo(warm, null);
-            List<String> before = failFrames();
-            Files.write(out.resolve("raw/" + tag + ".before.txt"), before);
-            awaitQuiet(server.pid());
-            MachineLoad.Sample s0 = MachineLoad.sample(server.pid());
-            boolean bugBefore = before.stream().anyMatch(l -> l.contains("flags=0x04"))
-                    && before.stream().anyMatch(l -> l.contains("recv DATA"));
-            long baselineS = quick ? 2 : 4;
-            long totalS = baselineS + (quick ? 6 : 10);
-            Path reqLog = out.resolve("raw/" + tag + ".req.log");
-            List<String> load = new ArrayList<>(List.of("h2load", "-c", "4", "-m", "10", "--rps", "" + attachRps,
-                    "-D", "" + totalS, "--log-file", reqLog.toString()));
-            load.addAll(wl);
-            Path loadOut = out.resolve("raw/" + tag + ".h2load.txt");
-            Process loadProcess = new ProcessBuilder(load).redirectErrorStream(true).redirectOutput(loadOut.toFile())
-                    .start();
-            long tLoad = nowUs();
-            Thread.sleep(baselineS * 1000);
-            long tCmd = nowUs();
-            Path attachOut = out.resolve("raw/" + tag + ".attach.txt");
-            long[] tDone = new long[1];
-            Thread attacher = new Thread(() -> {
+            String mainClass;
+            try (JarFile appJar = new JarFile(out.resolve("jars/" + app + ".jar").toFile())) {
+                mainClass = appJar.getManifest().getMainAttributes().getValue("Main-Class");
+            }
+            attachUnderLoad(tsv, app, "no-op", List.of("java", "-cp", System.getProperty("java.class.path"),
+                    NoOpRetransformAgent.class.getName(), "PID", noOpJar.toString(), mainClass));
+            attachUnderLoad(tsv, app, "h2patch", List.of("java", "-jar", agent.toString(), "attach", "PID"));
+        }
+    }
+
+    /** One attach under load: {@code command} (its {@code PID} replaced by the app's) runs while h2load drives it. */
+    void attachUnderLoad(Path tsv, String app, String attacher, List<String> command) throws Exception {
+        port++;
+        String tag = "attach-" + app + (attacher.equals("h2patch") ? "" : "-" + attacher);
+        String lb = load1();
+        startApp(app, "A", out.resolve("raw/" + tag + ".server.log"));
+        List<String> wl = workload(app, "plain");
+        List<String> warm = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m", "" + streams, "-D",
+                "" + warmS));
+        warm.addAll(wl);
+        runTo(warm, null);
+        List<String> before = failFrames();
+        Files.write(out.resolve("raw/" + tag + ".before.txt"), before);
+        awaitQuiet(server.pid());
+        MachineLoad.Sample s0 = MachineLoad.sample(server.pid());
+        boolean bugBefore = before.stream().anyMatch(l -> l.contains("flags=0x04"))
+                && before.stream().anyMatch(l -> l.contains("recv DATA"));
+        long baselineS = quick ? 2 : 4;
+        long totalS = baselineS + (quick ? 6 : 10);
+        Path reqLog = out.resolve("raw/" + tag + ".req.log");
+        List<String> load = new ArrayList<>(List.of("h2load", "-c", "4", "-m", "10", "--rps", "" + attachRps,
+                "-D", "" + totalS, "--log-file", reqLog.toString()));
+        load.addAll(wl);
+        Path loadOut = out.resolve("raw/" + tag + ".h2load.txt");
+        Process loadProcess = new ProcessBuilder(load).redirectErrorStream(true).redirectOutput(loadOut.toFile())
+                .start();
+        long tLoad = nowUs();
+        Thread.sleep(baselineS * 1000);
+        long tCmd = nowUs();
+        Path attachOut = out.resolve("raw/" + tag + ".attach.txt");
+        List<String> withPid = command.stream().map(a -> a.equals("PID") ? "" + server.pid() : a).toList();
+        long[] tDone = new long[1];
+        Thread attacherThread = new Thread(() -> {
+            try {
+                int exit = runTo(withPid, attachOut);
+                append(attachOut, "exit " + exit);
+            } catch (Exception e) {
                 try {
-                    int exit = runTo(List.of("java", "-jar", agent.toString(), "attach", "" + server.pid()),
-                            attachOut);
-                    append(attachOut, "exit " + exit);
-                } catch (Exception e) {
-                    try {
-                        append(attachOut, "attach failed: " + e);
-                    } catch (IOException ignored) {
-                        // reported as no exit line
-                    }
-                }
-                tDone[0] = nowUs();
-            });
-            attacher.start();
-            String activeMs = "NA";
-            if (bugBefore) {
-                while (nowUs() - tCmd < 20_000_000L) {
-                    if (failFrames().stream().anyMatch(l -> l.matches(".*recv HEADERS.*flags=0x05.*"))) {
-                        activeMs = "" + (nowUs() - tCmd) / 1000;
-                        break;
-                    }
-                    Thread.sleep(10);
+                    append(attachOut, "attach failed: " + e);
+                } catch (IOException ignored) {
+                    // reported as no exit line
                 }
             }
-            attacher.join();
-            long cmdMs = (tDone[0] - tCmd) / 1000;
-            String attachText = Files.readString(attachOut);
-            String inTarget = ToolOutput.attachInTargetMs(attachText);
-            String attachExit = attachText.lines().filter(l -> l.startsWith("exit ")).map(l -> l.substring(5))
-                    .findFirst().orElse("");
-            loadProcess.waitFor();
-            // The attach command's own JVM is part of the cost measured, so it counts as the benchmark's: it is a
-            // reaped child of this driver by now, like the load client and the pollers.
-            double foreign = MachineLoad.foreignCores(s0, MachineLoad.sample(server.pid()), cpus);
-            String la = load1();
-            // Gaps between consecutive completions and the slowest request, in the baseline window (1 s after the load
-            // starts until the command) and the attach window (command start until 1 s after it returned).
-            String[] w = ToolOutput.attachWindows(ToolOutput.h2loadLog(readLines(reqLog)), tLoad + 1_000_000L, tCmd,
-                    tCmd, tDone[0] + 1_000_000L);
-            String[] requests = ToolOutput.h2loadRequests(Files.readString(loadOut));
-            append(tsv, String.join("\t", app, bugBefore ? "yes" : "no", "" + cmdMs, activeMs, inTarget, attachExit,
-                    w[0], w[1], w[2], w[3], requests[0], requests[1], lb, la, MachineLoad.format(foreign),
-                    foreign > maxForeign ? "0" : "1"));
-            log("attach " + app + ": command " + cmdMs + " ms, active on the wire " + activeMs + " ms, max gap "
-                    + w[0] + " ms baseline / " + w[1] + " ms attach");
-            stopApp();
+            tDone[0] = nowUs();
+        });
+        attacherThread.start();
+        String activeMs = "NA";
+        if (bugBefore && attacher.equals("h2patch")) {
+            while (nowUs() - tCmd < 20_000_000L) {
+                if (failFrames().stream().anyMatch(l -> l.matches(".*recv HEADERS.*flags=0x05.*"))) {
+                    activeMs = "" + (nowUs() - tCmd) / 1000;
+                    break;
+                }
+                Thread.sleep(10);
+            }
         }
+        attacherThread.join();
+        long cmdMs = (tDone[0] - tCmd) / 1000;
+        String attachText = Files.readString(attachOut);
+        String inTarget = ToolOutput.attachInTargetMs(attachText);
+        String attachExit = attachText.lines().filter(l -> l.startsWith("exit ")).map(l -> l.substring(5))
+                .findFirst().orElse("");
+        loadProcess.waitFor();
+        // The attach command's own JVM is part of the cost measured, so it counts as the benchmark's: it is a
+        // reaped child of this driver by now, like the load client and the pollers.
+        double foreign = MachineLoad.foreignCores(s0, MachineLoad.sample(server.pid()), cpus);
+        String la = load1();
+        // Gaps between consecutive completions and the slowest request, in the baseline window (1 s after the load
+        // starts until the command) and the attach window (command start until 1 s after it returned).
+        String[] w = ToolOutput.attachWindows(ToolOutput.h2loadLog(readLines(reqLog)), tLoad + 1_000_000L, tCmd,
+                tCmd, tDone[0] + 1_000_000L);
+        String[] requests = ToolOutput.h2loadRequests(Files.readString(loadOut));
+        append(tsv, String.join("\t", app, attacher, bugBefore ? "yes" : "no", "" + cmdMs, activeMs, inTarget,
+                attachExit, w[0], w[1], w[2], w[3], requests[0], requests[1], lb, la, MachineLoad.format(foreign),
+                foreign > maxForeign ? "0" : "1"));
+        log("attach " + app + " (" + attacher + "): command " + cmdMs + " ms, active on the wire " + activeMs
+                + " ms, max gap " + w[0] + " ms baseline / " + w[1] + " ms attach, slowest request " + w[2]
+                + " ms baseline / " + w[3] + " ms attach");
+        stopApp();
     }
 
     void jmh() throws Exception {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -37,10 +38,12 @@ class ReportTest {
                 "1\tnetty-server\tA\t1000\t0.5\t50.0\t0.01\t1", "1\tnetty-server\tB\t1250\t0.6\t62.5\t0.02\t1",
                 "2\tnetty-server\tB\t2000\t0.6\t90.0\t0.70\t0", "2\tnetty-server\tB\t1030\t0.6\t60.0\t0.02\t1",
                 "2\tnetty-server\tA\t1000\t0.5\t50.0\t0.01\t1"));
-        Files.write(dir.resolve("attach.tsv"), List.of("app\tbug_before\tcmd_ms\tactive_ms\tin_target_ms\tattach_exit"
-                        + "\tbaseline_max_gap_ms\tattach_max_gap_ms\tbaseline_max_latency_ms\tattach_max_latency_ms"
-                        + "\trequests\tfailed\tload1_before\tload1_after",
-                "netty-server\tyes\t700\t934\t467\t0\t14.1\t31.3\t5.0\t139.3\t8000\t0\t0.4\t1.5"));
+        Files.write(dir.resolve("attach.tsv"), List.of("app\tattacher\tbug_before\tcmd_ms\tactive_ms\tin_target_ms"
+                        + "\tattach_exit\tbaseline_max_gap_ms\tattach_max_gap_ms\tbaseline_max_latency_ms"
+                        + "\tattach_max_latency_ms\trequests\tfailed\tload1_before\tload1_after\tforeign_cores\tkept",
+                "netty-server\tno-op\tyes\t400\tNA\tNA\t0\t12.0\t88.0\t4.0\t120.5\t8000\t0\t0.3\t0.4\t0.01\t1",
+                "netty-server\th2patch\tyes\t700\t934\t467\t0\t14.1\t31.3\t5.0\t139.3\t8000\t0\t0.4\t1.5\t0.02\t1",
+                "jetty121-server\th2patch\tyes\t700\t934\t467\t0\t14.1\t31.3\t5.0\t139.3\t8000\t0\t0.4\t1.5\t0.02\t1"));
         Files.write(dir.resolve("startup-profile.tsv"), List.of("app\tside\tclasses\tfrom_agent_jar\tbyte_buddy\tslf4j"
                         + "\th2patch\tpremain_start_ms\tapp_first_class_ms\tbyte_buddy_first_ms\tbyte_buddy_last_ms\twoven_at_start",
                 "netty-server\tA\t1581\t0\t0\t0\t0\t-1\t98\t-1\t-1\tNA",
@@ -67,8 +70,17 @@ class ReportTest {
                 + "pairs from 4 of 5 runs kept | met |"), md);
         assertTrue(md.contains("| attach to active ≤ 1000 ms | Netty 4.1 (netty-server) | 934 ms (on the wire); in the "
                 + "target 467 ms | met |"), md);
+        // Netty's pause is above the target, as is the no-op agent's on the same app: the verdict names the JVM's share
         assertTrue(md.contains("| no client-visible pause > 50 ms during attach | Netty 4.1 (netty-server) | longest gap "
-                + "31.3 ms (baseline 14.1 ms); slowest request 139.3 ms (baseline 5.0 ms) | **missed** |"), md);
+                + "31.3 ms (baseline 14.1 ms); slowest request 139.3 ms (baseline 5.0 ms); a no-op agent's: longest gap "
+                + "88.0 ms, slowest request 120.5 ms | **missed**, as by any agent on this JVM: a no-op retransformation of "
+                + "one class already pauses 120.5 ms"), md);
+        // no reference row for Jetty: a plain "missed"
+        assertTrue(md.contains("slowest request 139.3 ms (baseline 5.0 ms) | **missed** |"), md);
+        assertTrue(md.contains("| Netty 4.1 (netty-server) | no-op agent (the JVM's own cost) |  | 400 |  |  | 0 | 12.0 / 88.0 "
+                + "| 4.0 / 120.5 | 8000 (0) |"), md);
+        // one verdict per h2patch attach (two apps); the no-op reference has none of its own
+        assertEquals(2, md.lines().filter(l -> l.startsWith("| attach to active")).count(), md);
         assertTrue(md.contains("| Netty 4.1 (netty-server) | 1581 / 2564 | 717 / 36 / 79 | 68 | 178 → 611 (433) | 2 |"), md);
         assertTrue(md.contains("| sections run, wall time | pairs,startup,attach, 2.0 minutes |"), md);
     }
