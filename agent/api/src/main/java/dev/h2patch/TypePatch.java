@@ -37,8 +37,9 @@ public final class TypePatch {
     }
 
     /**
-     * Advises the method {@code name} whose parameters are exactly {@code parameterTypes} (fully qualified names,
-     * primitives as {@code int}, {@code boolean}...) with {@code adviceClass}.
+     * Advises the method {@code name} whose parameters are exactly {@code parameterTypes} (fully qualified names as
+     * {@link Class#getName()} gives them: primitives as {@code int}, {@code boolean}..., arrays as {@code [B}) with
+     * {@code adviceClass}.
      */
     public TypePatch advise(Class<?> adviceClass, String name, String... parameterTypes) {
         advice.add(new MethodAdvice(name, Arrays.asList(parameterTypes), adviceClass));
@@ -80,6 +81,26 @@ public final class TypePatch {
 
         public Class<?> adviceClass() {
             return adviceClass;
+        }
+
+        /**
+         * Whether a declared method is the one this advice names: the same name, exactly the parameter types under
+         * the relocation (spelled as {@link Class#getName()} spells them: {@code [B} for {@code byte[]}), and not a
+         * bridge method — javac can emit one with the same name and erased parameters as the real method (Netty's
+         * {@code DefaultChannelPipeline.fireChannelRead}), and advice belongs on the method that does the work. The fit
+         * check and the weaver both decide with this, so a fix that fits is a fix whose methods get advised.
+         */
+        public boolean isAdvised(String methodName, boolean bridge, List<String> parameterTypeNames,
+                                 Relocation relocation) {
+            if (bridge || !name.equals(methodName) || parameterTypeNames.size() != parameterTypes.size()) {
+                return false;
+            }
+            for (int i = 0; i < parameterTypes.size(); i++) {
+                if (!relocation.apply(parameterTypes.get(i)).equals(parameterTypeNames.get(i))) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** {@code name(type, type, ...)}, for log lines. */

@@ -1,11 +1,5 @@
 package dev.h2patch;
 
-import static net.bytebuddy.matcher.ElementMatchers.isBridge;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.not;
-import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
-
 import dev.h2patch.bootstrap.AdviceFailures;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +8,7 @@ import net.bytebuddy.asm.Advice;
 import net.bytebuddy.asm.AsmVisitorWrapper;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.description.type.TypeList;
 import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.dynamic.scaffold.TypeInitializer;
 import net.bytebuddy.implementation.Implementation;
@@ -127,19 +122,19 @@ final class AdviceWeaver {
         }
     }
 
-    /**
-     * Matches exactly the method a {@link TypePatch.MethodAdvice} names, under a relocation. Bridge methods are left
-     * out: javac can emit one with the same name and erased parameters as the real method (Netty's
-     * {@code DefaultChannelPipeline.fireChannelRead}), and advice belongs on the method that does the work.
-     */
-    static ElementMatcher.Junction<MethodDescription> methodMatcher(TypePatch.MethodAdvice advice,
-                                                                   Relocation relocation) {
-        List<String> parameters = advice.parameterTypes();
-        ElementMatcher.Junction<MethodDescription> matcher =
-                named(advice.name()).and(not(isBridge())).and(takesArguments(parameters.size()));
-        for (int i = 0; i < parameters.size(); i++) {
-            matcher = matcher.and(takesArgument(i, named(relocation.apply(parameters.get(i)))));
-        }
-        return matcher;
+    /** The methods {@link TypePatch.MethodAdvice#isAdvised} accepts, as a matcher of Byte Buddy's advice visitor. */
+    static ElementMatcher<MethodDescription> methodMatcher(final TypePatch.MethodAdvice advice,
+                                                           final Relocation relocation) {
+        return new ElementMatcher<MethodDescription>() {
+            @Override
+            public boolean matches(MethodDescription method) {
+                TypeList erasures = method.getParameters().asTypeList().asErasures();
+                List<String> names = new ArrayList<String>(erasures.size());
+                for (TypeDescription parameter : erasures) {
+                    names.add(parameter.getName());
+                }
+                return advice.isAdvised(method.getInternalName(), method.isBridge(), names, relocation);
+            }
+        };
     }
 }

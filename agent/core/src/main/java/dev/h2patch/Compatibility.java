@@ -142,19 +142,11 @@ final class Compatibility {
         return null;
     }
 
-    /**
-     * How many of the type's declared methods the weaver would advise for {@code method}: the same rule as {@link
-     * AdviceWeaver#methodMatcher} (the name, exactly the parameter types under the relocation, no bridge method).
-     */
+    /** How many of the type's declared methods the weaver would advise for {@code method}. */
     static int countAdvisable(ClassShapes.Shape type, TypePatch.MethodAdvice method, Relocation relocation) {
-        List<String> wanted = new ArrayList<String>(method.parameterTypes().size());
-        for (String parameter : method.parameterTypes()) {
-            wanted.add(relocation.apply(parameter));
-        }
         int matches = 0;
         for (ClassShapes.Member candidate : type.methods) {
-            if (candidate.name.equals(method.name()) && !candidate.isBridge()
-                    && candidate.parameterTypeNames().equals(wanted)) {
+            if (method.isAdvised(candidate.name, candidate.isBridge(), candidate.parameterTypeNames(), relocation)) {
                 matches++;
             }
         }
