@@ -369,8 +369,9 @@ public final class Report {
                                 + "; in the target " + r.s("in_target_ms") + " ms",
                         active <= ATTACH_MS_MAX ? "met" : "**missed**"});
                 double gap = r.d("attach_max_gap_ms"), base = r.d("baseline_max_gap_ms");
-                Row floor = attach.stream().filter(o -> isNoOpAttach(o) && o.kept() && o.s("app").equals(r.s("app")))
-                        .findFirst().orElse(null);
+                // Only a no-op attach that succeeded (exit 0) retransformed anything: only then is its pause the JVM's.
+                Row floor = attach.stream().filter(o -> isNoOpAttach(o) && o.kept() && o.s("attach_exit").equals("0")
+                        && o.s("app").equals(r.s("app"))).findFirst().orElse(null);
                 summary.add(new String[] {"no client-visible pause > " + (int) PAUSE_MS_MAX + " ms during attach", appName(r.s("app")),
                         "longest gap " + f(gap, 1) + " ms (baseline " + f(base, 1) + " ms); slowest request "
                                 + r.s("attach_max_latency_ms") + " ms (baseline " + r.s("baseline_max_latency_ms") + " ms)"

@@ -43,6 +43,7 @@ class ReportTest {
                         + "\tattach_max_latency_ms\trequests\tfailed\tload1_before\tload1_after\tforeign_cores\tkept",
                 "netty-server\tno-op\tyes\t400\tNA\tNA\t0\t12.0\t88.0\t4.0\t120.5\t8000\t0\t0.3\t0.4\t0.01\t1",
                 "netty-server\th2patch\tyes\t700\t934\t467\t0\t14.1\t31.3\t5.0\t139.3\t8000\t0\t0.4\t1.5\t0.02\t1",
+                "jetty121-server\tno-op\tyes\t400\tNA\tNA\t1\t12.0\t88.0\t4.0\t120.5\t8000\t0\t0.3\t0.4\t0.01\t1",
                 "jetty121-server\th2patch\tyes\t700\t934\t467\t0\t14.1\t31.3\t5.0\t139.3\t8000\t0\t0.4\t1.5\t0.02\t1"));
         Files.write(dir.resolve("startup-profile.tsv"), List.of("app\tside\tclasses\tfrom_agent_jar\tbyte_buddy\tslf4j"
                         + "\th2patch\tpremain_start_ms\tapp_first_class_ms\tbyte_buddy_first_ms\tbyte_buddy_last_ms\twoven_at_start",
@@ -75,7 +76,7 @@ class ReportTest {
                 + "31.3 ms (baseline 14.1 ms); slowest request 139.3 ms (baseline 5.0 ms); a no-op agent's: longest gap "
                 + "88.0 ms, slowest request 120.5 ms | **missed**, as by any agent on this JVM: a no-op retransformation of "
                 + "one class already pauses 120.5 ms"), md);
-        // no reference row for Jetty: a plain "missed"
+        // Jetty's no-op attach failed (exit 1), so it retransformed nothing: no reference, a plain "missed"
         assertTrue(md.contains("slowest request 139.3 ms (baseline 5.0 ms) | **missed** |"), md);
         assertTrue(md.contains("| Netty 4.1 (netty-server) | no-op agent (the JVM's own cost) |  | 400 |  |  | 0 | 12.0 / 88.0 "
                 + "| 4.0 / 120.5 | 8000 (0) |"), md);
