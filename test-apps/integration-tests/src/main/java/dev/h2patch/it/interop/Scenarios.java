@@ -60,9 +60,12 @@ final class Scenarios {
      * (HAProxy on both of its sides); the cmux rows are h2c only, since a port sniffer in front of TLS sees no HTTP/2.
      */
     static List<Peer> statelessPeers(boolean tls) throws IOException {
+        // The peers read these files for as long as the suite runs; they go when its JVM ends.
         Path grpcMsg = Files.createTempFile("h2patch-grpc", ".bin");
+        grpcMsg.toFile().deleteOnExit();
         Files.write(grpcMsg, new byte[5]);
         Path upload = Files.createTempFile("h2patch-upload", ".bin");
+        upload.toFile().deleteOnExit();
         Files.write(upload, new byte[512 * 1024]);
         Predicate<String> handshake = s -> !s.isBlank() && !s.contains("handshake") && !s.contains("dial error")
                 && !s.contains("killed");

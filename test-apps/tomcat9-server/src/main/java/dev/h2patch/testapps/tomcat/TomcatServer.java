@@ -6,14 +6,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import javax.servlet.AsyncContext;
 import javax.servlet.http.HttpServlet;
 import javax.servlet.http.HttpServletRequest;
@@ -50,6 +53,8 @@ import org.apache.tomcat.util.net.SSLHostConfigCertificate;
  */
 public final class TomcatServer {
 
+    private static volatile Path baseDir;
+
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "app-timer");
         thread.setDaemon(true);
@@ -65,7 +70,7 @@ public final class TomcatServer {
         int port = parsePort(args);
         boolean tls = Arrays.asList(args).contains("--tls");
         File base = Files.createTempDirectory("tomcat-app").toFile();
-        base.deleteOnExit();
+        baseDir = base.toPath();
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(base.getAbsolutePath());
 
@@ -117,6 +122,7 @@ public final class TomcatServer {
         } catch (Exception e) {
             System.err.println("admin: stop failed: " + e);
         } finally {
+            deleteTree(baseDir);
             STOPPED.countDown();
         }
     }
@@ -152,6 +158,21 @@ public final class TomcatServer {
             }
         }
         return absent;
+    }
+
+    /**
+     * Tomcat fills its base directory (work/, webapps/), which {@code File.deleteOnExit} cannot remove; the tree goes
+     * once Tomcat has stopped, so that the many runs of the tests leave no directory behind.
+     */
+    private static void deleteTree(Path root) {
+        if (root == null) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | RuntimeException e) {
+            System.err.println("could not delete " + root + ": " + e);
+        }
     }
 
     static int parsePort(String[] args) {
