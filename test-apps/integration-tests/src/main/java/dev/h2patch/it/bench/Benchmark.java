@@ -108,7 +108,7 @@ public final class Benchmark {
             warmS = env("BENCH_WARM_S", 2);
             measureS = env("BENCH_MEASURE_S", 6);
             startups = Math.max(pairs, 5);
-            jmhArgs = envString("BENCH_JMH_ARGS", "-wi 3 -i 5 -w 1s -r 1s -f 2");
+            jmhArgs = envString("BENCH_JMH_ARGS", "-wi 3 -i 3 -w 1s -r 1s -f 4");
             doc = doc != null ? doc : Repo.root().resolve("docs/performance.md");
         }
         conns = (int) env("BENCH_CONNS", 8);

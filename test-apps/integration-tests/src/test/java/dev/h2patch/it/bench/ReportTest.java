@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -84,5 +85,36 @@ class ReportTest {
         assertEquals(2, md.lines().filter(l -> l.startsWith("| attach to active")).count(), md);
         assertTrue(md.contains("| Netty 4.1 (netty-server) | 1581 / 2564 | 717 / 36 / 79 | 68 | 178 → 611 (433) | 2 |"), md);
         assertTrue(md.contains("| sections run, wall time | pairs,startup,attach, 2.0 minutes |"), md);
+    }
+
+    @Test
+    void comparesJmhSidesByTheirForkMeans(@TempDir Path dir) throws Exception {
+        Path console = dir.resolve("jmh-with.txt");
+        Files.write(console, List.of(
+                "# Benchmark: dev.h2patch.benchmark.Http2WritePathBenchmark.frameWriterData",
+                "# Fork: 1 of 2",
+                "# Warmup Iteration   1: 900.000 ns/op",
+                "Iteration   1: 200.000 ns/op",
+                "                 ·gc.alloc.rate:      100.000 MB/sec",
+                "Iteration   2: 210.000 ns/op",
+                "# Fork: 2 of 2",
+                "Iteration   1: INFO h2patch - end-stream: active for Netty 4.1/4.2",
+                "Iteration   2: 260.000 ns/op",
+                "# Benchmark: dev.h2patch.benchmark.Http2WritePathBenchmark.headChannelRead",
+                "# Fork: 1 of 1",
+                "Iteration   1: 40.000 ns/op",
+                "# Run complete. Total time: 00:01:00"));
+        Map<String, List<Double>> forks = Report.jmhForks(console);
+        // fork 1: (200 + 210) / 2; fork 2: only its uncut iteration; the warm-up does not count
+        assertEquals(List.of(205.0, 260.0), forks.get("frameWriterData"));
+        assertEquals(List.of(40.0), forks.get("headChannelRead"));
+
+        // one side's fork means lie within the other's: the difference of the medians is not told apart from the forks
+        assertEquals("12.5 ns/op added (medians of 2 / 2 forks; fork means 205.0–260.0 without, 230.0–260.0 with: they "
+                + "overlap, so this is within the fork-to-fork spread)",
+                Report.forkNote(List.of(205.0, 260.0), List.of(230.0, 260.0)));
+        assertEquals("50.0 ns/op added (medians of 2 / 2 forks; fork means 200.0–210.0 without, 250.0–260.0 with: apart)",
+                Report.forkNote(List.of(200.0, 210.0), List.of(250.0, 260.0)));
+        assertEquals(null, Report.forkNote(List.of(), List.of(250.0)));
     }
 }
