@@ -7,13 +7,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static dev.h2patch.it.bench.Stats.f;
 import static dev.h2patch.it.bench.Stats.max;
@@ -120,31 +121,30 @@ public final class Report {
         Map<String, List<Double>> forks = new LinkedHashMap<>();
         if (!Files.exists(file)) return forks;
         String benchmark = null;
-        double sum = 0;
-        int count = 0;
-        for (String line : Files.readAllLines(file)) {
-            boolean next = line.startsWith("# Benchmark: ") || line.startsWith("# Fork: ");
-            if (next || line.startsWith("# Run complete")) {
-                if (benchmark != null && count > 0) forks.computeIfAbsent(benchmark, k -> new ArrayList<>()).add(sum / count);
-                sum = 0;
-                count = 0;
+        List<Double> iterations = new ArrayList<>();
+        List<String> lines = new ArrayList<>(Files.readAllLines(file));
+        lines.add("# Benchmark: "); // ends the last fork, whether or not JMH wrote "# Run complete"
+        for (String line : lines) {
+            if (line.startsWith("# Benchmark: ") || line.startsWith("# Fork: ") || line.startsWith("# Run complete")) {
+                if (benchmark != null && !iterations.isEmpty()) {
+                    double mean = iterations.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+                    forks.computeIfAbsent(benchmark, k -> new ArrayList<>()).add(mean);
+                }
+                iterations.clear();
             }
             if (line.startsWith("# Benchmark: ")) {
                 String full = line.substring("# Benchmark: ".length()).trim();
                 benchmark = full.substring(full.lastIndexOf('.') + 1);
             }
-            java.util.regex.Matcher m = ITERATION.matcher(line);
+            Matcher m = ITERATION.matcher(line);
             if (benchmark != null && m.matches()) {
-                sum += Double.parseDouble(m.group(1));
-                count++;
+                iterations.add(Double.parseDouble(m.group(1)));
             }
         }
-        if (benchmark != null && count > 0) forks.computeIfAbsent(benchmark, k -> new ArrayList<>()).add(sum / count);
         return forks;
     }
 
-    private static final java.util.regex.Pattern ITERATION =
-            java.util.regex.Pattern.compile("Iteration\\s+\\d+: ([0-9.]+) ns/op\\s*");
+    private static final Pattern ITERATION = Pattern.compile("Iteration\\s+\\d+: ([0-9.]+) ns/op\\s*");
 
     /**
      * What the fork means say about the ns/op a side adds: the difference of their medians, and whether the two
@@ -152,15 +152,12 @@ public final class Report {
      */
     static String forkNote(List<Double> without, List<Double> with) {
         if (without == null || with == null || without.isEmpty() || with.isEmpty()) return null;
-        double minA = Collections.min(without), maxA = Collections.max(without);
-        double minB = Collections.min(with), maxB = Collections.max(with);
-        boolean overlap = minB <= maxA && minA <= maxB;
-        return f(Stats.median(with) - Stats.median(without), 1) + " ns/op added (medians of " + without.size() + " / "
-                + with.size() + " forks; fork means " + f(minA, 1) + "–" + f(maxA, 1) + " without, " + f(minB, 1) + "–"
-                + f(maxB, 1) + " with: " + (overlap ? "they overlap, so this is within the fork-to-fork spread"
-                : "apart") + ")";
+        boolean overlap = min(with) <= max(without) && min(without) <= max(with);
+        return f(median(with) - median(without), 1) + " ns/op added (medians of " + without.size() + " / "
+                + with.size() + " forks; fork means " + f(min(without), 1) + "–" + f(max(without), 1) + " without, "
+                + f(min(with), 1) + "–" + f(max(with), 1) + " with: "
+                + (overlap ? "they overlap, so this is within the fork-to-fork spread" : "apart") + ")";
     }
-
 
     static List<String> csv(String line) {
         List<String> out = new ArrayList<>();
