@@ -154,6 +154,31 @@ public final class EarlySettings {
     // Netty's entry points, called by its advice (agent/netty): its connections and its flushPreface flag.
 
     /**
+     * The event through which Netty's per-read advice hands a read that began with the client preface to the
+     * per-connection decision, inlined into the pipeline head's own {@code userEventTriggered}, which swallows it.
+     *
+     * <p>Why a hand-off and not one advice: the per-read advice is inlined into {@code HeadContext.channelRead}, a
+     * 9-byte method that C2 inlines into every read; with the decision inlined too, the method grew to 558 bytes, over
+     * C2's {@code FreqInlineSize} (325), and was no longer inlined (docs/performance.md, "Netty's no-change path").
+     * The decision runs once per HTTP/2 connection, so it lives in a method that runs rarely. Compared by identity;
+     * no application handler ever sees it.
+     */
+    public static final Object NETTY_CLIENT_PREFACE_READ = new HandOff("h2patch: client preface read");
+
+    private static final class HandOff {
+        private final String name;
+
+        HandOff(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /**
      * Whether a Netty {@code Http2ConnectionHandler} wants its preface flushed: its {@code flushPreface} setting
      * (4.1.78+, true unless the application turned it off), or true where the setting does not exist (before 4.1.78,
      * where the preface was meant to go out and simply was not flushed, netty#12089).

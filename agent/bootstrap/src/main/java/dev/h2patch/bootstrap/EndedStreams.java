@@ -130,6 +130,16 @@ public final class EndedStreams {
     }
 
     /**
+     * {@link #afterEnd} for a DATA write of {@code bytes} payload bytes; when the write cannot be failed
+     * ({@code cannotFail}: e.g. Netty's void promise, whose failure would close the whole connection), it is counted
+     * and logged all the same, and {@code null} is returned: the caller completes it as written.
+     */
+    public static Throwable dataAfterEnd(int streamId, long bytes, boolean cannotFail) {
+        Throwable failure = afterEnd(streamId, "DATA", bytes, "bytes");
+        return cannotFail ? null : failure;
+    }
+
+    /**
      * Whether a reset asked for a stream that is already closed on both sides (its END_STREAM sent and received), and
      * that a fix ended ({@code endedMark}: the stream's {@link #STREAM_ATTRIBUTE}), is to be dropped, its callback
      * succeeded. An endpoint must not send any frame but PRIORITY on a closed stream (RFC 9113 §5.1); Jetty asks for

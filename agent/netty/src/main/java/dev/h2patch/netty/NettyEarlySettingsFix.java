@@ -17,13 +17,14 @@ import java.util.List;
  * installs the HTTP/2 codec (Go's cmux without {@code MatchWithWriters}) deadlocks with it: "timed out waiting for
  * server handshake". Two pieces:
  * <ul>
- *   <li>{@link HeadContextChannelReadAdvice}: when a read starting with the client preface leaves a server
- *       connection without an HTTP/2 codec and with nothing to write, an empty SETTINGS frame is sent, as cmux's
- *       {@code MatchWithWriters} does;</li>
+ *   <li>{@link HeadContextChannelReadAdvice} and {@link HeadContextEarlySettingsAdvice}: when a read starting with
+ *       the client preface leaves a server connection without an HTTP/2 codec and with nothing to write, an empty
+ *       SETTINGS frame is sent, as cmux's {@code MatchWithWriters} does (the first finds that read on every read,
+ *       the second decides once per connection);</li>
  *   <li>{@link FrameReadListenerSettingsAckAdvice}: the client's ACK of that frame is kept from Netty's codec once the
  *       sniffer installs it, so Netty applies its real settings on the ACK that confirms them.</li>
  * </ul>
- * Both methods exist with these signatures from Netty 4.1.50 through 4.1.140 and in 4.2. The other part of the fix,
+ * These methods exist with these signatures from Netty 4.1.50 through 4.1.140 and in 4.2. The other part of the fix,
  * Netty's own preface flushed as soon as it is written, is {@link NettyPrefaceFlushFix}: its method exists only in the
  * versions that need it.
  */
@@ -38,7 +39,8 @@ public final class NettyEarlySettingsFix extends NettyFix {
     public List<TypePatch> patches() {
         return Arrays.asList(
                 TypePatch.type("io.netty.channel.DefaultChannelPipeline$HeadContext")
-                        .advise(HeadContextChannelReadAdvice.class, "channelRead", CONTEXT, "java.lang.Object"),
+                        .advise(HeadContextChannelReadAdvice.class, "channelRead", CONTEXT, "java.lang.Object")
+                        .advise(HeadContextEarlySettingsAdvice.class, "userEventTriggered", CONTEXT, "java.lang.Object"),
                 TypePatch.type(HTTP2 + "DefaultHttp2ConnectionDecoder$FrameReadListener")
                         .advise(FrameReadListenerSettingsAckAdvice.class, "onSettingsAckRead", CONTEXT));
     }
