@@ -12,7 +12,7 @@ import net.bytebuddy.jar.asm.ClassReader;
  * The size in bytes of a method's bytecode once a fix's advice is woven into it, as the agent weaves it. HotSpot's C2
  * inlines a hot callee only while its bytecode is at most {@code -XX:FreqInlineSize} (325 bytes on x64): advice that
  * pushes a small per-request method past that makes every caller pay a call it did not pay without the agent
- * (docs/performance.md, "Netty's no-change path"). Shipped in h2patch-core's test-jar for the fix modules' tests.
+ * (docs/libraries/netty.md, "The inlining budget"). Shipped in h2patch-core's test-jar for the fix modules' tests.
  */
 public final class WovenCodeSizes {
 

@@ -159,7 +159,7 @@ public final class EarlySettings {
      *
      * <p>Why a hand-off and not one advice: the per-read advice is inlined into {@code HeadContext.channelRead}, a
      * 9-byte method that C2 inlines into every read; with the decision inlined too, the method grew to 558 bytes, over
-     * C2's {@code FreqInlineSize} (325), and was no longer inlined (docs/performance.md, "Netty's no-change path").
+     * C2's {@code FreqInlineSize} (325), and was no longer inlined (docs/libraries/netty.md, "The inlining budget").
      * The decision runs once per HTTP/2 connection, so it lives in a method that runs rarely. Compared by identity;
      * no application handler ever sees it.
      */

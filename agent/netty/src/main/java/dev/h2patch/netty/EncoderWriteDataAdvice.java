@@ -21,8 +21,8 @@ import net.bytebuddy.asm.Advice;
  *
  * <p>The common path costs one stream lookup: only streams Netty already considers ended are looked up further. The
  * advice is kept small: with it, {@code writeData} stays under C2's {@code FreqInlineSize} (325 bytes of bytecode),
- * so it is still inlined into its callers as it is without the agent (docs/performance.md, "Netty's no-change
- * path").
+ * so it is still inlined into its callers as it is without the agent (docs/libraries/netty.md,
+ * "The inlining budget").
  */
 public final class EncoderWriteDataAdvice {
 

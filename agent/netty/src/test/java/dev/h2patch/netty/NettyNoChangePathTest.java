@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * The methods Netty calls for every read and every DATA frame, on connections that need no fix, stay small enough
  * with the advice in them for C2 to inline them where it does without the agent: below {@code FreqInlineSize}.
  * Pushed past it, "hot method too big" in {@code -XX:+PrintInlining}, every read pays a call it did not pay before
- * (docs/performance.md, "Netty's no-change path").
+ * (docs/libraries/netty.md, "The inlining budget").
  */
 class NettyNoChangePathTest {
 
