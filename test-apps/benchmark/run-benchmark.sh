@@ -17,6 +17,9 @@
 #            active on the wire (a Trailers-Only answer in one HEADERS frame with END_STREAM, polled with nghttp),
 #            and the longest gap between consecutive completed requests the client saw, baseline vs. attach window;
 #            before it, in a fresh JVM, the same with a no-op agent retransforming one class: the JVM's own pause
+#   inlining each app once without and once with -javaagent under -XX:+PrintInlining, driven by the plain workload:
+#            for every method whose bytecode size the agent changed (its advice), the size and C2's/C1's inlining
+#            decisions on both sides (a per-request method pushed past C2's FreqInlineSize is no longer inlined)
 #   jmh      the JMH microbenchmarks (test-apps/benchmark/jmh) of the hot advice paths, without and with the agent,
 #            -prof gc: ns/op and B/op
 #

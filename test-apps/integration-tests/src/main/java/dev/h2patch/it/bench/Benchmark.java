@@ -17,10 +17,15 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -32,7 +37,7 @@ import java.util.stream.Stream;
  * with the role {@code benchmark} (test-apps/catalog.txt) unless BENCH_APPS names others.
  *
  * <p>Arguments: {@code [--pairs N] [--quick] [--only SECTIONS] [--doc FILE] [--out DIR]}; sections {@code pairs},
- * {@code startup}, {@code attach}, {@code jmh} (the wrapper's help says what each measures). Tunables (environment):
+ * {@code startup}, {@code attach}, {@code inlining}, {@code jmh} (the wrapper's help says what each measures). Tunables (environment):
  * BENCH_WARM_S, BENCH_MEASURE_S, BENCH_CONNS (8), BENCH_STREAMS (32), BENCH_APPS, BENCH_JVM_FLAGS
  * ("-Xms256m -Xmx256m -XX:+UseG1GC"), BENCH_ATTACH_RPS (per connection, 4 connections; 250), BENCH_JMH_ARGS,
  * BENCH_MAX_FOREIGN_CPU (cores, 0.10), BENCH_RETRIES (2), BENCH_QUIET_WAIT_S (120).
@@ -51,7 +56,7 @@ public final class Benchmark {
     Path jmhJar = bench.resolve("jmh/target/benchmark-jmh.jar");
     int pairs = 5;
     boolean quick;
-    String only = "pairs,startup,attach,jmh";
+    String only = "pairs,startup,attach,inlining,jmh";
     Path doc;
     long warmS;
     long measureS;
@@ -201,6 +206,9 @@ public final class Benchmark {
             }
             if (has("attach")) {
                 attach();
+            }
+            if (has("inlining")) {
+                inlining();
             }
             if (has("jmh")) {
                 jmh();
@@ -423,6 +431,86 @@ public final class Benchmark {
                 log("startup profile " + app + " " + side + ": " + p[0] + " classes, " + p[2] + " of Byte Buddy");
             }
         }
+    }
+
+    /**
+     * What the advice does to the JIT (issue 20): each app once without and once with the agent under
+     * {@code -XX:+PrintInlining}, driven by the plain workload (a path that needs no change) for the warm-up and the
+     * measured time. A method of a class the agent wove, printed with a size that no method of its name has in the
+     * app's jar, is one the agent advised; for each, its sizes and the decisions printed for it on each side go to
+     * inlining.tsv. C2 inlines a hot callee only up to
+     * {@code FreqInlineSize} (325 bytes): a per-request method the advice pushes past it costs a call on every request
+     * (docs/libraries/netty.md, "The inlining budget of the per-request methods").
+     */
+    void inlining() throws Exception {
+        Path tsv = out.resolve("inlining.tsv");
+        append(tsv, "app\tmethod\tbytes_without\tbytes_with\tdecisions_without\tdecisions_with");
+        for (String app : apps) {
+            Map<String, Map<String, ToolOutput.Inlined>> sides = new LinkedHashMap<>();
+            Set<String> woven = new HashSet<>();
+            for (String side : List.of("A", "B")) {
+                port++;
+                Path serverLog = out.resolve("raw/inlining-" + app + "-" + side + ".log");
+                List<String> cmd = appCommand(app, side);
+                cmd.addAll(1, List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PrintInlining"));
+                cmd.replaceAll(a -> a.startsWith("-javaagent:") ? a + "=log=debug" : a); // names the classes it weaves
+                server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();
+                for (int i = 0; i < 600 && readLines(serverLog).stream().noneMatch(l -> l.startsWith("READY")); i++) {
+                    Thread.sleep(50);
+                }
+                List<String> load = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m", "" + streams, "-D",
+                        "" + (warmS + measureS)));
+                load.addAll(workload(app, "plain"));
+                runTo(load, out.resolve("raw/inlining-" + app + "-" + side + ".h2load.txt"));
+                stopApp();
+                List<String> lines = readLines(serverLog);
+                sides.put(side, ToolOutput.inliningDecisions(lines));
+                for (String l : lines) {
+                    int at = l.indexOf("h2patch - transformed ");
+                    if (at >= 0) {
+                        woven.add(l.substring(at + "h2patch - transformed ".length()).split(" ")[0]);
+                    }
+                }
+                Files.delete(serverLog); // tens of MB; what matters is in inlining.tsv
+            }
+            // Advised: a method of a class the agent wove, printed with a size that no method of that name has in the
+            // class as the app's jar ships it.
+            Map<String, ToolOutput.Inlined> without = sides.get("A");
+            int advised = 0;
+            try (JarFile appJar = new JarFile(out.resolve("jars/" + app + ".jar").toFile())) {
+                for (ToolOutput.Inlined b : sides.get("B").values()) {
+                    JarEntry entry = appJar.getJarEntry(b.type().replace('.', '/') + ".class");
+                    if (!woven.contains(b.type()) || entry == null) {
+                        continue;
+                    }
+                    List<Integer> shipped;
+                    try (var in = appJar.getInputStream(entry)) {
+                        shipped = ToolOutput.codeLengths(in.readAllBytes(), b.method.substring(b.method.indexOf("::") + 2));
+                    }
+                    if (shipped.contains(b.bytes)) {
+                        continue;
+                    }
+                    List<String> before = new ArrayList<>();
+                    for (int size : shipped) {
+                        ToolOutput.Inlined a = without.get(b.method + " (" + size + " bytes)");
+                        if (a != null) {
+                            before.add(decisions(a));
+                        }
+                    }
+                    advised++;
+                    append(tsv, String.join("\t", app, b.method,
+                            shipped.stream().map(String::valueOf).collect(Collectors.joining("/")), "" + b.bytes,
+                            before.isEmpty() ? "not printed" : String.join(" / ", before), decisions(b)));
+                }
+            }
+            log("inlining " + app + ": " + advised + " advised methods seen by the JIT");
+        }
+    }
+
+    static String decisions(ToolOutput.Inlined callee) {
+        List<String> parts = new ArrayList<>();
+        callee.decisions.forEach((decision, count) -> parts.add(decision + " ×" + count));
+        return String.join("; ", parts);
     }
 
     /** The HEADERS/DATA frame lines nghttp receives for one Trailers-Only call. */

@@ -185,6 +185,20 @@ public final class Report {
      * {@code Netty 4.1 (netty-server)}: the app's library line from the catalog. grpc-java's catalog line is the Netty
      * line it runs on, not a grpc-java version, so a grpc-java app is named by its library alone.
      */
+    /** The rows of inlining.tsv, one per app and advised method, flagged where only the agent's side was too big for C2. */
+    static String inliningTable(List<Row> rows) {
+        StringBuilder t = new StringBuilder("| app | method | bytes without → with | decisions without | decisions with |\n"
+                + "|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            boolean lost = r.s("decisions_with").contains("hot method too big")
+                    && !r.s("decisions_without").contains("hot method too big");
+            t.append("| ").append(appName(r.s("app"))).append(" | `").append(r.s("method")).append("` | ")
+                    .append(r.s("bytes_without")).append(" → ").append(r.s("bytes_with")).append(lost ? " **(too big for C2 only with the agent)**" : "")
+                    .append(" | ").append(r.s("decisions_without")).append(" | ").append(r.s("decisions_with")).append(" |\n");
+        }
+        return t.toString();
+    }
+
     static String appName(String app) {
         return Catalog.apps().stream().filter(a -> a.name().equals(app)).findFirst()
                 .map(a -> (a.library().equals("grpc-java") ? a.library() : a.libraryLine()) + " (" + app + ")")
@@ -203,6 +217,7 @@ public final class Report {
         List<Row> startup = tsv(dir.resolve("startup.tsv"));
         List<Row> attach = tsv(dir.resolve("attach.tsv"));
         List<Row> profile = tsv(dir.resolve("startup-profile.tsv"));
+        List<Row> inlining = tsv(dir.resolve("inlining.tsv"));
         Map<String, double[]> jmhWithout = jmh(dir.resolve("jmh-without.csv"));
         Map<String, double[]> jmhWith = jmh(dir.resolve("jmh-with.csv"));
         Map<String, List<Double>> jmhForksWithout = jmhForks(dir.resolve("raw/jmh-without.txt"));
@@ -577,6 +592,19 @@ public final class Report {
                     .append(profileTable);
         }
         md.append("\n## Attach under load\n\n").append(attachTable);
+        if (!inlining.isEmpty()) {
+            md.append("\n## The JIT's inlining of the advised methods\n\n")
+                    .append("One run per side under `-XX:+PrintInlining`, driven by the plain workload (nothing to fix) for the\n")
+                    .append("warm-up and the measured time. Listed: every method of a class the agent wove (its log at `log=debug`)\n")
+                    .append("that the JIT printed with a size no method of that name has in the app's jar, i.e. with advice in it;\n")
+                    .append("\"bytes without\" are the sizes in the jar (overloads: `a/b`), and their decisions are those printed without\n")
+                    .append("the agent. C2 inlines a hot callee only up to `FreqInlineSize` (325 bytes): a per-request\n")
+                    .append("method that C2 inlined without the agent and calls with it (\"hot method too big\") costs a call on\n")
+                    .append("every request (docs/libraries/netty.md, \"The inlining budget of the per-request methods\"). A decision is\n")
+                    .append("printed once per compilation that considered the call, by C1 (whose limit is `MaxInlineSize`, 35 bytes:\n")
+                    .append("\"callee is too large\") and by C2; the counts are single runs.\n\n")
+                    .append(inliningTable(inlining));
+        }
         md.append("\n## JMH: hot advice paths that change nothing\n\n")
                 .append("Score ± JMH's 99.9% error, which pools the iterations of all forks; the summary compares the forks'\n")
                 .append("means instead (a fork's JIT outcome can differ from the next one's by a quarter on this codec, on either side).\n")

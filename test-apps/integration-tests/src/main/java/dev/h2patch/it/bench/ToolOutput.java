@@ -2,6 +2,8 @@ package dev.h2patch.it.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -214,5 +216,105 @@ public final class ToolOutput {
             }
         }
         return new long[] {total, agent, byteBuddy, slf4j, own, premain, main, bbFirst, bbLast};
+    }
+
+    private static final Pattern INLINING = Pattern.compile("@ \\d+\\s+(\\S+::\\S+) \\((\\d+) bytes\\)\\s+(.*?)\\s*$");
+
+    /**
+     * C2's and C1's inlining decisions from {@code -XX:+PrintInlining} output, per callee and size ({@code
+     * Type::method (N bytes)}: overloads differ by size): how often each decision ("inline (hot)", "hot method too
+     * big", ...) was printed for it. The JIT's lines can be cut by the application's own output on the same stream;
+     * a decision is read up to the next call site printed into it.
+     */
+    public static Map<String, Inlined> inliningDecisions(List<String> lines) {
+        Map<String, Inlined> out = new TreeMap<>();
+        for (String line : lines) {
+            Matcher m = INLINING.matcher(line);
+            if (!m.find()) {
+                continue;
+            }
+            String key = m.group(1) + " (" + m.group(2) + " bytes)";
+            Inlined callee = out.computeIfAbsent(key, k -> new Inlined(m.group(1), Integer.parseInt(m.group(2))));
+            String decision = m.group(3).split("\\s{2,}@ ")[0].trim();
+            callee.decisions.merge(decision.isEmpty() ? "(none)" : decision, 1, Integer::sum);
+        }
+        return out;
+    }
+
+    /** One callee's size and decisions ({@link #inliningDecisions}). */
+    public static final class Inlined {
+        public final String method;
+        public final int bytes;
+        public final Map<String, Integer> decisions = new TreeMap<>();
+
+        Inlined(String method, int bytes) {
+            this.method = method;
+            this.bytes = bytes;
+        }
+
+        /** The class part of {@link #method}, as the agent's log names a class it transformed. */
+        public String type() {
+            return method.substring(0, method.indexOf("::"));
+        }
+    }
+
+    /**
+     * The bytecode size ({@code code_length}, JVMS §4.7.3) of each method named {@code name} in {@code classFile}, for
+     * comparing a method's size as the JIT prints it with the agent against the class as the application ships it.
+     */
+    public static List<Integer> codeLengths(byte[] classFile, String name) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(classFile);
+        int count = b.getShort(8) & 0xffff;
+        String[] utf8 = new String[count];
+        int at = 10;
+        for (int i = 1; i < count; i++) {
+            int tag = b.get(at) & 0xff;
+            switch (tag) {
+                case 1 -> {
+                    int length = b.getShort(at + 1) & 0xffff;
+                    utf8[i] = new String(classFile, at + 3, length, java.nio.charset.StandardCharsets.UTF_8);
+                    at += 3 + length;
+                }
+                case 5, 6 -> {
+                    at += 9;
+                    i++; // a long or a double takes two entries (JVMS §4.4.5)
+                }
+                case 7, 8, 16, 19, 20 -> at += 3;
+                case 15 -> at += 4;
+                case 3, 4, 9, 10, 11, 12, 17, 18 -> at += 5;
+                default -> throw new IllegalArgumentException("constant pool tag " + tag + " at " + at);
+            }
+        }
+        at += 6; // access_flags, this_class, super_class
+        at += 2 + 2 * (b.getShort(at) & 0xffff);
+        int fields = b.getShort(at) & 0xffff;
+        at += 2;
+        for (int i = 0; i < fields; i++) {
+            at = skipAttributes(b, at + 6);
+        }
+        List<Integer> lengths = new ArrayList<>();
+        int methods = b.getShort(at) & 0xffff;
+        at += 2;
+        for (int i = 0; i < methods; i++) {
+            boolean named = name.equals(utf8[b.getShort(at + 2) & 0xffff]);
+            int attributes = b.getShort(at + 6) & 0xffff;
+            at += 8;
+            for (int j = 0; j < attributes; j++) {
+                if (named && "Code".equals(utf8[b.getShort(at) & 0xffff])) {
+                    lengths.add(b.getInt(at + 10)); // after max_stack and max_locals
+                }
+                at += 6 + b.getInt(at + 2);
+            }
+        }
+        return lengths;
+    }
+
+    private static int skipAttributes(java.nio.ByteBuffer b, int at) {
+        int attributes = b.getShort(at) & 0xffff;
+        at += 2;
+        for (int i = 0; i < attributes; i++) {
+            at += 6 + b.getInt(at + 2);
+        }
+        return at;
     }
 }

@@ -117,4 +117,17 @@ class ReportTest {
                 Report.forkNote(List.of(200.0, 210.0), List.of(250.0, 260.0)));
         assertEquals(null, Report.forkNote(List.of(), List.of(250.0)));
     }
+
+    @Test
+    void flagsAnAdvisedMethodThatC2InlinesOnlyWithoutTheAgent() {
+        Report.Row lost = new Report.Row(Map.of("app", "netty-server", "method", "A::read", "bytes_without", "9",
+                "bytes_with", "558", "decisions_without", "inline (hot) ×2", "decisions_with",
+                "callee is too large ×1; hot method too big ×2"));
+        Report.Row kept = new Report.Row(Map.of("app", "netty-server", "method", "A::write", "bytes_without", "158",
+                "bytes_with", "307", "decisions_without", "inline (hot) ×1", "decisions_with", "inline (hot) ×1"));
+        String table = Report.inliningTable(List.of(lost, kept));
+        assertTrue(table.contains("| `A::read` | 9 → 558 **(too big for C2 only with the agent)** | inline (hot) ×2 |"),
+                table);
+        assertTrue(table.contains("| `A::write` | 158 → 307 | inline (hot) ×1 | inline (hot) ×1 |"), table);
+    }
 }

@@ -3,6 +3,7 @@ package dev.h2patch.it.bench;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -109,5 +110,51 @@ class ToolOutputTest {
     void attachCommand() {
         assertEquals("467", ToolOutput.attachInTargetMs("h2patch: attached to 1234; end-stream active in 467 ms\n"));
         assertEquals("NA", ToolOutput.attachInTargetMs("error\nexit 1\n"));
+    }
+
+    /** Lines as JDK 17's -XX:+PrintInlining printed them for netty-server with the agent. */
+    @Test
+    void inliningDecisions() {
+        List<String> log = List.of(
+                "                              @ 28   io.netty.channel.DefaultChannelPipeline$HeadContext::channelRead (153 bytes)   inline (hot)",
+                "                            @ 28   io.netty.channel.DefaultChannelPipeline$HeadContext::channelRead (153 bytes)   callee is too large",
+                "!              @ 13   io.netty.handler.codec.http2.DefaultHttp2ConnectionEncoder::writeData (363 bytes)   hot method too big",
+                "                @ 1   java.lang.Object::<init> (1 bytes)   inline (hot)",
+                "                @ 28   io.netty.channel.DefaultChannelPipeline$HeadContext::channelRead (153 bytes)   inline (hot)",
+                "  @ 3   io.netty.buffer.AbstractByteBuf::maxCapacity (6 bytes)   inline",
+                "  @ 9   io.netty.buffer.AbstractByteBuf::maxCapacity (5 bytes)   accessor          @ 24   A::b (59 bytes)   inline (hot)",
+                "READY 18090");
+        Map<String, ToolOutput.Inlined> d = ToolOutput.inliningDecisions(log);
+        assertEquals(5, d.size(), d.keySet().toString());
+        ToolOutput.Inlined head = d.get("io.netty.channel.DefaultChannelPipeline$HeadContext::channelRead (153 bytes)");
+        assertEquals(153, head.bytes);
+        assertEquals("io.netty.channel.DefaultChannelPipeline$HeadContext", head.type());
+        assertEquals(Map.of("inline (hot)", 2, "callee is too large", 1), head.decisions);
+        assertEquals(Map.of("hot method too big", 1),
+                d.get("io.netty.handler.codec.http2.DefaultHttp2ConnectionEncoder::writeData (363 bytes)").decisions);
+        // overloads are told apart by size; a line cut by another keeps its own decision
+        assertEquals(Map.of("accessor", 1), d.get("io.netty.buffer.AbstractByteBuf::maxCapacity (5 bytes)").decisions);
+        assertEquals(Map.of("inline", 1), d.get("io.netty.buffer.AbstractByteBuf::maxCapacity (6 bytes)").decisions);
+        assertEquals("callee is too large ×1; inline (hot) ×2", Benchmark.decisions(head));
+    }
+
+    static int one() {
+        return 1; // iconst_1, ireturn: 2 bytes
+    }
+
+    static long one(long x) {
+        return x + 1L; // lload_0, lconst_1, ladd, lreturn: 4 bytes
+    }
+
+    /** The two overloads of {@link #one} in this very class file (its constant pool has a long: two entries). */
+    @Test
+    void codeLengthsOfTheOverloadsOfAMethod() throws Exception {
+        byte[] own;
+        try (var in = ToolOutputTest.class.getResourceAsStream("ToolOutputTest.class")) {
+            own = in.readAllBytes();
+        }
+        List<Integer> lengths = ToolOutput.codeLengths(own, "one");
+        assertEquals(List.of(2, 4), lengths.stream().sorted().toList());
+        assertEquals(List.of(), ToolOutput.codeLengths(own, "none"));
     }
 }
