@@ -408,15 +408,7 @@ public final class Benchmark {
                 port++;
                 Path classLog = out.resolve("raw/startup-profile-" + app + "-" + side + ".classes.txt");
                 Path serverLog = out.resolve("raw/startup-profile-" + app + "-" + side + ".log");
-                List<String> cmd = appCommand(app, side);
-                cmd.add(1, "-Xlog:class+load=info:file=" + classLog + ":uptime");
-                if (side.equals("B")) {
-                    cmd.replaceAll(a -> a.startsWith("-javaagent:") ? a + "=log=debug" : a);
-                }
-                server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();
-                for (int i = 0; i < 600 && readLines(serverLog).stream().noneMatch(l -> l.startsWith("READY")); i++) {
-                    Thread.sleep(50);
-                }
+                startApp(app, side, serverLog, List.of("-Xlog:class+load=info:file=" + classLog + ":uptime"), true);
                 Thread.sleep(1000);
                 stopApp();
                 long[] p = ToolOutput.classLoadProfile(readLines(classLog), agent.getFileName().toString(),
@@ -451,13 +443,7 @@ public final class Benchmark {
             for (String side : List.of("A", "B")) {
                 port++;
                 Path serverLog = out.resolve("raw/inlining-" + app + "-" + side + ".log");
-                List<String> cmd = appCommand(app, side);
-                cmd.addAll(1, List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PrintInlining"));
-                cmd.replaceAll(a -> a.startsWith("-javaagent:") ? a + "=log=debug" : a); // names the classes it weaves
-                server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();
-                for (int i = 0; i < 600 && readLines(serverLog).stream().noneMatch(l -> l.startsWith("READY")); i++) {
-                    Thread.sleep(50);
-                }
+                startApp(app, side, serverLog, List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PrintInlining"), true);
                 List<String> load = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m", "" + streams, "-D",
                         "" + (warmS + measureS)));
                 load.addAll(workload(app, "plain"));
@@ -709,8 +695,20 @@ public final class Benchmark {
 
     /** Starts the app on {@link #port}, waits for its READY line (30 s). */
     void startApp(String app, String side, Path logFile) throws Exception {
-        server = new ProcessBuilder(appCommand(app, side)).redirectErrorStream(true).redirectOutput(logFile.toFile())
-                .start();
+        startApp(app, side, logFile, List.of(), false);
+    }
+
+    /**
+     * {@link #startApp(String, String, Path)} with {@code extraFlags} before the JVM's other flags and, with
+     * {@code agentDebug}, the agent at {@code log=debug} (which names each class it weaves).
+     */
+    void startApp(String app, String side, Path logFile, List<String> extraFlags, boolean agentDebug) throws Exception {
+        List<String> cmd = appCommand(app, side);
+        cmd.addAll(1, extraFlags);
+        if (agentDebug) {
+            cmd.replaceAll(a -> a.startsWith("-javaagent:") ? a + "=log=debug" : a);
+        }
+        server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
         for (int i = 0; i < 600; i++) {
             if (readLines(logFile).stream().anyMatch(l -> l.startsWith("READY"))) {
                 return;
