@@ -397,12 +397,14 @@ public final class Benchmark {
     /**
      * Where the start-up goes (issue 20): each app once without and once with the agent (at log=debug, which names
      * the classes it weaves) under {@code -Xlog:class+load}, stopped 1 s after READY; the class counts by origin and
-     * the uptimes of premain, the app's first class and the Byte Buddy class loads go to startup-profile.tsv.
+     * the uptimes of premain, the app's first class and the Byte Buddy class loads, and from the agent's log the classes
+     * woven on load, the time those loads spent in its transformer and the warm-up thread's time go to
+     * startup-profile.tsv.
      */
     void startupProfile() throws Exception {
         Path tsv = out.resolve("startup-profile.tsv");
         append(tsv, "app\tside\tclasses\tfrom_agent_jar\tbyte_buddy\tslf4j\th2patch\tpremain_start_ms\tapp_first_class_ms"
-                + "\tbyte_buddy_first_ms\tbyte_buddy_last_ms\twoven_at_start");
+                + "\tbyte_buddy_first_ms\tbyte_buddy_last_ms\twoven_at_start\tin_transformer_ms\twarm_up_ms");
         for (String app : apps) {
             for (String side : List.of("A", "B")) {
                 port++;
@@ -413,12 +415,14 @@ public final class Benchmark {
                 stopApp();
                 long[] p = ToolOutput.classLoadProfile(readLines(classLog), agent.getFileName().toString(),
                         app + ".jar");
-                long woven = readLines(serverLog).stream().filter(l -> l.contains("h2patch - transformed ")).count();
+                long[] agentLog = ToolOutput.agentStartLog(readLines(serverLog));
                 List<String> row = new ArrayList<>(List.of(app, side));
                 for (long v : p) {
                     row.add("" + v);
                 }
-                row.add(side.equals("B") ? "" + woven : "NA");
+                for (long v : agentLog) {
+                    row.add(side.equals("B") ? "" + v : "NA");
+                }
                 append(tsv, String.join("\t", row));
                 log("startup profile " + app + " " + side + ": " + p[0] + " classes, " + p[2] + " of Byte Buddy");
             }

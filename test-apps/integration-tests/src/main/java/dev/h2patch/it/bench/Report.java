@@ -394,7 +394,7 @@ public final class Report {
         // ---------------------------------------------------------------- where the start-up goes
         StringBuilder profileTable = new StringBuilder();
         if (!profile.isEmpty()) {
-            profileTable.append("| app | classes loaded by READY + 1 s: without / with | from the agent jar: Byte Buddy (with ASM) / slf4j / h2patch | premain, ms | Byte Buddy loading, first → last class, ms after JVM start | classes woven at start |\n|---|---|---|---|---|---|\n");
+            profileTable.append("| app | classes loaded by READY + 1 s: without / with | from the agent jar: Byte Buddy (with ASM) / slf4j / h2patch | premain, ms | Byte Buddy loading, first → last class, ms after JVM start | classes woven at start | their loads in the agent's transformer, ms | warm-up thread, ms |\n|---|---|---|---|---|---|---|---|\n");
             Map<String, Map<String, Row>> byApp = new LinkedHashMap<>();
             for (Row r : profile) byApp.computeIfAbsent(r.s("app"), k -> new LinkedHashMap<>()).put(r.s("side"), r);
             for (var e : byApp.entrySet()) {
@@ -406,7 +406,8 @@ public final class Report {
                         .append(f(b.d("app_first_class_ms") - b.d("premain_start_ms"), 0)).append(" | ")
                         .append(b.s("byte_buddy_first_ms")).append(" → ").append(b.s("byte_buddy_last_ms")).append(" (")
                         .append(f(b.d("byte_buddy_last_ms") - b.d("byte_buddy_first_ms"), 0)).append(") | ")
-                        .append(b.s("woven_at_start")).append(" |\n");
+                        .append(b.s("woven_at_start")).append(" | ").append(b.s("in_transformer_ms")).append(" | ")
+                        .append(b.s("warm_up_ms")).append(" |\n");
             }
         }
 
@@ -588,7 +589,12 @@ public final class Report {
                     .append("from premain on, by the `h2patch-warmup` thread, which weaves the system class loader's advised classes\n")
                     .append("ahead of their load (`AheadOfLoadWeaver`); an application thread that loads one of them before it is\n")
                     .append("ready waits for it. Its first → last class is the span of that cold work, class loading and cold code\n")
-                    .append("together. These are single runs: the counts are exact, the times are as noisy as the machine.\n\n")
+                    .append("together. The agent's log gives the rest: the time the loads of the classes woven at start spent in\n")
+                    .append("its transformer (on the loading application thread: waiting for the weave-ahead thread, or weaving)\n")
+                    .append("and the warm-up thread's own time, from premain to its last weave. The first is start-up time the\n")
+                    .append("application's thread could not use; the rest of the difference is the two threads (and the JIT\n")
+                    .append("compiling Byte Buddy's code) sharing the CPUs. These are single runs: the counts are exact, the\n")
+                    .append("times are as noisy as the machine.\n\n")
                     .append(profileTable);
         }
         md.append("\n## Attach under load\n\n").append(attachTable);

@@ -218,6 +218,34 @@ public final class ToolOutput {
         return new long[] {total, agent, byteBuddy, slf4j, own, premain, main, bbFirst, bbLast};
     }
 
+    private static final Pattern TRANSFORMED = Pattern.compile("h2patch - transformed (\\S+)(.*) in (\\d+) ms$");
+    private static final Pattern WARMED_UP = Pattern.compile("h2patch - weaver warmed up in (\\d+) ms");
+
+    /**
+     * What the agent's debug log says about a start ({@code log=debug}): {classes transformed on load, the milliseconds
+     * those loads spent in the agent's transformer (the check and the weave, or the wait for the weave-ahead thread:
+     * time the loading application thread did nothing else), the warm-up thread's milliseconds (-1 when it printed
+     * none)}. Retransformations (attach, roll-back) are not loads and are left out.
+     */
+    public static long[] agentStartLog(List<String> lines) {
+        long woven = 0, inTransformer = 0, warmUp = -1;
+        for (String line : lines) {
+            Matcher t = TRANSFORMED.matcher(line);
+            if (t.find()) {
+                if (!t.group(2).contains("(retransformed)")) {
+                    woven++;
+                    inTransformer += Long.parseLong(t.group(3));
+                }
+                continue;
+            }
+            Matcher w = WARMED_UP.matcher(line);
+            if (w.find()) {
+                warmUp = Long.parseLong(w.group(1));
+            }
+        }
+        return new long[] {woven, inTransformer, warmUp};
+    }
+
     private static final Pattern INLINING = Pattern.compile("@ \\d+\\s+(\\S+::\\S+) \\((\\d+) bytes\\)\\s+(.*?)\\s*$");
 
     /**

@@ -47,9 +47,10 @@ class ReportTest {
                 "jetty121-server\tno-op\tyes\t400\tNA\tNA\t1\t12.0\t88.0\t4.0\t120.5\t8000\t0\t0.3\t0.4\t0.01\t1",
                 "jetty121-server\th2patch\tyes\t700\t934\t467\t0\t14.1\t31.3\t5.0\t139.3\t8000\t0\t0.4\t1.5\t0.02\t1"));
         Files.write(dir.resolve("startup-profile.tsv"), List.of("app\tside\tclasses\tfrom_agent_jar\tbyte_buddy\tslf4j"
-                        + "\th2patch\tpremain_start_ms\tapp_first_class_ms\tbyte_buddy_first_ms\tbyte_buddy_last_ms\twoven_at_start",
-                "netty-server\tA\t1581\t0\t0\t0\t0\t-1\t98\t-1\t-1\tNA",
-                "netty-server\tB\t2564\t832\t717\t36\t79\t134\t202\t178\t611\t2"));
+                        + "\th2patch\tpremain_start_ms\tapp_first_class_ms\tbyte_buddy_first_ms\tbyte_buddy_last_ms"
+                        + "\twoven_at_start\tin_transformer_ms\twarm_up_ms",
+                "netty-server\tA\t1581\t0\t0\t0\t0\t-1\t98\t-1\t-1\tNA\tNA\tNA",
+                "netty-server\tB\t2564\t832\t717\t36\t79\t134\t202\t178\t611\t2\t455\t742"));
         Path out = dir.resolve("performance.md");
         Report.write(dir, out);
         String md = Files.readString(out);
@@ -83,7 +84,7 @@ class ReportTest {
                 + "| 4.0 / 120.5 | 8000 (0) |"), md);
         // one verdict per h2patch attach (two apps); the no-op reference has none of its own
         assertEquals(2, md.lines().filter(l -> l.startsWith("| attach to active")).count(), md);
-        assertTrue(md.contains("| Netty 4.1 (netty-server) | 1581 / 2564 | 717 / 36 / 79 | 68 | 178 → 611 (433) | 2 |"), md);
+        assertTrue(md.contains("| Netty 4.1 (netty-server) | 1581 / 2564 | 717 / 36 / 79 | 68 | 178 → 611 (433) | 2 | 455 | 742 |"), md);
         assertTrue(md.contains("| sections run, wall time | pairs,startup,attach, 2.0 minutes |"), md);
     }
 
