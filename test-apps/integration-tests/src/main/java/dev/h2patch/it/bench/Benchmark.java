@@ -714,7 +714,7 @@ public final class Benchmark {
         }
         server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
         for (int i = 0; i < 600; i++) {
-            if (readLines(logFile).stream().anyMatch(l -> l.startsWith("READY"))) {
+            if (readLines(logFile).stream().anyMatch(ToolOutput::isReadyLine)) {
                 return;
             }
             if (!server.isAlive()) {

@@ -218,6 +218,16 @@ public final class ToolOutput {
         return new long[] {total, agent, byteBuddy, slf4j, own, premain, main, bbFirst, bbLast};
     }
 
+    private static final Pattern READY = Pattern.compile("(^|\\s)READY \\d+");
+
+    /**
+     * Whether a line of an app's output is its "READY port" line. Under {@code -XX:+PrintInlining} the JIT writes to the
+     * same stdout, and the app's line can land after the indentation of one of the JIT's lines.
+     */
+    public static boolean isReadyLine(String line) {
+        return READY.matcher(line).find();
+    }
+
     private static final Pattern TRANSFORMED = Pattern.compile("h2patch - transformed (\\S+)(.*) in (\\d+) ms$");
     private static final Pattern WARMED_UP = Pattern.compile("h2patch - weaver warmed up in (\\d+) ms");
 

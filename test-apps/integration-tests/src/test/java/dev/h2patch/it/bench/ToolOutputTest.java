@@ -7,6 +7,8 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The tools' output as the benchmark reads it, on output recorded from h2load, jcmd and /proc on this machine. */
 class ToolOutputTest {
@@ -91,6 +93,16 @@ class ToolOutputTest {
                 ToolOutput.classLoadProfile(log, "h2patch-agent.jar", "netty-server.jar"));
         assertArrayEquals(new long[] {1, 0, 0, 0, 0, -1, -1, -1, -1},
                 ToolOutput.classLoadProfile(List.of("[0.010s] A source: jrt:/java.base"), "h2patch-agent.jar", "a.jar"));
+    }
+
+    @Test
+    void readyLine() {
+        assertTrue(ToolOutput.isReadyLine("READY 21099"));
+        // grpc-server under -XX:+PrintInlining: the JIT's indentation, then the app's line
+        assertTrue(ToolOutput.isReadyLine("                                    READY 21099"));
+        assertFalse(ToolOutput.isReadyLine("NOTREADY 21099"));
+        assertFalse(ToolOutput.isReadyLine("READY"));
+        assertFalse(ToolOutput.isReadyLine("  @ 12   io.netty.Foo::bar (5 bytes)   inline (hot)"));
     }
 
     @Test
