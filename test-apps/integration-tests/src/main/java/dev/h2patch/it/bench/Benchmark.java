@@ -455,12 +455,7 @@ public final class Benchmark {
                 stopApp();
                 List<String> lines = readLines(serverLog);
                 sides.put(side, ToolOutput.inliningDecisions(lines));
-                for (String l : lines) {
-                    int at = l.indexOf("h2patch - transformed ");
-                    if (at >= 0) {
-                        woven.add(l.substring(at + "h2patch - transformed ".length()).split(" ")[0]);
-                    }
-                }
+                woven.addAll(ToolOutput.transformedClasses(lines));
                 Files.delete(serverLog); // tens of MB; what matters is in inlining.tsv
             }
             // Advised: a method of a class the agent wove, printed with a size that no method of that name has in the

@@ -1,8 +1,10 @@
 package dev.h2patch.it.bench;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -228,7 +230,25 @@ public final class ToolOutput {
         return READY.matcher(line).find();
     }
 
-    private static final Pattern TRANSFORMED = Pattern.compile("h2patch - transformed (\\S+)(.*) in (\\d+) ms$");
+    /** The agent's debug line for each class it transforms: "h2patch - transformed NAME[ (how)] in N ms". */
+    private static final String TRANSFORMED_CLASS = "h2patch - transformed (\\S+)";
+    private static final Pattern TRANSFORMED_NAME = Pattern.compile(TRANSFORMED_CLASS);
+    private static final Pattern TRANSFORMED = Pattern.compile(TRANSFORMED_CLASS + "(.*) in (\\d+) ms$");
+
+    /**
+     * The classes the agent's debug log ({@code log=debug}) says it transformed, loads and retransformations alike.
+     * Only the name is read, so a line the JIT's output cut after it still counts.
+     */
+    public static Set<String> transformedClasses(List<String> lines) {
+        Set<String> names = new HashSet<>();
+        for (String line : lines) {
+            Matcher m = TRANSFORMED_NAME.matcher(line);
+            if (m.find()) {
+                names.add(m.group(1));
+            }
+        }
+        return names;
+    }
     private static final Pattern WARMED_UP = Pattern.compile("h2patch - weaver warmed up in (\\d+) ms");
 
     /**

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -117,6 +118,20 @@ class ToolOutputTest {
                 "an application line: transformed nothing in 5 ms");
         assertArrayEquals(new long[] {3, 505, 771}, ToolOutput.agentStartLog(log));
         assertArrayEquals(new long[] {0, 0, -1}, ToolOutput.agentStartLog(List.of("READY")));
+    }
+
+    @Test
+    void transformedClasses() {
+        List<String> log = List.of(
+                "DEBUG h2patch - transformed io.netty.channel.DefaultChannelPipeline$HeadContext (woven ahead of its load) in 3 ms",
+                "DEBUG h2patch - transformed io.netty.handler.timeout.IdleStateHandler (retransformed) in 40 ms",
+                // cut by the JIT's output after the name
+                "DEBUG h2patch - transformed io.netty.handler.codec.http2.DefaultHttp2FrameWriter                  @ 12",
+                "DEBUG h2patch - weaver warmed up in 771 ms",
+                "READY 21099");
+        assertEquals(Set.of("io.netty.channel.DefaultChannelPipeline$HeadContext",
+                "io.netty.handler.timeout.IdleStateHandler", "io.netty.handler.codec.http2.DefaultHttp2FrameWriter"),
+                ToolOutput.transformedClasses(log));
     }
 
     @Test
