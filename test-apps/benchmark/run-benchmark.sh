@@ -5,13 +5,13 @@
 #                                             [--build | --skip-build]   (default: build only what is missing)
 #
 # Sections (all by default; --only takes a comma list):
-#   pairs    each app of the catalog's role benchmark (test-apps/catalog.txt) started without (A) and with (B)
-#            -javaagent, in alternating paired runs A B, B A, ... (--pairs N, default 5), each driven by h2load with a
-#            plain workload that needs no change (GET /hello, 200 with a body; on grpc-server, which has no /hello,
-#            a unary gRPC Echo) and a gRPC-shaped Trailers-Only workload (POST
-#            /h2patch.Test/Fail, content-type application/grpc, 5-byte body): req/s, p50/p99 latency (from h2load's
-#            per-request --log-file), server CPU time per request (/proc/PID/stat), RSS, heap after a full GC and
-#            metaspace (jcmd GC.run + GC.heap_info)
+#   pairs    each app of the catalog's role benchmark (test-apps/catalog.txt) started twice, without (A) and with (B)
+#            -javaagent, on two ports, and both driven at the same time (--pairs N, default 5; the two runs of a pair
+#            share the machine's drift), each by its own h2load with a plain workload that needs no change (GET
+#            /hello, 200 with a body; on grpc-server, which has no /hello, a unary gRPC Echo) and a gRPC-shaped
+#            Trailers-Only workload (POST /h2patch.Test/Fail, content-type application/grpc, 5-byte body): req/s,
+#            p50/p99 latency (from h2load's per-request --log-file), server CPU time per request (/proc/PID/stat),
+#            RSS, heap after a full GC and metaspace (jcmd GC.run + GC.heap_info)
 #   startup  JVM start to the first 200 on /hello (grpc-server: Echo), without and with -javaagent, alternating, N each (at least 5)
 #   attach   `h2patch-agent.jar attach PID` while h2load drives the plain workload at a fixed rate: command start to the fix
 #            active on the wire (a Trailers-Only answer in one HEADERS frame with END_STREAM, polled with nghttp),

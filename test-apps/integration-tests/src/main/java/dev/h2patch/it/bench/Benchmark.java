@@ -44,9 +44,9 @@ import java.util.stream.Stream;
  *
  * <p>A busy machine is not allowed to judge (issue 20): before each measured run the driver waits until other
  * processes use at most BENCH_MAX_FOREIGN_CPU cores ({@link MachineLoad}); after it, a run whose own window had more
- * is recorded as discarded ({@code kept} 0) and repeated up to BENCH_RETRIES times. A and B alternate A B, B A, ...
- * so that a drift of the machine does not favour one side. The report judges only on kept runs and says how many
- * there were.
+ * is recorded as discarded ({@code kept} 0) and repeated up to BENCH_RETRIES times. The paired runs drive A and B
+ * at the same time, so that they share the machine's drift ({@link #pairs()}); the start-ups alternate A B, B A, ...
+ * so that a drift does not favour one side. The report judges only on kept runs and says how many there were.
  */
 public final class Benchmark {
 
@@ -244,6 +244,7 @@ public final class Benchmark {
         e.add("java\t" + (javaVersion.size() > 1 ? javaVersion.get(1) : ""));
         e.add("h2load\t" + output(List.of("h2load", "--version")).lines().findFirst().orElse(""));
         e.add("pairs\t" + pairs);
+        e.add("pairs_at_once\t1");
         e.add("quick\t" + (quick ? 1 : 0));
         e.add("warm_s\t" + warmS);
         e.add("measure_s\t" + measureS);
@@ -270,6 +271,13 @@ public final class Benchmark {
 
     // ------------------------------------------------------------------------------------------------ sections
 
+    /**
+     * Paired runs, both sides at once: each pair starts the app twice, without (A) and with (B) the agent, on two
+     * ports, and drives both with h2load at the same moment, same duration. The machine's own throughput drifts by
+     * tens of percent over minutes on a shared 2-CPU host (issue 20), so a ratio of runs made one after the other
+     * measures that drift as much as the agent; two runs that share the same seconds share the drift, and B÷A of one
+     * pair is the two JVMs' split of the same CPUs. Which side starts first and takes the lower port alternates.
+     */
     void pairs() throws Exception {
         Path tsv = out.resolve("pairs.tsv");
         Path mem = out.resolve("memory.tsv");
@@ -278,61 +286,111 @@ public final class Benchmark {
         append(mem, "pair\tapp\tside\trss_kb\theap_used_kb\tmetaspace_used_kb\tclass_space_used_kb");
         for (int pair = 1; pair <= pairs; pair++) {
             for (String app : apps) {
-                for (String side : order(pair)) {
-                    port++;
-                    String tag = app + "-" + pair + "-" + side;
-                    log("pair " + pair + "/" + pairs + " " + app + " " + (side.equals("A") ? "without" : "with")
-                            + " agent (port " + port + ", load " + load1() + ")");
-                    startApp(app, side, out.resolve("raw/" + tag + ".server.log"));
+                String run = app + "-" + pair;
+                Map<String, Process> servers = new LinkedHashMap<>();
+                Map<String, Integer> ports = new LinkedHashMap<>();
+                try {
+                    for (String side : order(pair)) {
+                        port++;
+                        ports.put(side, port);
+                        servers.put(side, launch(app, side, port, out.resolve("raw/" + app + "-" + pair + "-" + side
+                                + ".server.log"), List.of(), false));
+                    }
+                    log("pair " + pair + "/" + pairs + " " + app + ": without (A, port " + ports.get("A")
+                            + ") and with the agent (B, port " + ports.get("B") + ") at once, load " + load1());
+                    long[] pids = servers.values().stream().mapToLong(Process::pid).toArray();
                     for (String workload : List.of("plain", "trailers-only")) {
-                        List<String> wl = workload(app, workload);
-                        List<String> warm = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m", "" + streams,
-                                "-D", "" + warmS));
-                        warm.addAll(wl);
-                        runTo(warm, out.resolve("raw/" + tag + "." + workload + ".warm.txt"));
+                        Map<String, List<String>> warm = new LinkedHashMap<>();
+                        for (String side : servers.keySet()) {
+                            List<String> cmd = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m", "" + streams,
+                                    "-D", "" + warmS));
+                            cmd.addAll(workload(app, workload, ports.get(side)));
+                            warm.put(side, cmd);
+                        }
+                        runAllTo(warm, side -> out.resolve("raw/" + run + "-" + side + "." + workload + ".warm.txt"));
                         for (int attempt = 0; ; attempt++) {
-                            awaitQuiet(server.pid());
+                            awaitQuiet(pids);
                             String lb = load1();
-                            MachineLoad.Sample s0 = MachineLoad.sample(server.pid());
-                            long c0 = cpuTicks();
-                            Path reqLog = out.resolve("raw/req.log");
-                            List<String> measure = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m",
-                                    "" + streams, "-D", "" + measureS, "--log-file", reqLog.toString()));
-                            measure.addAll(wl);
-                            Path result = out.resolve("raw/" + tag + "." + workload
-                                    + (attempt == 0 ? "" : ".retry" + attempt) + ".txt");
-                            runTo(measure, result);
-                            long c1 = cpuTicks();
-                            double foreign = MachineLoad.foreignCores(s0, MachineLoad.sample(server.pid()), cpus);
+                            MachineLoad.Sample s0 = MachineLoad.sample(pids);
+                            Map<String, Long> c0 = new LinkedHashMap<>();
+                            Map<String, List<String>> measure = new LinkedHashMap<>();
+                            for (String side : servers.keySet()) {
+                                c0.put(side, cpuTicks(servers.get(side)));
+                                List<String> cmd = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m",
+                                        "" + streams, "-D", "" + measureS, "--log-file", reqLog(side).toString()));
+                                cmd.addAll(workload(app, workload, ports.get(side)));
+                                measure.put(side, cmd);
+                            }
+                            String retry = attempt == 0 ? "" : ".retry" + attempt;
+                            Map<String, Path> results = runAllTo(measure, side -> out.resolve("raw/" + run + "-" + side + "."
+                                    + workload + retry + ".txt"));
+                            Map<String, Long> c1 = new LinkedHashMap<>();
+                            for (String side : servers.keySet()) {
+                                c1.put(side, cpuTicks(servers.get(side)));
+                            }
+                            double foreign = MachineLoad.foreignCores(s0, MachineLoad.sample(pids), cpus);
                             String la = load1();
-                            String h2load = Files.readString(result);
-                            String[] requests = ToolOutput.h2loadRequests(h2load);
-                            String[] p = ToolOutput.latencyPercentiles(ToolOutput.h2loadLog(readLines(reqLog)));
-                            long succeeded = (long) nanToZero(Stats.number(requests[0]));
-                            String cpu = ToolOutput.cpuMicrosPerRequest(c1 - c0, clkTck, succeeded);
                             boolean kept = !(foreign > maxForeign);
-                            append(tsv, String.join("\t", "" + pair, app, side, workload,
-                                    ToolOutput.h2loadReqPerSec(h2load), p[0], p[1], cpu, requests[0], requests[1], lb,
-                                    la, MachineLoad.format(foreign), kept ? "1" : "0"));
-                            Files.deleteIfExists(reqLog);
+                            for (String side : List.of("A", "B")) {
+                                String h2load = Files.readString(results.get(side));
+                                String[] requests = ToolOutput.h2loadRequests(h2load);
+                                String[] p = ToolOutput.latencyPercentiles(ToolOutput.h2loadLog(readLines(reqLog(side))));
+                                long succeeded = (long) nanToZero(Stats.number(requests[0]));
+                                String cpu = ToolOutput.cpuMicrosPerRequest(c1.get(side) - c0.get(side), clkTck,
+                                        succeeded);
+                                append(tsv, String.join("\t", "" + pair, app, side, workload,
+                                        ToolOutput.h2loadReqPerSec(h2load), p[0], p[1], cpu, requests[0], requests[1],
+                                        lb, la, MachineLoad.format(foreign), kept ? "1" : "0"));
+                                Files.deleteIfExists(reqLog(side));
+                            }
                             if (kept || attempt >= retries) {
                                 break;
                             }
-                            log("discarded " + tag + " " + workload + ": other processes used "
+                            log("discarded pair " + pair + " " + app + " " + workload + ": other processes used "
                                     + MachineLoad.format(foreign) + " cores during it; again");
                         }
                     }
-                    String rss = ToolOutput.vmRssKb(readOrEmpty(Path.of("/proc/" + server.pid() + "/status")));
-                    String pid = "" + server.pid();
-                    output(List.of("jcmd", pid, "GC.run"));
-                    Path heapFile = out.resolve("raw/" + tag + ".heap.txt");
-                    runTo(List.of("jcmd", pid, "GC.heap_info"), heapFile);
-                    String[] heap = ToolOutput.heapInfo(Files.readString(heapFile));
-                    append(mem, String.join("\t", "" + pair, app, side, rss, heap[0], heap[1], heap[2]));
-                    stopApp();
+                    for (String side : List.of("A", "B")) {
+                        String pid = "" + servers.get(side).pid();
+                        String rss = ToolOutput.vmRssKb(readOrEmpty(Path.of("/proc/" + pid + "/status")));
+                        output(List.of("jcmd", pid, "GC.run"));
+                        Path heapFile = out.resolve("raw/" + run + "-" + side + ".heap.txt");
+                        runTo(List.of("jcmd", pid, "GC.heap_info"), heapFile);
+                        String[] heap = ToolOutput.heapInfo(Files.readString(heapFile));
+                        append(mem, String.join("\t", "" + pair, app, side, rss, heap[0], heap[1], heap[2]));
+                    }
+                } finally {
+                    for (Process p : servers.values()) {
+                        stop(p);
+                    }
                 }
             }
         }
+    }
+
+    Path reqLog(String side) {
+        return out.resolve("raw/req-" + side + ".log");
+    }
+
+    /**
+     * Starts every command at once (stdout and stderr to the file {@code outputs} names for its key) and waits for all
+     * of them; the files by key.
+     */
+    static Map<String, Path> runAllTo(Map<String, List<String>> commands,
+                                      java.util.function.Function<String, Path> outputs)
+            throws IOException, InterruptedException {
+        Map<String, Process> started = new LinkedHashMap<>();
+        Map<String, Path> files = new LinkedHashMap<>();
+        for (Map.Entry<String, List<String>> c : commands.entrySet()) {
+            Path file = outputs.apply(c.getKey());
+            files.put(c.getKey(), file);
+            started.put(c.getKey(), new ProcessBuilder(c.getValue()).redirectErrorStream(true)
+                    .redirectOutput(file.toFile()).start());
+        }
+        for (Process p : started.values()) {
+            p.waitFor();
+        }
+        return files;
     }
 
     static double nanToZero(double v) {
@@ -639,16 +697,16 @@ public final class Benchmark {
 
     /**
      * Waits (1 s windows, at most BENCH_QUIET_WAIT_S) until processes other than the benchmark's use at most
-     * {@link #maxForeign} cores; {@code serverPid} (-1: none) counts as the benchmark's. The run after a wait that
+     * {@link #maxForeign} cores; {@code serverPids} (-1: none) count as the benchmark's. The run after a wait that
      * timed out still happens, and is judged by its own window.
      */
-    void awaitQuiet(long serverPid) throws Exception {
+    void awaitQuiet(long... serverPids) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(quietWaitS);
         boolean said = false;
         while (true) {
-            MachineLoad.Sample a = MachineLoad.sample(serverPid);
+            MachineLoad.Sample a = MachineLoad.sample(serverPids);
             Thread.sleep(1000);
-            double foreign = MachineLoad.foreignCores(a, MachineLoad.sample(serverPid), cpus);
+            double foreign = MachineLoad.foreignCores(a, MachineLoad.sample(serverPids), cpus);
             if (!(foreign > maxForeign)) {
                 return;
             }
@@ -670,6 +728,11 @@ public final class Benchmark {
      * grpc-server has no /hello, so there it is a unary gRPC call (Echo: HEADERS, DATA, trailers).
      */
     List<String> workload(String app, String workload) {
+        return workload(app, workload, port);
+    }
+
+    /** {@link #workload(String, String)} against the app on {@code port}. */
+    List<String> workload(String app, String workload, int port) {
         String base = "http://127.0.0.1:" + port;
         if (workload.equals("plain")) {
             if (app.equals("grpc-server")) {
@@ -683,6 +746,10 @@ public final class Benchmark {
     }
 
     List<String> appCommand(String app, String side) {
+        return appCommand(app, side, port);
+    }
+
+    List<String> appCommand(String app, String side, int port) {
         List<String> cmd = new ArrayList<>(List.of("java"));
         cmd.addAll(jvmFlags);
         if (side.equals("B")) {
@@ -702,40 +769,50 @@ public final class Benchmark {
      * {@code agentDebug}, the agent at {@code log=debug} (which names each class it weaves).
      */
     void startApp(String app, String side, Path logFile, List<String> extraFlags, boolean agentDebug) throws Exception {
-        List<String> cmd = appCommand(app, side);
+        server = launch(app, side, port, logFile, extraFlags, agentDebug);
+    }
+
+    /** Starts the app on {@code port} and waits for its READY line (30 s); stops it when it does not come. */
+    Process launch(String app, String side, int port, Path logFile, List<String> extraFlags, boolean agentDebug)
+            throws Exception {
+        List<String> cmd = appCommand(app, side, port);
         cmd.addAll(1, extraFlags);
         if (agentDebug) {
             cmd.replaceAll(a -> a.startsWith("-javaagent:") ? a + "=log=debug" : a);
         }
-        server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
+        Process process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
         for (int i = 0; i < 600; i++) {
             if (readLines(logFile).stream().anyMatch(ToolOutput::isReadyLine)) {
-                return;
+                return process;
             }
-            if (!server.isAlive()) {
+            if (!process.isAlive()) {
                 List<String> lines = readLines(logFile);
                 throw new IllegalStateException("bench: " + app + " exited: "
                         + String.join("\n", lines.subList(Math.max(0, lines.size() - 3), lines.size())));
             }
             Thread.sleep(50);
         }
+        stop(process);
         throw new IllegalStateException("bench: " + app + " not READY after 30 s");
     }
 
     void stopApp() throws InterruptedException {
-        if (server == null) {
-            return;
+        if (server != null) {
+            stop(server);
+            server = null;
         }
-        server.destroy();
-        if (!server.waitFor(30, TimeUnit.SECONDS)) {
-            server.destroyForcibly();
-            server.waitFor();
-        }
-        server = null;
     }
 
-    long cpuTicks() throws IOException {
-        return ToolOutput.cpuTicks(Files.readString(Path.of("/proc/" + server.pid() + "/stat")));
+    static void stop(Process process) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+    }
+
+    static long cpuTicks(Process process) throws IOException {
+        return ToolOutput.cpuTicks(Files.readString(Path.of("/proc/" + process.pid() + "/stat")));
     }
 
     static String load1() throws IOException {

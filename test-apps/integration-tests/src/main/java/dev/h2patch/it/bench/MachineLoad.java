@@ -75,13 +75,16 @@ public final class MachineLoad {
         return Math.max(0, (double) foreign * cpus / total);
     }
 
-    /** The machine now, with {@code serverPid}'s ticks (-1: no server) counted as the benchmark's own. */
-    public static Sample sample(long serverPid) throws IOException {
+    /** The machine now, with the ticks of {@code serverPids} (-1: no server) counted as the benchmark's own. */
+    public static Sample sample(long... serverPids) throws IOException {
         long[] system = systemTicks(Files.readString(Path.of("/proc/stat")));
         long own = ticksWithChildren(Files.readString(Path.of("/proc/self/stat")));
-        if (serverPid > 0) {
+        for (long pid : serverPids) {
+            if (pid <= 0) {
+                continue;
+            }
             try {
-                own += ToolOutput.cpuTicks(Files.readString(Path.of("/proc/" + serverPid + "/stat")));
+                own += ToolOutput.cpuTicks(Files.readString(Path.of("/proc/" + pid + "/stat")));
             } catch (IOException e) {
                 // the server has exited: its ticks are no longer anyone's to subtract
             }

@@ -232,6 +232,8 @@ public final class Report {
         String jmhActive = Files.exists(dir.resolve("jmh-agent-active.txt"))
                 ? Files.readString(dir.resolve("jmh-agent-active.txt")).trim() : "n/a";
 
+        // Results written before the paired runs drove both sides at once have no such line.
+        boolean pairsAtOnce = "1".equals(env.get("pairs_at_once"));
         StringBuilder md = new StringBuilder();
         List<String[]> summary = new ArrayList<>(); // target, scope, measured, verdict
 
@@ -510,9 +512,11 @@ public final class Report {
                 .append("| agent jar (sha256 prefix, built) | ").append(env.getOrDefault("agent_jar", "?")).append(" |\n")
                 .append("| source | ").append(env.getOrDefault("commit", "?")).append(" |\n\n")
                 .append("The machine is **shared** (a virtual machine; other builds and test runs may run at the same time). Each\n")
-                .append("measured run records the 1-minute load average before it (tables below). Client (h2load) and server share\n")
-                .append("the same ").append(env.getOrDefault("nproc", "?")).append(" CPUs, so absolute req/s are far below what the servers\n")
-                .append("do on real hardware; the *ratios* of runs made next to each other are what this benchmark is for.\n");
+                .append("measured run records the 1-minute load average before it (tables below). Clients (h2load) and servers share\n")
+                .append("the same ").append(env.getOrDefault("nproc", "?")).append(" CPUs")
+                .append(pairsAtOnce ? " (in the paired runs, two servers and two clients at once)" : "")
+                .append(", so absolute req/s are far below what the servers\n")
+                .append("do on real hardware; the *ratios* of runs made side by side are what this benchmark is for.\n");
 
         md.append("\n## Method\n\n")
                 .append("One command runs everything and writes this file: `").append(COMMAND).append("` (`--pairs N`, default 5;\n")
@@ -523,9 +527,15 @@ public final class Report {
                 .append(" cores (`/proc/stat` over 1 s, less the server's, the driver's and its reaped clients' ticks);\n")
                 .append("   after the run, the same sum over the measured window decides whether the run is kept; a discarded run is\n")
                 .append("   repeated up to ").append(env.getOrDefault("retries", "?")).append(" times (`foreign_cores` and `kept` in the raw TSVs).\n")
-                .append("1. **Paired runs.** For each pair and each app, the app is started without the agent (A), measured and\n")
-                .append("   stopped, and started with `-javaagent:" + agentJar() + "` (B), measured and stopped, in the order\n")
-                .append("   A B, B A, A B, … so that a drift of the machine does not favour one side;\n")
+                .append(pairsAtOnce
+                        ? "1. **Paired runs, both sides at once.** For each pair and each app, the app is started twice on two ports,\n"
+                        + "   without the agent (A) and with `-javaagent:" + agentJar() + "` (B), and each is driven by its own h2load\n"
+                        + "   at the same moment for the same time: the two runs of a pair share the seconds, so the machine's drift\n"
+                        + "   (tens of percent over minutes on this shared host) is in both and leaves B÷A alone, which is then how the\n"
+                        + "   two JVMs split the same CPUs. Which side starts first and takes the lower port alternates;\n"
+                        : "1. **Paired runs.** For each pair and each app, the app is started without the agent (A), measured and\n"
+                        + "   stopped, and started with `-javaagent:" + agentJar() + "` (B), measured and stopped, in the order\n"
+                        + "   A B, B A, A B, … so that a drift of the machine does not favour one side;\n")
                 .append("   ").append(env.getOrDefault("pairs", "?")).append(" pairs. JVM flags, both sides: `").append(env.getOrDefault("jvm_flags", "?"))
                 .append("`. In each run, for each workload, h2load\n")
                 .append("   warms the server up for ").append(env.getOrDefault("warm_s", "?")).append(" s and then measures for ")

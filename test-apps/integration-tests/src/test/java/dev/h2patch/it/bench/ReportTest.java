@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -20,7 +21,8 @@ class ReportTest {
     @Test
     void writesTheSummaryFromRawResults(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("env.tsv"), List.of("date\t2026-12-02 23:00 UTC", "nproc\t2", "quick\t1",
-                "pairs\t2", "start_epoch\t1000", "end_epoch\t1120", "sections\tpairs,startup,attach", "attach_rps\t250"));
+                "pairs\t2", "start_epoch\t1000", "end_epoch\t1120", "sections\tpairs,startup,attach", "attach_rps\t250",
+                "pairs_at_once\t1"));
         Files.write(dir.resolve("pairs.tsv"), List.of(
                 "pair\tapp\tside\tworkload\treq_s\tp50_us\tp99_us\tcpu_us_per_req\tsucceeded\tfailed\tload1_before"
                         + "\tload1_after\tforeign_cores\tkept",
@@ -82,6 +84,8 @@ class ReportTest {
         assertTrue(md.contains("slowest request 139.3 ms (baseline 5.0 ms) | **missed** |"), md);
         assertTrue(md.contains("| Netty 4.1 (netty-server) | no-op agent (the JVM's own cost) |  | 400 |  |  | 0 | 12.0 / 88.0 "
                 + "| 4.0 / 120.5 | 8000 (0) |"), md);
+        assertTrue(md.contains("1. **Paired runs, both sides at once.**"), md);
+        assertFalse(md.contains("A B, B A, A B"), md);
         // one verdict per h2patch attach (two apps); the no-op reference has none of its own
         assertEquals(2, md.lines().filter(l -> l.startsWith("| attach to active")).count(), md);
         assertTrue(md.contains("| Netty 4.1 (netty-server) | 1581 / 2564 | 717 / 36 / 79 | 68 | 178 → 611 (433) | 2 | 455 | 742 |"), md);
