@@ -421,7 +421,9 @@ public final class Report {
             for (Row r : attach) {
                 boolean reference = isNoOpAttach(r);
                 attachTable.append("| ").append(appName(r.s("app"))).append(" | ")
-                        .append(reference ? "no-op agent (the JVM's own cost)" : "h2patch").append(" | ")
+                        .append(reference ? "no-op agent (the JVM's own cost)" : "h2patch")
+                        .append(r.kept() ? "" : "; **discarded**, other processes used " + r.s("foreign_cores") + " cores")
+                        .append(" | ")
                         .append(reference ? "" : r.s("bug_before")).append(" | ")
                         .append(r.s("cmd_ms")).append(" | ")
                         .append(reference ? "" : r.s("active_ms").equals("NA") ? "n/a (no bug to see: the command's return)" : r.s("active_ms"))

@@ -46,7 +46,7 @@ class ReportTest {
                         + "\tattach_max_latency_ms\trequests\tfailed\tload1_before\tload1_after\tforeign_cores\tkept",
                 "netty-server\tno-op\tyes\t400\tNA\tNA\t0\t12.0\t88.0\t4.0\t120.5\t8000\t0\t0.3\t0.4\t0.01\t1",
                 "netty-server\th2patch\tyes\t700\t934\t467\t0\t14.1\t31.3\t5.0\t139.3\t8000\t0\t0.4\t1.5\t0.02\t1",
-                "jetty121-server\tno-op\tyes\t400\tNA\tNA\t1\t12.0\t88.0\t4.0\t120.5\t8000\t0\t0.3\t0.4\t0.01\t1",
+                "jetty121-server\tno-op\tyes\t400\tNA\tNA\t1\t12.0\t88.0\t4.0\t120.5\t8000\t0\t0.3\t0.4\t0.25\t0",
                 "jetty121-server\th2patch\tyes\t700\t934\t467\t0\t14.1\t31.3\t5.0\t139.3\t8000\t0\t0.4\t1.5\t0.02\t1"));
         Files.write(dir.resolve("startup-profile.tsv"), List.of("app\tside\tclasses\tfrom_agent_jar\tbyte_buddy\tslf4j"
                         + "\th2patch\tpremain_start_ms\tapp_first_class_ms\tbyte_buddy_first_ms\tbyte_buddy_last_ms"
@@ -86,6 +86,10 @@ class ReportTest {
                 + "| 4.0 / 120.5 | 8000 (0) |"), md);
         assertTrue(md.contains("1. **Paired runs, both sides at once.**"), md);
         assertFalse(md.contains("A B, B A, A B"), md);
+        // a discarded run stays in the table, marked, so that no reader takes it for a kept one
+        assertTrue(md.contains("| Jetty 12.1 (jetty121-server) | no-op agent (the JVM's own cost); **discarded**, other "
+                + "processes used 0.25 cores |  | 400 |"), md);
+        assertTrue(md.contains("| Netty 4.1 (netty-server) | h2patch |"), md);
         // one verdict per h2patch attach (two apps); the no-op reference has none of its own
         assertEquals(2, md.lines().filter(l -> l.startsWith("| attach to active")).count(), md);
         assertTrue(md.contains("| Netty 4.1 (netty-server) | 1581 / 2564 | 717 / 36 / 79 | 68 | 178 → 611 (433) | 2 | 455 | 742 |"), md);
