@@ -33,7 +33,7 @@
 # the report (dev.h2patch.it.bench.Report) are Java, unit-tested.
 #
 # Needs: a JDK 17+ (java, jcmd), Maven (to build), h2load, nghttp and curl (Debian: nghttp2-client, curl).
-# Tunables (environment): BENCH_WARM_S, BENCH_MEASURE_S, BENCH_CONNS (8), BENCH_STREAMS (32), BENCH_APPS,
+# Tunables (environment): BENCH_WARM_S (10), BENCH_MEASURE_S (10), BENCH_CONNS (8), BENCH_STREAMS (32), BENCH_APPS,
 # BENCH_JVM_FLAGS ("-Xms256m -Xmx256m -XX:+UseG1GC"), BENCH_ATTACH_RPS (per connection, 4 connections; 250),
 # BENCH_JMH_ARGS, BENCH_MAX_FOREIGN_CPU (0.10), BENCH_RETRIES (2), BENCH_QUIET_WAIT_S (120).
 #
