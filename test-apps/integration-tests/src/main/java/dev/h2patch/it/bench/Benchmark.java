@@ -296,8 +296,8 @@ public final class Benchmark {
                     for (String side : order(pair)) {
                         port++;
                         ports.put(side, port);
-                        servers.put(side, launch(app, side, port, out.resolve("raw/" + app + "-" + pair + "-" + side
-                                + ".server.log"), List.of(), false));
+                        servers.put(side, launch(app, side, port, out.resolve("raw/" + run + "-" + side + ".server.log"),
+                                List.of(), false));
                     }
                     log("pair " + pair + "/" + pairs + " " + app + ": without (A, port " + ports.get("A")
                             + ") and with the agent (B, port " + ports.get("B") + ") at once, load " + load1());
@@ -305,10 +305,7 @@ public final class Benchmark {
                     for (String workload : List.of("plain", "trailers-only")) {
                         Map<String, List<String>> warm = new LinkedHashMap<>();
                         for (String side : servers.keySet()) {
-                            List<String> cmd = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m", "" + streams,
-                                    "-D", "" + warmS));
-                            cmd.addAll(workload(app, workload, ports.get(side)));
-                            warm.put(side, cmd);
+                            warm.put(side, h2load(warmS, workload(app, workload, ports.get(side))));
                         }
                         runAllTo(warm, side -> out.resolve("raw/" + run + "-" + side + "." + workload + ".warm.txt"));
                         for (int attempt = 0; ; attempt++) {
@@ -319,10 +316,8 @@ public final class Benchmark {
                             Map<String, List<String>> measure = new LinkedHashMap<>();
                             for (String side : servers.keySet()) {
                                 c0.put(side, cpuTicks(servers.get(side)));
-                                List<String> cmd = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m",
-                                        "" + streams, "-D", "" + measureS, "--log-file", reqLog(side).toString()));
-                                cmd.addAll(workload(app, workload, ports.get(side)));
-                                measure.put(side, cmd);
+                                measure.put(side, h2load(measureS, workload(app, workload, ports.get(side)), "--log-file",
+                                        reqLog(side).toString()));
                             }
                             String retry = attempt == 0 ? "" : ".retry" + attempt;
                             Map<String, Path> results = runAllTo(measure, side -> out.resolve("raw/" + run + "-" + side + "."
@@ -369,6 +364,17 @@ public final class Benchmark {
                 }
             }
         }
+    }
+
+    /**
+     * The h2load command of the benchmark's load: {@link #conns} connections, {@link #streams} streams each, for
+     * {@code seconds}, with {@code options} before the workload's own arguments and URL.
+     */
+    List<String> h2load(long seconds, List<String> workload, String... options) {
+        List<String> cmd = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m", "" + streams, "-D", "" + seconds));
+        cmd.addAll(List.of(options));
+        cmd.addAll(workload);
+        return cmd;
     }
 
     Path reqLog(String side) {
@@ -509,10 +515,7 @@ public final class Benchmark {
                 port++;
                 Path serverLog = out.resolve("raw/inlining-" + app + "-" + side + ".log");
                 startApp(app, side, serverLog, List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PrintInlining"), true);
-                List<String> load = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m", "" + streams, "-D",
-                        "" + (warmS + measureS)));
-                load.addAll(workload(app, "plain"));
-                runTo(load, out.resolve("raw/inlining-" + app + "-" + side + ".h2load.txt"));
+                runTo(h2load(warmS + measureS, workload(app, "plain")), out.resolve("raw/inlining-" + app + "-" + side + ".h2load.txt"));
                 stopApp();
                 List<String> lines = readLines(serverLog);
                 sides.put(side, ToolOutput.inliningDecisions(lines));
@@ -599,10 +602,7 @@ public final class Benchmark {
         String lb = load1();
         startApp(app, "A", out.resolve("raw/" + tag + ".server.log"));
         List<String> wl = workload(app, "plain");
-        List<String> warm = new ArrayList<>(List.of("h2load", "-c", "" + conns, "-m", "" + streams, "-D",
-                "" + warmS));
-        warm.addAll(wl);
-        runTo(warm, null);
+        runTo(h2load(warmS, wl), null);
         List<String> before = failFrames();
         Files.write(out.resolve("raw/" + tag + ".before.txt"), before);
         awaitQuiet(server.pid());
