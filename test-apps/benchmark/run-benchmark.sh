@@ -11,7 +11,10 @@
 #            /hello, 200 with a body; on grpc-server, which has no /hello, a unary gRPC Echo) and a gRPC-shaped
 #            Trailers-Only workload (POST /h2patch.Test/Fail, content-type application/grpc, 5-byte body): req/s,
 #            p50/p99 latency (from h2load's per-request --log-file), server CPU time per request (/proc/PID/stat),
-#            RSS, heap after a full GC and metaspace (jcmd GC.run + GC.heap_info)
+#            RSS, heap after a full GC and metaspace (jcmd GC.run + GC.heap_info); the CPU time also for the
+#            application threads alone (/proc/PID/task/*/stat, without the JIT's, GC's and VM threads). After each
+#            pair, a control pair of the same app on the plain workload with neither side running the agent: the
+#            spread of B÷A when nothing differs, which a verdict on a ratio must clear
 #   startup  JVM start to the first 200 on /hello (grpc-server: Echo), without and with -javaagent, alternating, N each (at least 5)
 #   attach   `h2patch-agent.jar attach PID` while h2load drives the plain workload at a fixed rate: command start to the fix
 #            active on the wire (a Trailers-Only answer in one HEADERS frame with END_STREAM, polled with nghttp),
@@ -40,7 +43,8 @@
 # A busy machine does not judge: before each measured run the driver waits until processes other than its own use at
 # most BENCH_MAX_FOREIGN_CPU cores (/proc/stat, less the server's and the driver's ticks); a run whose own window had
 # more is kept in the raw TSVs as discarded (kept=0) and repeated up to BENCH_RETRIES times. Verdicts use kept runs
-# only: met (every pair meets the target), missed (none does), not resolved (they fall on both sides of it).
+# only: met (every pair meets the target), missed (none does), not resolved (they fall on both sides of it). With
+# control pairs, met or missed also needs the median ratio to clear the target by the control pairs' spread.
 set -euo pipefail
 h2p_name=bench
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -51,7 +55,7 @@ while (($#)); do
   case "$1" in
     --skip-build) build=never; shift ;;
     --build) build=always; shift ;;
-    -h|--help) sed -n '2,40p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,47p' "${BASH_SOURCE[0]}"; exit 0 ;;
     --pairs|--only|--doc|--out) args+=("$1" "$2"); shift 2 ;;
     --quick) args+=("$1"); shift ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;

@@ -280,88 +280,111 @@ public final class Benchmark {
      * tens of percent over minutes on a shared 2-CPU host (issue 20), so a ratio of runs made one after the other
      * measures that drift as much as the agent; two runs that share the same seconds share the drift, and B÷A of one
      * pair is the two JVMs' split of the same CPUs. Which side starts first and takes the lower port alternates.
+     * After each such pair comes a control pair of the same app with neither side running the agent (A/A): two JVMs
+     * sharing two CPUs do not split them evenly even when they are the same program (B÷A 0.92–1.00 in issue 20's
+     * notes), and the report judges a ratio against that spread. Each side's CPU is counted twice: the whole process,
+     * and its application threads alone ({@link #appThreadTicks}).
      */
     void pairs() throws Exception {
         Path tsv = out.resolve("pairs.tsv");
         Path mem = out.resolve("memory.tsv");
-        append(tsv, "pair\tapp\tside\tworkload\treq_s\tp50_us\tp99_us\tcpu_us_per_req\tsucceeded\tfailed\tload1_before"
-                + "\tload1_after\tforeign_cores\tkept");
+        append(tsv, "pair\tkind\tapp\tside\tworkload\treq_s\tp50_us\tp99_us\tcpu_us_per_req\tapp_cpu_us_per_req"
+                + "\tsucceeded\tfailed\tload1_before\tload1_after\tforeign_cores\tkept");
         append(mem, "pair\tapp\tside\trss_kb\theap_used_kb\tmetaspace_used_kb\tclass_space_used_kb");
         for (int pair = 1; pair <= pairs; pair++) {
             for (String app : apps) {
-                String run = app + "-" + pair;
-                Map<String, Process> servers = new LinkedHashMap<>();
-                Map<String, Integer> ports = new LinkedHashMap<>();
-                try {
-                    for (String side : order(pair)) {
-                        port++;
-                        ports.put(side, port);
-                        servers.put(side, launch(app, side, port, out.resolve("raw/" + run + "-" + side + ".server.log"),
-                                List.of(), false));
-                    }
-                    log("pair " + pair + "/" + pairs + " " + app + ": without (A, port " + ports.get("A")
-                            + ") and with the agent (B, port " + ports.get("B") + ") at once, load " + load1());
-                    long[] pids = servers.values().stream().mapToLong(Process::pid).toArray();
-                    for (String workload : List.of("plain", "trailers-only")) {
-                        Map<String, List<String>> warm = new LinkedHashMap<>();
-                        for (String side : servers.keySet()) {
-                            warm.put(side, h2load(warmS, workload(app, workload, ports.get(side))));
-                        }
-                        runAllTo(warm, side -> out.resolve("raw/" + run + "-" + side + "." + workload + ".warm.txt"));
-                        for (int attempt = 0; ; attempt++) {
-                            awaitQuiet(pids);
-                            String lb = load1();
-                            MachineLoad.Sample s0 = MachineLoad.sample(pids);
-                            Map<String, Long> c0 = new LinkedHashMap<>();
-                            Map<String, List<String>> measure = new LinkedHashMap<>();
-                            for (String side : servers.keySet()) {
-                                c0.put(side, cpuTicks(servers.get(side)));
-                                measure.put(side, h2load(measureS, workload(app, workload, ports.get(side)), "--log-file",
-                                        reqLog(side).toString()));
-                            }
-                            String retry = attempt == 0 ? "" : ".retry" + attempt;
-                            Map<String, Path> results = runAllTo(measure, side -> out.resolve("raw/" + run + "-" + side + "."
-                                    + workload + retry + ".txt"));
-                            Map<String, Long> c1 = new LinkedHashMap<>();
-                            for (String side : servers.keySet()) {
-                                c1.put(side, cpuTicks(servers.get(side)));
-                            }
-                            double foreign = MachineLoad.foreignCores(s0, MachineLoad.sample(pids), cpus);
-                            String la = load1();
-                            boolean kept = !(foreign > maxForeign);
-                            for (String side : List.of("A", "B")) {
-                                String h2load = Files.readString(results.get(side));
-                                String[] requests = ToolOutput.h2loadRequests(h2load);
-                                String[] p = ToolOutput.latencyPercentiles(ToolOutput.h2loadLog(readLines(reqLog(side))));
-                                long succeeded = (long) nanToZero(Stats.number(requests[0]));
-                                String cpu = ToolOutput.cpuMicrosPerRequest(c1.get(side) - c0.get(side), clkTck,
-                                        succeeded);
-                                append(tsv, String.join("\t", "" + pair, app, side, workload,
-                                        ToolOutput.h2loadReqPerSec(h2load), p[0], p[1], cpu, requests[0], requests[1],
-                                        lb, la, MachineLoad.format(foreign), kept ? "1" : "0"));
-                                Files.deleteIfExists(reqLog(side));
-                            }
-                            if (kept || attempt >= retries) {
-                                break;
-                            }
-                            log("discarded pair " + pair + " " + app + " " + workload + ": other processes used "
-                                    + MachineLoad.format(foreign) + " cores during it; again");
-                        }
-                    }
-                    for (String side : List.of("A", "B")) {
-                        String pid = "" + servers.get(side).pid();
-                        String rss = ToolOutput.vmRssKb(readOrEmpty(Path.of("/proc/" + pid + "/status")));
-                        output(List.of("jcmd", pid, "GC.run"));
-                        Path heapFile = out.resolve("raw/" + run + "-" + side + ".heap.txt");
-                        runTo(List.of("jcmd", pid, "GC.heap_info"), heapFile);
-                        String[] heap = ToolOutput.heapInfo(Files.readString(heapFile));
-                        append(mem, String.join("\t", "" + pair, app, side, rss, heap[0], heap[1], heap[2]));
-                    }
-                } finally {
-                    for (Process p : servers.values()) {
-                        stop(p);
-                    }
+                runPair(tsv, mem, app, pair, "agent");
+                runPair(tsv, mem, app, pair, "control");
+            }
+        }
+    }
+
+    /**
+     * One pair of {@link #pairs()}: {@code kind} {@code agent} is A without and B with the agent, both workloads, and
+     * the memory of both; {@code control} is the same on the plain workload with neither side running the agent, so
+     * that the report can tell what B÷A is when nothing differs but the two JVMs (their JIT's and GC's schedules,
+     * their start order and ports): the instrument's own spread.
+     */
+    void runPair(Path tsv, Path mem, String app, int pair, String kind) throws Exception {
+        boolean control = kind.equals("control");
+        String run = app + "-" + pair + (control ? "-control" : "");
+        Map<String, Process> servers = new LinkedHashMap<>();
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        try {
+            for (String side : order(pair)) {
+                port++;
+                ports.put(side, port);
+                servers.put(side, launch(app, control ? "A" : side, port,
+                        out.resolve("raw/" + run + "-" + side + ".server.log"), List.of(), false));
+            }
+            log((control ? "control " : "") + "pair " + pair + "/" + pairs + " " + app + ": "
+                    + (control ? "A and B both without the agent (ports " + ports.get("A") + ", " + ports.get("B")
+                    + ")" : "without (A, port " + ports.get("A") + ") and with the agent (B, port " + ports.get("B")
+                    + ")") + " at once, load " + load1());
+            long[] pids = servers.values().stream().mapToLong(Process::pid).toArray();
+            for (String workload : control ? List.of("plain") : List.of("plain", "trailers-only")) {
+                Map<String, List<String>> warm = new LinkedHashMap<>();
+                for (String side : servers.keySet()) {
+                    warm.put(side, h2load(warmS, workload(app, workload, ports.get(side))));
                 }
+                runAllTo(warm, side -> out.resolve("raw/" + run + "-" + side + "." + workload + ".warm.txt"));
+                for (int attempt = 0; ; attempt++) {
+                    awaitQuiet(pids);
+                    String lb = load1();
+                    MachineLoad.Sample s0 = MachineLoad.sample(pids);
+                    Map<String, Long> c0 = new LinkedHashMap<>(), t0 = new LinkedHashMap<>();
+                    Map<String, List<String>> measure = new LinkedHashMap<>();
+                    for (String side : servers.keySet()) {
+                        c0.put(side, cpuTicks(servers.get(side)));
+                        t0.put(side, appThreadTicks(servers.get(side)));
+                        measure.put(side, h2load(measureS, workload(app, workload, ports.get(side)), "--log-file",
+                                reqLog(side).toString()));
+                    }
+                    String retry = attempt == 0 ? "" : ".retry" + attempt;
+                    Map<String, Path> results = runAllTo(measure, side -> out.resolve("raw/" + run + "-" + side + "."
+                            + workload + retry + ".txt"));
+                    Map<String, Long> c1 = new LinkedHashMap<>(), t1 = new LinkedHashMap<>();
+                    for (String side : servers.keySet()) {
+                        c1.put(side, cpuTicks(servers.get(side)));
+                        t1.put(side, appThreadTicks(servers.get(side)));
+                    }
+                    double foreign = MachineLoad.foreignCores(s0, MachineLoad.sample(pids), cpus);
+                    String la = load1();
+                    boolean kept = !(foreign > maxForeign);
+                    for (String side : List.of("A", "B")) {
+                        String h2load = Files.readString(results.get(side));
+                        String[] requests = ToolOutput.h2loadRequests(h2load);
+                        String[] p = ToolOutput.latencyPercentiles(ToolOutput.h2loadLog(readLines(reqLog(side))));
+                        long succeeded = (long) nanToZero(Stats.number(requests[0]));
+                        append(tsv, String.join("\t", "" + pair, kind, app, side, workload,
+                                ToolOutput.h2loadReqPerSec(h2load), p[0], p[1],
+                                ToolOutput.cpuMicrosPerRequest(c1.get(side) - c0.get(side), clkTck, succeeded),
+                                ToolOutput.cpuMicrosPerRequest(t1.get(side) - t0.get(side), clkTck, succeeded),
+                                requests[0], requests[1], lb, la, MachineLoad.format(foreign), kept ? "1" : "0"));
+                        Files.deleteIfExists(reqLog(side));
+                    }
+                    if (kept || attempt >= retries) {
+                        break;
+                    }
+                    log("discarded " + (control ? "control " : "") + "pair " + pair + " " + app + " " + workload
+                            + ": other processes used " + MachineLoad.format(foreign) + " cores during it; again");
+                }
+            }
+            if (control) {
+                return;
+            }
+            for (String side : List.of("A", "B")) {
+                String pid = "" + servers.get(side).pid();
+                String rss = ToolOutput.vmRssKb(readOrEmpty(Path.of("/proc/" + pid + "/status")));
+                output(List.of("jcmd", pid, "GC.run"));
+                Path heapFile = out.resolve("raw/" + run + "-" + side + ".heap.txt");
+                runTo(List.of("jcmd", pid, "GC.heap_info"), heapFile);
+                String[] heap = ToolOutput.heapInfo(Files.readString(heapFile));
+                append(mem, String.join("\t", "" + pair, app, side, rss, heap[0], heap[1], heap[2]));
+            }
+        } finally {
+            for (Process p : servers.values()) {
+                stop(p);
             }
         }
     }
@@ -816,6 +839,28 @@ public final class Benchmark {
 
     static long cpuTicks(Process process) throws IOException {
         return ToolOutput.cpuTicks(Files.readString(Path.of("/proc/" + process.pid() + "/stat")));
+    }
+
+    /**
+     * The CPU ticks of the process's application threads: every thread but the JVM's own (JIT, GC, VM thread;
+     * {@link ToolOutput#isJvmServiceThread}). A thread that ended meanwhile is not counted.
+     */
+    static long appThreadTicks(Process process) throws IOException {
+        long ticks = 0;
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + process.pid() + "/task"))) {
+            for (Path task : tasks.toList()) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException ended) {
+                    continue;
+                }
+                if (!ToolOutput.isJvmServiceThread(ToolOutput.statName(stat))) {
+                    ticks += ToolOutput.cpuTicks(stat);
+                }
+            }
+        }
+        return ticks;
     }
 
     static String load1() throws IOException {

@@ -205,6 +205,55 @@ public final class Report {
                 .orElse(app);
     }
 
+    /** B÷A of one app's and workload's kept pairs, one list per figure, and their table. */
+    record PairRatios(int pairsRun, List<Double> rps, List<Double> p50, List<Double> p99, List<Double> cpu,
+                      List<Double> appCpu, String table) {
+        int kept() { return rps.size(); }
+    }
+
+    /**
+     * The pairs of {@code byKey} (app|workload|pair -> side -> kept row) under {@code key} (app|workload): their
+     * ratios and a table with a row per pair; {@code appThreads}: the rows have the application threads' CPU.
+     */
+    static PairRatios pairRatios(Map<String, Map<String, Row>> byKey, String key, boolean appThreads) {
+        List<Double> rr = new ArrayList<>(), r50 = new ArrayList<>(), r99 = new ArrayList<>(), rc = new ArrayList<>(),
+                ra = new ArrayList<>();
+        int pairsRun = 0;
+        StringBuilder t = new StringBuilder("| pair | req/s A | req/s B | B÷A | p50 A ms | p50 B ms | B÷A | p99 A ms | p99 B ms | B÷A | CPU µs/req A | CPU µs/req B | B÷A |"
+                + (appThreads ? " app threads µs/req A | app threads µs/req B | B÷A |" : "") + " failed A/B | load1 A / B |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|" + (appThreads ? "---|---|---|" : "") + "---|---|\n");
+        for (Map.Entry<String, Map<String, Row>> e : byKey.entrySet()) {
+            if (!e.getKey().startsWith(key + "|")) continue;
+            pairsRun++;
+            Row a = e.getValue().get("A"), b = e.getValue().get("B");
+            if (a == null || b == null) continue;
+            double q = b.d("req_s") / a.d("req_s"), q50 = b.d("p50_us") / a.d("p50_us"),
+                    q99 = b.d("p99_us") / a.d("p99_us"), qc = b.d("cpu_us_per_req") / a.d("cpu_us_per_req"),
+                    qa = b.d("app_cpu_us_per_req") / a.d("app_cpu_us_per_req");
+            rr.add(q); r50.add(q50); r99.add(q99); rc.add(qc); ra.add(qa);
+            t.append("| ").append(a.s("pair"))
+                    .append(" | ").append(f(a.d("req_s"), 0)).append(" | ").append(f(b.d("req_s"), 0)).append(" | ").append(f(q, 3))
+                    .append(" | ").append(f(a.d("p50_us") / 1000, 2)).append(" | ").append(f(b.d("p50_us") / 1000, 2)).append(" | ").append(f(q50, 3))
+                    .append(" | ").append(f(a.d("p99_us") / 1000, 2)).append(" | ").append(f(b.d("p99_us") / 1000, 2)).append(" | ").append(f(q99, 3))
+                    .append(" | ").append(f(a.d("cpu_us_per_req"), 1)).append(" | ").append(f(b.d("cpu_us_per_req"), 1)).append(" | ").append(f(qc, 3));
+            if (appThreads) {
+                t.append(" | ").append(f(a.d("app_cpu_us_per_req"), 1)).append(" | ").append(f(b.d("app_cpu_us_per_req"), 1))
+                        .append(" | ").append(f(qa, 3));
+            }
+            t.append(" | ").append(a.s("failed")).append("/").append(b.s("failed"))
+                    .append(" | ").append(a.s("load1_before")).append(" / ").append(b.s("load1_before")).append(" |\n");
+        }
+        t.append("| **median (min–max)** | | | ").append(spreadBold(rr, 3)).append(" | | | ").append(spreadBold(r50, 3))
+                .append(" | | | ").append(spreadBold(r99, 3)).append(" | | | ").append(spreadBold(rc, 3))
+                .append(appThreads ? " | | | " + spreadBold(ra, 3) : "").append(" | | |\n");
+        return new PairRatios(pairsRun, rr, r50, r99, rc, ra, t.toString());
+    }
+
+    /** The control pairs' spread of one figure, for a summary row; empty without control pairs. */
+    static String controlNote(PairRatios control, List<Double> ratios) {
+        return control.kept() == 0 ? "" : "; both sides without the agent: " + spread(ratios, 3);
+    }
+
     public static void main(String[] args) throws IOException {
         write(Path.of(args[0]), Path.of(args[1]));
     }
@@ -251,68 +300,79 @@ public final class Report {
         Set<String> workloads = new LinkedHashSet<>();
         for (Row r : pairs) { apps.add(r.s("app")); workloads.add(r.s("workload")); }
         Map<String, Map<String, Row>> byKey = new LinkedHashMap<>(); // app|workload|pair -> side -> kept row
+        Map<String, Map<String, Row>> controlByKey = new LinkedHashMap<>(); // the same for the A/A control pairs
         Map<String, Integer> discarded = new LinkedHashMap<>(); // app|workload -> runs discarded
+        Map<String, Integer> controlDiscarded = new LinkedHashMap<>();
         for (Row r : pairs) {
-            Map<String, Row> sides = byKey.computeIfAbsent(r.s("app") + "|" + r.s("workload") + "|" + r.s("pair"),
-                    k -> new LinkedHashMap<>());
+            // Results written before the control pairs have no kind column: all of them are agent pairs.
+            boolean control = r.s("kind").equals("control");
+            Map<String, Row> sides = (control ? controlByKey : byKey).computeIfAbsent(
+                    r.s("app") + "|" + r.s("workload") + "|" + r.s("pair"), k -> new LinkedHashMap<>());
             if (r.kept()) {
                 sides.put(r.s("side"), r);
             } else {
-                discarded.merge(r.s("app") + "|" + r.s("workload"), 1, Integer::sum);
+                (control ? controlDiscarded : discarded).merge(r.s("app") + "|" + r.s("workload"), 1, Integer::sum);
             }
         }
+        boolean appThreads = pairs.stream().anyMatch(r -> !r.s("app_cpu_us_per_req").equals("NA"));
         Map<String, List<Double>> rpsRatio = new LinkedHashMap<>(), p50Ratio = new LinkedHashMap<>(),
                 p99Ratio = new LinkedHashMap<>(), cpuRatio = new LinkedHashMap<>();
         StringBuilder pairTables = new StringBuilder();
+        StringBuilder controlTables = new StringBuilder();
         StringBuilder medianTable = new StringBuilder();
-        medianTable.append("| app | workload | req/s with ÷ without | p50 latency ratio | p99 latency ratio | CPU per request ratio |\n")
-                .append("|---|---|---|---|---|---|\n");
+        medianTable.append("| app | workload | req/s with ÷ without | p50 latency ratio | p99 latency ratio | CPU per request ratio |")
+                .append(appThreads ? " CPU per request ratio, application threads |" : "").append("\n")
+                .append("|---|---|---|---|---|---|").append(appThreads ? "---|" : "").append("\n");
         for (String app : apps) {
             for (String wl : workloads) {
                 String key = app + "|" + wl;
-                List<Double> rr = new ArrayList<>(), r50 = new ArrayList<>(), r99 = new ArrayList<>(), rc = new ArrayList<>();
-                int pairsRun = 0;
-                StringBuilder t = new StringBuilder();
-                t.append("\n**").append(appName(app)).append(", ").append(wl).append("**\n\n")
-                        .append("| pair | req/s A | req/s B | B÷A | p50 A ms | p50 B ms | B÷A | p99 A ms | p99 B ms | B÷A | CPU µs/req A | CPU µs/req B | B÷A | failed A/B | load1 A / B |\n")
-                        .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-                for (Map.Entry<String, Map<String, Row>> e : byKey.entrySet()) {
-                    if (!e.getKey().startsWith(key + "|")) continue;
-                    pairsRun++;
-                    Row a = e.getValue().get("A"), b = e.getValue().get("B");
-                    if (a == null || b == null) continue;
-                    double q = b.d("req_s") / a.d("req_s"), q50 = b.d("p50_us") / a.d("p50_us"),
-                            q99 = b.d("p99_us") / a.d("p99_us"), qc = b.d("cpu_us_per_req") / a.d("cpu_us_per_req");
-                    rr.add(q); r50.add(q50); r99.add(q99); rc.add(qc);
-                    t.append("| ").append(a.s("pair"))
-                            .append(" | ").append(f(a.d("req_s"), 0)).append(" | ").append(f(b.d("req_s"), 0)).append(" | ").append(f(q, 3))
-                            .append(" | ").append(f(a.d("p50_us") / 1000, 2)).append(" | ").append(f(b.d("p50_us") / 1000, 2)).append(" | ").append(f(q50, 3))
-                            .append(" | ").append(f(a.d("p99_us") / 1000, 2)).append(" | ").append(f(b.d("p99_us") / 1000, 2)).append(" | ").append(f(q99, 3))
-                            .append(" | ").append(f(a.d("cpu_us_per_req"), 1)).append(" | ").append(f(b.d("cpu_us_per_req"), 1)).append(" | ").append(f(qc, 3))
-                            .append(" | ").append(a.s("failed")).append("/").append(b.s("failed"))
-                            .append(" | ").append(a.s("load1_before")).append(" / ").append(b.s("load1_before")).append(" |\n");
-                }
-                t.append("| **median (min–max)** | | | ").append(spreadBold(rr, 3)).append(" | | | ").append(spreadBold(r50, 3))
-                        .append(" | | | ").append(spreadBold(r99, 3)).append(" | | | ").append(spreadBold(rc, 3)).append(" | | |\n");
-                String kept = rr.size() + " of " + pairsRun + " pairs kept"
+                PairRatios agent = pairRatios(byKey, key, appThreads);
+                if (agent.pairsRun() == 0) continue;
+                String kept = agent.kept() + " of " + agent.pairsRun() + " pairs kept"
                         + (discarded.containsKey(key) ? ", " + discarded.get(key) + " run(s) discarded and repeated" : "");
-                t.append("\n").append(kept).append(".\n");
-                pairTables.append(t);
-                rpsRatio.put(key, rr); p50Ratio.put(key, r50); p99Ratio.put(key, r99); cpuRatio.put(key, rc);
-                medianTable.append("| ").append(appName(app)).append(" | ").append(wl).append(" | ").append(spread(rr, 3))
-                        .append(" | ").append(spread(r50, 3)).append(" | ").append(spread(r99, 3)).append(" | ")
-                        .append(spread(rc, 3)).append(" |\n");
+                pairTables.append("\n**").append(appName(app)).append(", ").append(wl).append("**\n\n")
+                        .append(agent.table()).append("\n").append(kept).append(".\n");
+                PairRatios control = pairRatios(controlByKey, key, appThreads);
+                if (control.pairsRun() > 0) {
+                    String controlKept = control.kept() + " of " + control.pairsRun() + " control pairs kept"
+                            + (controlDiscarded.containsKey(key) ? ", " + controlDiscarded.get(key)
+                            + " run(s) discarded and repeated" : "");
+                    controlTables.append("\n**").append(appName(app)).append(", ").append(wl)
+                            .append(", both sides without the agent**\n\n").append(control.table()).append("\n")
+                            .append(controlKept).append(".\n");
+                }
+                rpsRatio.put(key, agent.rps()); p50Ratio.put(key, agent.p50()); p99Ratio.put(key, agent.p99());
+                cpuRatio.put(key, agent.cpu());
+                medianTable.append("| ").append(appName(app)).append(" | ").append(wl).append(" | ").append(spread(agent.rps(), 3))
+                        .append(" | ").append(spread(agent.p50(), 3)).append(" | ").append(spread(agent.p99(), 3)).append(" | ")
+                        .append(spread(agent.cpu(), 3)).append(" |")
+                        .append(appThreads ? " " + spread(agent.appCpu(), 3) + " |" : "").append("\n");
+                if (control.pairsRun() > 0) {
+                    medianTable.append("| ").append(appName(app)).append(" | ").append(wl).append(", control: both without")
+                            .append(" | ").append(spread(control.rps(), 3)).append(" | ").append(spread(control.p50(), 3))
+                            .append(" | ").append(spread(control.p99(), 3)).append(" | ").append(spread(control.cpu(), 3))
+                            .append(" |").append(appThreads ? " " + spread(control.appCpu(), 3) + " |" : "").append("\n");
+                }
                 boolean needsFix = wl.equals("trailers-only") && !app.equals("grpc-server");
                 int gone = discarded.getOrDefault(key, 0);
                 String scope = appName(app) + ", " + wl + (needsFix ? " (the fixed path vs. the unfixed one)" : " (no fix needed)");
                 summary.add(new String[] {"throughput ratio ≥ " + THROUGHPUT_MIN + (needsFix ? " (fixed path no slower)" : ""), scope,
-                        spread(rr, 3) + "; " + kept, Targets.unlessAllDiscarded(Targets.judge(rr, THROUGHPUT_MIN, false), gone)});
+                        spread(agent.rps(), 3) + "; " + kept + controlNote(control, control.rps()),
+                        Targets.unlessAllDiscarded(Targets.judge(agent.rps(), control.rps(), THROUGHPUT_MIN, false), gone)});
                 if (!needsFix) {
                     summary.add(new String[] {"CPU per request ratio ≤ " + CPU_PER_REQUEST_MAX, scope,
-                            spread(rc, 3) + "; " + kept, Targets.unlessAllDiscarded(Targets.judge(rc, CPU_PER_REQUEST_MAX, true), gone)});
+                            spread(agent.cpu(), 3) + "; " + kept + controlNote(control, control.cpu()),
+                            Targets.unlessAllDiscarded(Targets.judge(agent.cpu(), control.cpu(), CPU_PER_REQUEST_MAX, true), gone)});
+                    if (appThreads) {
+                        summary.add(new String[] {"CPU per request ratio ≤ " + CPU_PER_REQUEST_MAX + ", application threads",
+                                scope, spread(agent.appCpu(), 3) + "; " + kept + controlNote(control, control.appCpu()),
+                                Targets.unlessAllDiscarded(Targets.judge(agent.appCpu(), control.appCpu(),
+                                        CPU_PER_REQUEST_MAX, true), gone)});
+                    }
                 }
                 summary.add(new String[] {"p99 latency ratio ≤ " + P99_MAX + (needsFix ? " (fixed path no slower)" : ""), scope,
-                        spread(r99, 3) + "; " + kept, Targets.unlessAllDiscarded(Targets.judge(r99, P99_MAX, true), gone)});
+                        spread(agent.p99(), 3) + "; " + kept + controlNote(control, control.p99()),
+                        Targets.unlessAllDiscarded(Targets.judge(agent.p99(), control.p99(), P99_MAX, true), gone)});
             }
         }
 
@@ -555,6 +615,18 @@ public final class Report {
                 .append("   utime + stime (`/proc/PID/stat`) over the measured window ÷ requests completed; after both workloads\n")
                 .append("   `VmRSS` (`/proc/PID/status`), then `jcmd PID GC.run` and `jcmd PID GC.heap_info`: heap used after a full\n")
                 .append("   GC and metaspace used.\n")
+                .append(appThreads
+                        ? "   CPU per request is also given for the application threads alone: every thread of the process but the\n"
+                        + "   JVM's own (`/proc/PID/task/*/stat`; left out: `C1`/`C2 CompilerThread`, `Sweeper thread`, `GC Thread#`,\n"
+                        + "   `G1 …`, `VM Thread`, `VM Periodic Task`), whose work follows the JIT's and GC's schedule rather than the\n"
+                        + "   requests: both JVMs' compilers were still busy 40 s into the load. A thread that ended meanwhile is not\n"
+                        + "   counted.\n" : "")
+                .append(controlByKey.isEmpty() ? ""
+                        : "   **Control pairs.** After each app's pair, a second pair of the same app is run the same way on the `plain`\n"
+                        + "   workload with neither side running the agent (A/A): what B÷A reads when only the two JVMs differ (their\n"
+                        + "   JIT's and GC's schedules, which one started first, the port). A verdict on a ratio with control pairs\n"
+                        + "   stands only when the median ratio, divided by the least favourable control ratio (or by 1, if that is less\n"
+                        + "   favourable), still meets (or misses) the target; otherwise it is \"not resolved\" (`Targets.judge`).\n")
                 .append("2. **Start-up.** Time from just before `java -jar app.jar` is launched (the script's clock) to the first 200\n")
                 .append("   on `/hello` (grpc-server: `Echo`), polled with `curl --http2-prior-knowledge` every ~5 ms (so the resolution is ~10 ms),\n")
                 .append("   without and with `-javaagent`, alternating, ").append(env.getOrDefault("startups", "?")).append(" each. \"First connection\" is the\n")
@@ -591,6 +663,10 @@ public final class Report {
         md.append("\n## Throughput, latency, CPU: medians\n\n").append(medianTable);
         md.append("\n### Per pair\n\nA = without the agent, B = with it. Latencies in ms. `load1` = the 1-minute load average before the run.\n")
                 .append(pairTables);
+        if (controlTables.length() > 0) {
+            md.append("\n### Control pairs: both sides without the agent\n\nThe same as a pair, with no agent on either side: the\n")
+                    .append("spread of B÷A when nothing differs.\n").append(controlTables);
+        }
         md.append("\n## Memory\n\nAfter the measured runs; heap = used after `jcmd GC.run`. The agent's own classes live in metaspace.\n\n")
                 .append(memMedian).append("\n### Per pair\n").append(memTable);
         md.append("\n## Start-up: JVM start to first served response\n\nmedian (min–max)\n\n").append(startTable);

@@ -43,6 +43,30 @@ public final class Targets {
         return "not resolved: the runs fall on both sides of the target";
     }
 
+    /**
+     * {@link #judge(List, double, boolean)} for ratios that have control pairs: {@code control} holds B÷A of pairs in
+     * which neither side ran the agent, what the instrument reads when nothing differs. A reading is the true ratio
+     * times such a factor, so "met" and "missed" stand only when the median ratio, divided by the least favourable
+     * control ratio (or 1, whichever is less favourable), still meets (misses) the target; otherwise the verdict is
+     * "not resolved". Control pairs can only weaken a verdict, never strengthen it. No control: the plain verdict.
+     */
+    public static String judge(List<Double> xs, List<Double> control, double target, boolean atMost) {
+        String verdict = judge(xs, target, atMost);
+        double lo = Stats.min(control);
+        double hi = Stats.max(control);
+        if (Double.isNaN(lo) || !(verdict.equals("met") || verdict.equals("**missed**"))) {
+            return verdict;
+        }
+        double median = Stats.median(xs);
+        boolean met = verdict.equals("met");
+        // met (upper bound): the true ratio could be as high as median / lo; missed: it could be as low as median / hi.
+        // The band always holds 1: control pairs that happen to read all on one side must not strengthen a verdict.
+        double worst = atMost == met ? median / Math.min(lo, 1) : median / Math.max(hi, 1);
+        boolean stands = met ? (atMost ? worst <= target : worst >= target) : (atMost ? worst > target : worst < target);
+        return stands ? verdict : "not resolved: the median is within the control pairs' spread of the target (both "
+                + "sides without the agent: " + Stats.f(lo, 3) + "–" + Stats.f(hi, 3) + ")";
+    }
+
     /** {@code verdict}, unless nothing was measured because every run was discarded for a busy machine. */
     public static String unlessAllDiscarded(String verdict, int discarded) {
         return verdict.equals("not measured") && discarded > 0

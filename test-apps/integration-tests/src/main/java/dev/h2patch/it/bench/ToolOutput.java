@@ -114,6 +114,24 @@ public final class ToolOutput {
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
+    /** The command name of a {@code /proc/PID/stat} or {@code /proc/PID/task/TID/stat} line (a thread's name). */
+    public static String statName(String stat) {
+        return stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    }
+
+    /**
+     * Whether a HotSpot thread of this name (as {@code /proc} shows it, cut to 15 characters) does the JVM's own
+     * work rather than the application's: the JIT's compiler and sweeper threads, the garbage collector's (G1, which
+     * the benchmark runs) and the VM thread's. Their CPU follows the JIT's and the GC's schedule, which goes on for
+     * tens of seconds after a load starts and differs from one JVM to the next (issue 20), so the application
+     * threads' CPU per request leaves it out.
+     */
+    public static boolean isJvmServiceThread(String name) {
+        return name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")
+                || name.equals("Sweeper thread") || name.startsWith("GC Thread#") || name.startsWith("G1 ")
+                || name.equals("VM Thread") || name.equals("VM Periodic Tas");
+    }
+
     /** The fields of a {@code /proc/PID/stat} line from field 3 (state) on: f[11] is utime, f[12] stime. */
     static String[] statFieldsAfterName(String stat) {
         // The command name (field 2) is in parentheses and may hold spaces: count fields after its last ')'.

@@ -86,6 +86,9 @@ class ReportTest {
                 + "| 4.0 / 120.5 | 8000 (0) |"), md);
         assertTrue(md.contains("1. **Paired runs, both sides at once.**"), md);
         assertFalse(md.contains("A B, B A, A B"), md);
+        // results from before the control pairs and the application threads' CPU: neither is shown
+        assertFalse(md.contains("Control pairs"), md);
+        assertFalse(md.contains("application threads"), md);
         // a discarded run stays in the table, marked, so that no reader takes it for a kept one
         assertTrue(md.contains("| Jetty 12.1 (jetty121-server) | no-op agent (the JVM's own cost); **discarded**, other "
                 + "processes used 0.25 cores |  | 400 |"), md);
@@ -94,6 +97,44 @@ class ReportTest {
         assertEquals(2, md.lines().filter(l -> l.startsWith("| attach to active")).count(), md);
         assertTrue(md.contains("| Netty 4.1 (netty-server) | 1581 / 2564 | 717 / 36 / 79 | 68 | 178 → 611 (433) | 2 | 455 | 742 |"), md);
         assertTrue(md.contains("| sections run, wall time | pairs,startup,attach, 2.0 minutes |"), md);
+    }
+
+    @Test
+    void judgesPairRatiosAgainstTheControlPairs(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("env.tsv"), List.of("date\t2026-12-05 12:00 UTC", "nproc\t2", "pairs\t2",
+                "sections\tpairs", "pairs_at_once\t1"));
+        String head = "pair\tkind\tapp\tside\tworkload\treq_s\tp50_us\tp99_us\tcpu_us_per_req\tapp_cpu_us_per_req"
+                + "\tsucceeded\tfailed\tload1_before\tload1_after\tforeign_cores\tkept";
+        Files.write(dir.resolve("pairs.tsv"), List.of(head,
+                // agent pairs: process CPU B÷A 1.20 and 1.10, application threads 1.04 and 1.02
+                "1\tagent\tnetty-server\tA\tplain\t10000\t1000\t2000\t50.00\t40.00\t100000\t0\t0.5\t1.0\t0.02\t1",
+                "1\tagent\tnetty-server\tB\tplain\t9500\t1000\t2000\t60.00\t41.60\t95000\t0\t0.5\t1.0\t0.02\t1",
+                "2\tagent\tnetty-server\tB\tplain\t9500\t1000\t2000\t55.00\t40.80\t95000\t0\t0.5\t1.0\t0.02\t1",
+                "2\tagent\tnetty-server\tA\tplain\t10000\t1000\t2000\t50.00\t40.00\t100000\t0\t0.5\t1.0\t0.02\t1",
+                // control pairs: process CPU B÷A 0.95 and 1.05, application threads 0.97 and 1.03
+                "1\tcontrol\tnetty-server\tA\tplain\t10000\t1000\t2000\t50.00\t40.00\t100000\t0\t0.5\t1.0\t0.02\t1",
+                "1\tcontrol\tnetty-server\tB\tplain\t10000\t1000\t2000\t47.50\t38.80\t100000\t0\t0.5\t1.0\t0.02\t1",
+                // a discarded control run does not count
+                "2\tcontrol\tnetty-server\tB\tplain\t3000\t1000\t2000\t99.00\t99.00\t30000\t0\t0.5\t1.0\t0.70\t0",
+                "2\tcontrol\tnetty-server\tA\tplain\t10000\t1000\t2000\t50.00\t40.00\t100000\t0\t0.5\t1.0\t0.02\t1",
+                "2\tcontrol\tnetty-server\tB\tplain\t10000\t1000\t2000\t52.50\t41.20\t100000\t0\t0.5\t1.0\t0.02\t1"));
+        Path out = dir.resolve("performance.md");
+        Report.write(dir, out);
+        String md = Files.readString(out);
+        // 1.15 / 1.05 = 1.095 is still above 1.01: the process's CPU is missed beyond the control's spread
+        assertTrue(md.contains("| CPU per request ratio ≤ 1.01 | Netty 4.1 (netty-server), plain (no fix needed) | 1.150 "
+                + "(1.100–1.200); 2 of 2 pairs kept; both sides without the agent: 1.000 (0.950–1.050) | **missed** |"), md);
+        // 1.03 / 0.97 and 1.03 / 1.03: all pairs above the target, but not beyond the control's spread
+        assertTrue(md.contains("| CPU per request ratio ≤ 1.01, application threads | Netty 4.1 (netty-server), plain (no "
+                + "fix needed) | 1.030 (1.020–1.040); 2 of 2 pairs kept; both sides without the agent: 1.000 (0.970–1.030) "
+                + "| not resolved: the median is within the control pairs' spread of the target (both sides without the "
+                + "agent: 0.970–1.030) |"), md);
+        assertTrue(md.contains("| Netty 4.1 (netty-server) | plain, control: both without | 1.000 (1.000–1.000) | "), md);
+        assertTrue(md.contains("### Control pairs: both sides without the agent"), md);
+        assertTrue(md.contains("2 of 2 control pairs kept, 1 run(s) discarded and repeated."), md);
+        assertTrue(md.contains("**Control pairs.**"), md);
+        assertTrue(md.contains("| 1 | 10000 | 9500 | 0.950 | 1.00 | 1.00 | 1.000 | 2.00 | 2.00 | 1.000 | 50.0 | 60.0 | 1.200 "
+                + "| 40.0 | 41.6 | 1.040 | 0/0 |"), md);
     }
 
     @Test

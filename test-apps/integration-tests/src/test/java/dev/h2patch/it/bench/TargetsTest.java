@@ -28,6 +28,34 @@ class TargetsTest {
     }
 
     @Test
+    void aVerdictWithControlPairsStandsOnlyBeyondTheirSpread() {
+        String within = "not resolved: the median is within the control pairs' spread of the target (both sides "
+                + "without the agent: 0.950–1.050)";
+        List<Double> control = List.of(0.95, 1.0, 1.05);
+        // CPU per request ≤ 1.01: 1.16 / 1.05 = 1.105 is still above, 1.03 / 1.05 = 0.981 is not
+        assertEquals("**missed**", Targets.judge(List.of(1.02, 1.16, 1.5), control, 1.01, true));
+        assertEquals(within, Targets.judge(List.of(1.02, 1.03, 1.04), control, 1.01, true));
+        // met only when even median / 0.95 stays at or below 1.01
+        assertEquals("met", Targets.judge(List.of(0.90, 0.95, 0.96), control, 1.01, true));
+        assertEquals(within, Targets.judge(List.of(0.97, 0.99, 1.0), control, 1.01, true));
+        // throughput ≥ 0.99: met needs median / 1.05 ≥ 0.99, missed median / 0.95 < 0.99
+        assertEquals("met", Targets.judge(List.of(1.04, 1.05, 1.1), control, 0.99, false));
+        assertEquals(within, Targets.judge(List.of(0.995, 1.0, 1.01), control, 0.99, false));
+        assertEquals("**missed**", Targets.judge(List.of(0.8, 0.9, 0.92), control, 0.99, false));
+        assertEquals(within, Targets.judge(List.of(0.93, 0.95, 0.98), control, 0.99, false));
+        // control pairs that all read below 1 neither strengthen nor weaken a missed ratio (1.012 / 1 > 1.01); ones
+        // that read up to 1.02 do (1.012 / 1.02 < 1.01)
+        assertEquals("**missed**", Targets.judge(List.of(1.011, 1.012, 1.013), List.of(0.9, 0.95), 1.01, true));
+        assertEquals("not resolved: the median is within the control pairs' spread of the target (both sides "
+                + "without the agent: 1.005–1.020)", Targets.judge(List.of(1.011, 1.012, 1.013), List.of(1.005, 1.02), 1.01, true));
+        // a spread across the target stays so; no control: the plain verdict
+        assertEquals("not resolved: the runs fall on both sides of the target",
+                Targets.judge(List.of(0.9, 1.2), control, 1.01, true));
+        assertEquals("**missed**", Targets.judge(List.of(1.02, 1.03), List.of(), 1.01, true));
+        assertEquals("**missed**", Targets.judge(List.of(1.02, 1.03), List.of(Double.NaN), 1.01, true));
+    }
+
+    @Test
     void allocation() {
         assertEquals("met", Targets.allocation(0.01, 0.2, 0.3));
         assertEquals("met: less with the agent than without, i.e. Netty's own allocation varies between forks (B/op "

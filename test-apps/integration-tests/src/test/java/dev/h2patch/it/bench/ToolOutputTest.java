@@ -67,6 +67,19 @@ class ToolOutputTest {
                 + "9193406464 13089 18446744073709551615";
         assertEquals(72, ToolOutput.cpuTicks(stat));
         assertEquals(72, ToolOutput.cpuTicks(stat.replace("(java)", "(a (b) c)")));
+        String compiler = "19433 (C2 CompilerThre) S 18297 18280 5981 0 -1 4194368 0 0 0 0 310 12 0 0 20 0 26 0 1502770 "
+                + "9193406464 13089 18446744073709551615";
+        assertEquals("C2 CompilerThre", ToolOutput.statName(compiler));
+        assertEquals(322, ToolOutput.cpuTicks(compiler));
+        assertEquals("a (b) c", ToolOutput.statName(stat.replace("(java)", "(a (b) c)")));
+        for (String jvm : List.of("C1 CompilerThre", "C2 CompilerThre", "Sweeper thread", "GC Thread#0", "GC Thread#1",
+                "G1 Conc#0", "G1 Main Marker", "G1 Refine#0", "G1 Service", "VM Thread", "VM Periodic Tas")) {
+            assertTrue(ToolOutput.isJvmServiceThread(jvm), jvm);
+        }
+        for (String app : List.of("java", "nioEventLoopGro", "epollEventLoop", "qtp1234567-15", "grpc-default-ex",
+                "Finalizer", "h2patch-warmup")) {
+            assertFalse(ToolOutput.isJvmServiceThread(app), app);
+        }
         assertEquals("123.46", ToolOutput.cpuMicrosPerRequest(1000, 100, 81000));
         assertEquals("0.00", ToolOutput.cpuMicrosPerRequest(1000, 100, 0));
         assertEquals("52644", ToolOutput.vmRssKb("Name:\tjava\nVmPeak:\t 9000 kB\nVmRSS:\t   52644 kB\n"));
