@@ -38,7 +38,8 @@
 # Needs: a JDK 17+ (java, jcmd), Maven (to build), h2load, nghttp and curl (Debian: nghttp2-client, curl).
 # Tunables (environment): BENCH_WARM_S (10), BENCH_MEASURE_S (10), BENCH_CONNS (8), BENCH_STREAMS (32), BENCH_APPS,
 # BENCH_JVM_FLAGS ("-Xms256m -Xmx256m -XX:+UseG1GC"), BENCH_ATTACH_RPS (per connection, 4 connections; 250),
-# BENCH_JMH_ARGS, BENCH_MAX_FOREIGN_CPU (0.10), BENCH_RETRIES (2), BENCH_QUIET_WAIT_S (120).
+# BENCH_JMH_ARGS, BENCH_MAX_FOREIGN_CPU (0.10), BENCH_RETRIES (2), BENCH_QUIET_WAIT_S (120), BENCH_AGENT_OPTIONS (the
+# agent's options in the -javaagent runs, e.g. "fixes=end-stream" to measure one fix alone; none by default).
 #
 # A busy machine does not judge: before each measured run the driver waits until processes other than its own use at
 # most BENCH_MAX_FOREIGN_CPU cores (/proc/stat, less the server's and the driver's ticks); a run whose own window had
@@ -55,7 +56,7 @@ while (($#)); do
   case "$1" in
     --skip-build) build=never; shift ;;
     --build) build=always; shift ;;
-    -h|--help) sed -n '2,47p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,48p' "${BASH_SOURCE[0]}"; exit 0 ;;
     --pairs|--only|--doc|--out) args+=("$1" "$2"); shift 2 ;;
     --quick) args+=("$1"); shift ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;

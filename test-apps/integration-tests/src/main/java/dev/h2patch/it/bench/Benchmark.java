@@ -40,7 +40,8 @@ import java.util.stream.Stream;
  * {@code startup}, {@code attach}, {@code inlining}, {@code jmh} (the wrapper's help says what each measures). Tunables (environment):
  * BENCH_WARM_S (10), BENCH_MEASURE_S (10), BENCH_CONNS (8), BENCH_STREAMS (32), BENCH_APPS, BENCH_JVM_FLAGS
  * ("-Xms256m -Xmx256m -XX:+UseG1GC"), BENCH_ATTACH_RPS (per connection, 4 connections; 250), BENCH_JMH_ARGS,
- * BENCH_MAX_FOREIGN_CPU (cores, 0.10), BENCH_RETRIES (2), BENCH_QUIET_WAIT_S (120).
+ * BENCH_MAX_FOREIGN_CPU (cores, 0.10), BENCH_RETRIES (2), BENCH_QUIET_WAIT_S (120), BENCH_AGENT_OPTIONS (the agent's
+ * options in its -javaagent runs, e.g. {@code fixes=end-stream}; none by default).
  *
  * <p>A busy machine is not allowed to judge (issue 20): before each measured run the driver waits until other
  * processes use at most BENCH_MAX_FOREIGN_CPU cores ({@link MachineLoad}); after it, a run whose own window had more
@@ -67,6 +68,8 @@ public final class Benchmark {
     List<String> apps;
     List<String> jvmFlags;
     int attachRps;
+    /** The agent's options in the -javaagent runs (pairs, start-up, inlining, JMH); empty: its defaults. */
+    String agentOptions;
     /** A measured window in which other processes used more cores than this is discarded (and retried). */
     double maxForeign;
     /** How many times a discarded run is repeated before the benchmark moves on. */
@@ -126,6 +129,7 @@ public final class Benchmark {
                 : Catalog.names(a -> a.hasRole("benchmark")).toList();
         jvmFlags = List.of(envString("BENCH_JVM_FLAGS", "-Xms256m -Xmx256m -XX:+UseG1GC").trim().split("\\s+"));
         attachRps = (int) env("BENCH_ATTACH_RPS", 250);
+        agentOptions = envString("BENCH_AGENT_OPTIONS", "").trim();
         maxForeign = MachineLoad.maxForeignCores();
         retries = (int) env("BENCH_RETRIES", 2);
         quietWaitS = env("BENCH_QUIET_WAIT_S", 120);
@@ -254,6 +258,7 @@ public final class Benchmark {
         e.add("conns\t" + conns);
         e.add("streams\t" + streams);
         e.add("jvm_flags\t" + String.join(" ", jvmFlags));
+        e.add("agent_options\t" + agentOptions);
         e.add("apps\t" + String.join(" ", apps));
         String commit = output(List.of("git", "-C", Repo.root().toString(), "rev-parse", "--short", "HEAD")).strip();
         boolean dirty = !output(List.of("git", "-C", Repo.root().toString(), "status", "--porcelain")).isBlank();
@@ -705,7 +710,7 @@ public final class Benchmark {
             cmd.addAll(Arrays.asList(jmhArgs.trim().split("\\s+")));
             cmd.addAll(List.of("-prof", "gc", "-rf", "csv", "-rff", out.resolve("jmh-" + name + ".csv").toString()));
             if (side.equals("B")) {
-                cmd.addAll(List.of("-jvmArgsAppend", "-javaagent:" + agent));
+                cmd.addAll(List.of("-jvmArgsAppend", agentFlag(false)));
             }
             runTo(cmd, out.resolve("raw/jmh-" + name + ".txt"));
             append(out.resolve("jmh-load.tsv"), name + "\t" + lb + "\t" + load1());
@@ -775,11 +780,23 @@ public final class Benchmark {
         return appCommand(app, side, port);
     }
 
+    /**
+     * {@code -javaagent:} with {@link #agentOptions} (BENCH_AGENT_OPTIONS, e.g. {@code fixes=end-stream} to measure
+     * one fix alone) and, with {@code debug}, {@code log=debug}.
+     */
+    String agentFlag(boolean debug) {
+        String options = agentOptions;
+        if (debug) {
+            options = options.isEmpty() ? "log=debug" : options + ",log=debug";
+        }
+        return "-javaagent:" + agent + (options.isEmpty() ? "" : "=" + options);
+    }
+
     List<String> appCommand(String app, String side, int port) {
         List<String> cmd = new ArrayList<>(List.of("java"));
         cmd.addAll(jvmFlags);
         if (side.equals("B")) {
-            cmd.add("-javaagent:" + agent);
+            cmd.add(agentFlag(false));
         }
         cmd.addAll(List.of("-jar", out.resolve("jars/" + app + ".jar").toString(), "--port", "" + port));
         return cmd;
@@ -804,7 +821,7 @@ public final class Benchmark {
         List<String> cmd = appCommand(app, side, port);
         cmd.addAll(1, extraFlags);
         if (agentDebug) {
-            cmd.replaceAll(a -> a.startsWith("-javaagent:") ? a + "=log=debug" : a);
+            cmd.replaceAll(a -> a.startsWith("-javaagent:") ? agentFlag(true) : a);
         }
         Process process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
         for (int i = 0; i < 600; i++) {

@@ -598,6 +598,8 @@ public final class Report {
                         : "1. **Paired runs.** For each pair and each app, the app is started without the agent (A), measured and\n"
                         + "   stopped, and started with `-javaagent:" + agentJar() + "` (B), measured and stopped, in the order\n"
                         + "   A B, B A, A B, … so that a drift of the machine does not favour one side;\n")
+                .append(env.getOrDefault("agent_options", "").isEmpty() ? ""
+                        : "   **The agent ran with the options `" + env.get("agent_options") + "`** (BENCH_AGENT_OPTIONS), not its defaults.\n")
                 .append("   ").append(env.getOrDefault("pairs", "?")).append(" pairs. JVM flags, both sides: `").append(env.getOrDefault("jvm_flags", "?"))
                 .append("`. In each run, for each workload, h2load\n")
                 .append("   warms the server up for ").append(env.getOrDefault("warm_s", "?")).append(" s and then measures for ")

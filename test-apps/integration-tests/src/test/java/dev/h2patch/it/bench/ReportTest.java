@@ -89,6 +89,7 @@ class ReportTest {
         // results from before the control pairs and the application threads' CPU: neither is shown
         assertFalse(md.contains("Control pairs"), md);
         assertFalse(md.contains("application threads"), md);
+        assertFalse(md.contains("The agent ran with the options"), md);
         // a discarded run stays in the table, marked, so that no reader takes it for a kept one
         assertTrue(md.contains("| Jetty 12.1 (jetty121-server) | no-op agent (the JVM's own cost); **discarded**, other "
                 + "processes used 0.25 cores |  | 400 |"), md);
@@ -102,7 +103,7 @@ class ReportTest {
     @Test
     void judgesPairRatiosAgainstTheControlPairs(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("env.tsv"), List.of("date\t2026-12-05 12:00 UTC", "nproc\t2", "pairs\t2",
-                "sections\tpairs", "pairs_at_once\t1"));
+                "sections\tpairs", "pairs_at_once\t1", "agent_options\tfixes=end-stream"));
         String head = "pair\tkind\tapp\tside\tworkload\treq_s\tp50_us\tp99_us\tcpu_us_per_req\tapp_cpu_us_per_req"
                 + "\tsucceeded\tfailed\tload1_before\tload1_after\tforeign_cores\tkept";
         Files.write(dir.resolve("pairs.tsv"), List.of(head,
@@ -133,6 +134,7 @@ class ReportTest {
         assertTrue(md.contains("### Control pairs: both sides without the agent"), md);
         assertTrue(md.contains("2 of 2 control pairs kept, 1 run(s) discarded and repeated."), md);
         assertTrue(md.contains("**Control pairs.**"), md);
+        assertTrue(md.contains("**The agent ran with the options `fixes=end-stream`** (BENCH_AGENT_OPTIONS)"), md);
         assertTrue(md.contains("| 1 | 10000 | 9500 | 0.950 | 1.00 | 1.00 | 1.000 | 2.00 | 2.00 | 1.000 | 50.0 | 60.0 | 1.200 "
                 + "| 40.0 | 41.6 | 1.040 | 0/0 |"), md);
     }
