@@ -249,6 +249,12 @@ public final class Report {
         return new PairRatios(pairsRun, rr, r50, r99, rc, ra, t.toString());
     }
 
+    /** {@code 4 of 5 pairs kept, 1 run(s) discarded and repeated}; {@code discarded} null: none. */
+    static String keptText(PairRatios ratios, String what, Integer discarded) {
+        return ratios.kept() + " of " + ratios.pairsRun() + " " + what + " kept"
+                + (discarded != null ? ", " + discarded + " run(s) discarded and repeated" : "");
+    }
+
     /** The control pairs' spread of one figure, for a summary row; empty without control pairs. */
     static String controlNote(PairRatios control, List<Double> ratios) {
         return control.kept() == 0 ? "" : "; both sides without the agent: " + spread(ratios, 3);
@@ -315,8 +321,6 @@ public final class Report {
             }
         }
         boolean appThreads = pairs.stream().anyMatch(r -> !r.s("app_cpu_us_per_req").equals("NA"));
-        Map<String, List<Double>> rpsRatio = new LinkedHashMap<>(), p50Ratio = new LinkedHashMap<>(),
-                p99Ratio = new LinkedHashMap<>(), cpuRatio = new LinkedHashMap<>();
         StringBuilder pairTables = new StringBuilder();
         StringBuilder controlTables = new StringBuilder();
         StringBuilder medianTable = new StringBuilder();
@@ -328,21 +332,16 @@ public final class Report {
                 String key = app + "|" + wl;
                 PairRatios agent = pairRatios(byKey, key, appThreads);
                 if (agent.pairsRun() == 0) continue;
-                String kept = agent.kept() + " of " + agent.pairsRun() + " pairs kept"
-                        + (discarded.containsKey(key) ? ", " + discarded.get(key) + " run(s) discarded and repeated" : "");
+                String kept = keptText(agent, "pairs", discarded.get(key));
                 pairTables.append("\n**").append(appName(app)).append(", ").append(wl).append("**\n\n")
                         .append(agent.table()).append("\n").append(kept).append(".\n");
                 PairRatios control = pairRatios(controlByKey, key, appThreads);
                 if (control.pairsRun() > 0) {
-                    String controlKept = control.kept() + " of " + control.pairsRun() + " control pairs kept"
-                            + (controlDiscarded.containsKey(key) ? ", " + controlDiscarded.get(key)
-                            + " run(s) discarded and repeated" : "");
+                    String controlKept = keptText(control, "control pairs", controlDiscarded.get(key));
                     controlTables.append("\n**").append(appName(app)).append(", ").append(wl)
                             .append(", both sides without the agent**\n\n").append(control.table()).append("\n")
                             .append(controlKept).append(".\n");
                 }
-                rpsRatio.put(key, agent.rps()); p50Ratio.put(key, agent.p50()); p99Ratio.put(key, agent.p99());
-                cpuRatio.put(key, agent.cpu());
                 medianTable.append("| ").append(appName(app)).append(" | ").append(wl).append(" | ").append(spread(agent.rps(), 3))
                         .append(" | ").append(spread(agent.p50(), 3)).append(" | ").append(spread(agent.p99(), 3)).append(" | ")
                         .append(spread(agent.cpu(), 3)).append(" |")

@@ -62,8 +62,7 @@ public final class Targets {
         // met (upper bound): the true ratio could be as high as median / lo; missed: it could be as low as median / hi.
         // The band always holds 1: control pairs that happen to read all on one side must not strengthen a verdict.
         double worst = atMost == met ? median / Math.min(lo, 1) : median / Math.max(hi, 1);
-        boolean stands = met ? (atMost ? worst <= target : worst >= target) : (atMost ? worst > target : worst < target);
-        return stands ? verdict : "not resolved: the median is within the control pairs' spread of the target (both "
+        return judge(List.of(worst), target, atMost).equals(verdict) ? verdict : "not resolved: the median is within the control pairs' spread of the target (both "
                 + "sides without the agent: " + Stats.f(lo, 3) + "–" + Stats.f(hi, 3) + ")";
     }
 
