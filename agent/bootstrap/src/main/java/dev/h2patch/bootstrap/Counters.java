@@ -18,7 +18,11 @@ public final class Counters {
     public static final int END_STREAM_DROPPED_WRITES = 2;
     /** proxy-safe-reset: a reset after a complete response sent at once, with NO_ERROR instead of its code. */
     public static final int PROXY_SAFE_RESET_REWRITTEN = 3;
-    /** proxy-safe-reset: a deferred reset never sent: the client ended its request within the bounds. */
+    /**
+     * proxy-safe-reset: a reset after a complete response never sent: a deferred one whose client ended its request
+     * within the bounds, or (Undertow) a finished stream's CANCEL, its response marked complete by the flush that
+     * found its last frame sent.
+     */
     public static final int PROXY_SAFE_RESET_AVOIDED = 4;
     /** proxy-safe-reset: a deferred reset sent as RST_STREAM(NO_ERROR) when the time bound passed. */
     public static final int PROXY_SAFE_RESET_DEFERRED_TIMEOUT = 5;

@@ -2,7 +2,6 @@ package dev.h2patch.undertow;
 
 import dev.h2patch.bootstrap.undertow.UndertowProxySafeReset;
 import io.undertow.server.BlockingHttpExchange;
-import io.undertow.server.Connectors;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http2.Http2ServerConnection;
 import java.io.InputStream;
@@ -39,12 +38,9 @@ public final class BlockingExchangeCloseAdvice {
         }
         BlockingHttpExchange blocking = (BlockingHttpExchange) self;
         if (outputStream != null || !exchange.isResponseComplete()) {
-            blocking.getOutputStream().close(); // the complete response, now, fully flushed when close() returns
-            // Undertow marks the response terminated from the sink's completion listener, which it runs only on a
-            // flush() after the last frame went out; when the close's own flush saw the frame written first, nobody
-            // calls it again, and endExchange, finding a closed response not terminated, closes the connection:
-            // RST_STREAM(CANCEL) (seen about once in 30 runs on 2.2.41). Idempotent, as Undertow's listener is.
-            Connectors.terminateResponse(exchange);
+            // The complete response, now, fully flushed when close() returns; marked complete by that flush
+            // (FlushCompletionAdvice) even when its last frame went out as the flush began.
+            blocking.getOutputStream().close();
         }
         InputStream request = blocking.getInputStream();
         UndertowProxySafeReset.drainAndClose(request, exchange.getConnection());

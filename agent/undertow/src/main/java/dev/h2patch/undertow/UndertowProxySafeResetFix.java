@@ -16,7 +16,9 @@ import java.util.List;
  * undertow-servlet's {@code ServletBlockingHttpExchange.close()}, which reads the request to its end with no bound
  * after the servlet's answer went out; and {@link ContinueResetAdvice} on
  * {@code Http2ServerConnection.terminateRequestChannel}, whose RST_STREAM(CANCEL) for an unanswered
- * {@code Expect: 100-continue} is then held back in the same way.
+ * {@code Expect: 100-continue} is then held back in the same way. {@link FlushCompletionAdvice} on
+ * {@code Http2DataStreamSinkChannel.flush()} marks a response complete when its last frame went out during the flush
+ * that found it so, which Undertow misses in a race and then resets the finished stream with CANCEL.
  */
 public final class UndertowProxySafeResetFix extends UndertowFix {
 
@@ -39,6 +41,8 @@ public final class UndertowProxySafeResetFix extends UndertowFix {
                         .advise(ServletExchangeCloseAdvice.class, "close"),
                 TypePatch.type("io.undertow.server.protocol.http2.Http2ServerConnection")
                         .advise(ContinueResetAdvice.class, "terminateRequestChannel",
-                                "io.undertow.server.HttpServerExchange"));
+                                "io.undertow.server.HttpServerExchange"),
+                TypePatch.type("io.undertow.protocols.http2.Http2DataStreamSinkChannel")
+                        .advise(FlushCompletionAdvice.class, "flush"));
     }
 }

@@ -64,6 +64,27 @@ public final class UndertowProxySafeReset {
     }
 
     /**
+     * At the end of a {@code flush()} of an HTTP/2 response stream: whether the stream's completion listener, which
+     * marks the exchange's response complete, must run now. Undertow runs it at the start of a flush, once the
+     * response's last frame has gone out ({@code finalFrameSent}: {@code completionListenerReady}) and while it has
+     * not run ({@code listenerPending}); a flush that starts just before the I/O thread sends that frame and then
+     * finds the stream closed returns true without running it, and nothing flushes again. The end of the exchange
+     * then finds the response channel closed but the response not complete and closes the "connection"
+     * ({@code Http2ServerConnection.close()}: RST_STREAM(CANCEL) after the complete response). Counted:
+     * {@code proxy-safe-reset.avoided}; in report mode {@code would-change} and false.
+     */
+    public static boolean completesResponse(boolean finalFrameSent, boolean listenerPending) {
+        if (!finalFrameSent || !listenerPending) {
+            return false;
+        }
+        if (H2patchRuntime.reportsOnly(Counters.PROXY_SAFE_RESET_WOULD_CHANGE)) {
+            return false;
+        }
+        Counters.increment(Counters.PROXY_SAFE_RESET_AVOIDED);
+        return true;
+    }
+
+    /**
      * After the response was closed: reads and discards the rest of the request from {@code request} until the
      * client's END_STREAM. If no byte of the request has arrived when {@code reset-defer-ms} has passed (a client that
      * waits for a 100 Continue it will not get, or one that sends nothing), the stream of {@code connection} (an

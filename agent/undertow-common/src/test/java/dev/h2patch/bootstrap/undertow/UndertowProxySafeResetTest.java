@@ -116,6 +116,23 @@ class UndertowProxySafeResetTest {
         assertEquals(would + 1, Counters.get(Counters.PROXY_SAFE_RESET_WOULD_CHANGE));
     }
 
+    @Test
+    void onlyAFlushThatFindsTheLastFrameSentAndTheListenerNotRunCompletesTheResponse() {
+        H2patchRuntime.reportOnly = false;
+        long avoided = Counters.get(Counters.PROXY_SAFE_RESET_AVOIDED);
+        assertTrue(UndertowProxySafeReset.completesResponse(true, true));
+        assertEquals(avoided + 1, Counters.get(Counters.PROXY_SAFE_RESET_AVOIDED));
+        assertFalse(UndertowProxySafeReset.completesResponse(true, false), "the listener already ran");
+        assertFalse(UndertowProxySafeReset.completesResponse(false, true), "the last frame is not out yet");
+        assertFalse(UndertowProxySafeReset.completesResponse(false, false));
+        assertEquals(avoided + 1, Counters.get(Counters.PROXY_SAFE_RESET_AVOIDED));
+        H2patchRuntime.reportOnly = true;
+        long would = Counters.get(Counters.PROXY_SAFE_RESET_WOULD_CHANGE);
+        assertFalse(UndertowProxySafeReset.completesResponse(true, true));
+        assertEquals(would + 1, Counters.get(Counters.PROXY_SAFE_RESET_WOULD_CHANGE));
+        assertEquals(avoided + 1, Counters.get(Counters.PROXY_SAFE_RESET_AVOIDED));
+    }
+
     /** Named as Undertow's: its default blocking exchange's class name ends in HttpServerExchange$DefaultBlockingHttpExchange. */
     static final class HttpServerExchange {
         static final class DefaultBlockingHttpExchange {

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.util.Arrays;
@@ -24,6 +25,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import org.xnio.channels.StreamSinkChannel;
 
 /**
  * h2c (prior knowledge) test server on unmodified Undertow (compiled against 2.2 by undertow22-server, 2.3 by
@@ -43,6 +45,9 @@ import javax.net.ssl.SSLContext;
  *       "upload rejected") answered before any of the request body is read.</li>
  *   <li>{@code /hello}: 200 {@code hello\n}; {@code /empty-later}: text/plain committed empty (flushed), then
  *       completed (HEADERS, DATA(0, END_STREAM): valid HTTP/2, the non-gRPC shape of the same frames).</li>
+ *   <li>{@code /flush-spin}: 200 {@code spin\n} through the response channel, then {@code flush()} in a loop: opens
+ *       Undertow's race between a response's last frame and the mark that it is complete (see
+ *       {@link #flushSpin}).</li>
  *   <li>{@code /slow?ms=N}: 200 {@code slow\n} after N ms; {@code /quiet-stream?ms=N}: headers at once, then
  *       nothing for N ms, then {@code tick\n} and the end.</li>
  *   <li>{@code /admin/shutdown}: answers, then a graceful stop on its own thread: {@code
@@ -157,6 +162,9 @@ public final class UndertowServer {
             case "/hello":
                 text(exchange, 200, "hello\n");
                 return;
+            case "/flush-spin":
+                flushSpin(exchange);
+                return;
             case "/empty-later":
                 exchange.setStatusCode(200);
                 exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
@@ -177,6 +185,32 @@ public final class UndertowServer {
             }
             default:
                 text(exchange, 404, "not found\n");
+        }
+    }
+
+    /**
+     * 200 {@code spin\n} written to the response channel, ended ({@code shutdownWrites()}), then {@code flush()} called
+     * until it returns true, without waiting between calls as {@code Channels.flushBlocking} does. Each call first
+     * checks whether the final frame has gone out (and if so marks the response complete), then flushes; a call that
+     * finds the frame not yet out and, a moment later, the channel closed returns true without marking it. Undertow's
+     * end of the exchange then finds the response channel closed but the response not complete and closes the
+     * "connection": RST_STREAM(CANCEL) after the complete response. The same window is open on every response; this
+     * route only makes the handler's thread look at it often (docs/fixes/proxy-safe-reset.md, "Undertow").
+     */
+    static void flushSpin(HttpServerExchange exchange) throws IOException {
+        exchange.setStatusCode(200);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
+        exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, "5");
+        StreamSinkChannel channel = exchange.getResponseChannel();
+        ByteBuffer body = ByteBuffer.wrap("spin\n".getBytes(StandardCharsets.UTF_8));
+        while (body.hasRemaining()) {
+            if (channel.write(body) == 0) {
+                channel.awaitWritable();
+            }
+        }
+        channel.shutdownWrites();
+        while (!channel.flush()) {
+            // no awaitWritable(): the next flush() follows at once
         }
     }
 
