@@ -7,8 +7,9 @@ import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
 
 /**
- * Inlined at the end of Undertow's {@code Http2DataStreamSinkChannel.flush()}, the flush of every HTTP/2 response
- * stream. Undertow runs the stream's completion listener ({@code Connectors.terminateResponse}: the exchange's response
+ * Inlined at the end of Undertow's {@code Http2DataStreamSinkChannel.flush()}, the flush of every HTTP/2 stream
+ * Undertow writes (a server's responses; its HTTP/2 client's requests, whose listener the next flush would run too).
+ * Undertow runs the stream's completion listener ({@code Connectors.terminateResponse}: the exchange's response
  * is complete) at the start of a flush, once the last frame has gone out; a flush that started just before the I/O
  * thread sent it returns true without running it, and the exchange's end then resets the stream with CANCEL after the
  * complete response ({@link UndertowProxySafeReset#completesResponse}). When the flush ends with the last frame out
