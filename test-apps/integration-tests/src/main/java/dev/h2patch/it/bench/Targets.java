@@ -62,8 +62,11 @@ public final class Targets {
         // met (upper bound): the true ratio could be as high as median / lo; missed: it could be as low as median / hi.
         // The band always holds 1: control pairs that happen to read all on one side must not strengthen a verdict.
         double worst = atMost == met ? median / Math.min(lo, 1) : median / Math.max(hi, 1);
-        return judge(List.of(worst), target, atMost).equals(verdict) ? verdict : "not resolved: the median is within the control pairs' spread of the target (both "
-                + "sides without the agent: " + Stats.f(lo, 3) + "–" + Stats.f(hi, 3) + ")";
+        if (judge(List.of(worst), target, atMost).equals(verdict)) {
+            return verdict;
+        }
+        return "not resolved: the median is within the control pairs' spread of the target (both sides without the "
+                + "agent: " + Stats.f(lo, 3) + "–" + Stats.f(hi, 3) + ")";
     }
 
     /** {@code verdict}, unless nothing was measured because every run was discarded for a busy machine. */
