@@ -13,6 +13,7 @@ import dev.h2patch.it.harness.TestApps;
 import dev.h2patch.it.harness.Wire;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -252,12 +253,14 @@ class UndertowProxySafeResetTest {
                     try (FrameRecorder r = FrameRecorder.connect(child.port())) {
                         r.sendPreface();
                         r.awaitServerSettings(Duration.ofSeconds(5));
+                        List<Integer> ids = new ArrayList<>();
                         for (int i = 0; i < 4; i++) {
                             int id = r.request(Request.get("/flush-spin"));
                             r.awaitStreamEnd(id, FrameRecorder.DEFAULT_TIMEOUT);
+                            ids.add(id);
                         }
                         r.readFor(Duration.ofMillis(50));
-                        for (int id = 1; id <= 7; id += 2) {
+                        for (int id : ids) {
                             completed += r.streamEnded(id) ? 1 : 0;
                             reset += resetCodes(r, id).contains(0x8L) ? 1 : 0;
                         }
