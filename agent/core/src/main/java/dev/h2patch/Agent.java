@@ -59,6 +59,8 @@ public final class Agent {
     }
 
     private static synchronized void start(String arguments, Instrumentation instrumentation, String how) {
+        WeaverWarmUp.Handle warmUp = null;
+        Installer installed = null;
         try {
             String active = System.getProperty(VERSION_PROPERTY);
             if (active != null) {
@@ -73,6 +75,10 @@ public final class Agent {
                         + " -- h2patch installed nothing; the application runs without it");
                 return;
             }
+            if (how.equals("premain") && !options.fixes().isEmpty()) {
+                // Before the log and the installer: loading the weaver is most of the start-up cost (WeaverWarmUp).
+                warmUp = WeaverWarmUp.start();
+            }
             Log.init(options.log());
             for (String warning : options.warnings()) {
                 Log.warn(warning);
@@ -82,9 +88,7 @@ public final class Agent {
             List<Fix> fixes = Fixes.enabled(options);
             Log.info(banner(options, fixes, how));
             installer = Installer.install(instrumentation, fixes);
-            if (how.equals("premain") && !fixes.isEmpty()) {
-                WeaverWarmUp.start(installer);
-            }
+            installed = fixes.isEmpty() ? null : installer;
             H2patchRuntime.moduleOpener = installer.moduleOpener();
             BootstrapInjector.syncSwitches();
             AgentState.installed(options, how);
@@ -92,7 +96,12 @@ public final class Agent {
             System.setProperty("h2patch.mode", options.mode().name().toLowerCase(java.util.Locale.ROOT));
             System.setProperty(VERSION_PROPERTY, version());
         } catch (Throwable t) {
+            installed = null;
             Log.error("failed to start (" + t + ") -- the application runs without h2patch");
+        } finally {
+            if (warmUp != null) {
+                warmUp.installerReady(installed);
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package dev.h2patch;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -20,12 +21,45 @@ class WeaverWarmUpTest {
 
     @Test
     void theWarmUpThreadEnds() throws Exception {
-        WeaverWarmUp.start();
+        WeaverWarmUp.start().installerReady(null);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (warmUpThreadAlive() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         assertFalse(warmUpThreadAlive(), "the h2patch-warmup thread has ended");
+    }
+
+    @Test
+    void theWarmUpThreadWaitsForPremainsHandOverThenEnds() throws Exception {
+        WeaverWarmUp.Handle handle = WeaverWarmUp.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!waitingForHandOver() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(waitingForHandOver(), "after its own weave the thread waits for premain's installer");
+        } finally {
+            handle.installerReady(null);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (warmUpThreadAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertFalse(warmUpThreadAlive(), "the h2patch-warmup thread has ended once handed nothing to weave ahead");
+    }
+
+    private static boolean waitingForHandOver() {
+        for (Map.Entry<Thread, StackTraceElement[]> thread : Thread.getAllStackTraces().entrySet()) {
+            if (thread.getKey().getName().equals("h2patch-warmup")) {
+                for (StackTraceElement frame : thread.getValue()) {
+                    if (frame.getClassName().equals(WeaverWarmUp.Handle.class.getName())
+                            && frame.getMethodName().equals("await")) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private static boolean warmUpThreadAlive() {

@@ -124,7 +124,7 @@ class ToolOutputTest {
         List<String> log = List.of(
                 "[main] DEBUG h2patch - transformed io.netty.util.concurrent.MultithreadEventExecutorGroup (woven ahead of its load) in 490 ms",
                 "DEBUG h2patch - woven ahead of load: 9 class(es) in jdk.internal.loader.ClassLoaders$AppClassLoader@1dbd16a6 in 770 ms",
-                "DEBUG h2patch - weaver warmed up in 771 ms (weaving ahead the system class loader's 10 advised class(es))",
+                "DEBUG h2patch - weaver warmed up in 771 ms (402 ms for the weave of 942 bytes woven and discarded, then the system class loader's 10 advised class(es) woven ahead)",
                 "DEBUG h2patch - transformed io.netty.channel.DefaultChannelPipeline$HeadContext (woven ahead of its load) in 3 ms",
                 "DEBUG h2patch - transformed io.netty.handler.timeout.IdleStateHandler in 12 ms",
                 "DEBUG h2patch - transformed io.netty.handler.timeout.IdleStateHandler (retransformed) in 40 ms",
