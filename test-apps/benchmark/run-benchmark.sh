@@ -39,7 +39,8 @@
 # Tunables (environment): BENCH_WARM_S (10), BENCH_MEASURE_S (10), BENCH_CONNS (8), BENCH_STREAMS (32), BENCH_APPS,
 # BENCH_JVM_FLAGS ("-Xms256m -Xmx256m -XX:+UseG1GC"), BENCH_ATTACH_RPS (per connection, 4 connections; 250),
 # BENCH_JMH_ARGS, BENCH_MAX_FOREIGN_CPU (0.10), BENCH_RETRIES (2), BENCH_QUIET_WAIT_S (120), BENCH_AGENT_OPTIONS (the
-# agent's options in the -javaagent runs, e.g. "fixes=end-stream" to measure one fix alone; none by default).
+# agent's options in the -javaagent runs, e.g. "fixes=end-stream" to measure one fix alone; none by default),
+# BENCH_ATTACH_JAVA_HOMES (JDK homes, space-separated, on which the attach section runs again; none by default).
 #
 # A busy machine does not judge: before each measured run the driver waits until processes other than its own use at
 # most BENCH_MAX_FOREIGN_CPU cores (/proc/stat, less the server's and the driver's ticks); a run whose own window had
@@ -56,7 +57,7 @@ while (($#)); do
   case "$1" in
     --skip-build) build=never; shift ;;
     --build) build=always; shift ;;
-    -h|--help) sed -n '2,48p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,49p' "${BASH_SOURCE[0]}"; exit 0 ;;
     --pairs|--only|--doc|--out) args+=("$1" "$2"); shift 2 ;;
     --quick) args+=("$1"); shift ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;

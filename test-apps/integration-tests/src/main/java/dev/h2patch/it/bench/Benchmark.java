@@ -70,6 +70,13 @@ public final class Benchmark {
     int attachRps;
     /** The agent's options in the -javaagent runs (pairs, start-up, inlining, JMH); empty: its defaults. */
     String agentOptions;
+    /**
+     * The {@code java} that starts the apps and the attach commands: the one on the PATH, or during the attach
+     * section's extra rounds one of {@link #attachJavas}.
+     */
+    String javaCommand = "java";
+    /** BENCH_ATTACH_JAVA_HOMES: JDKs whose {@code bin/java} the attach section also runs on (none by default). */
+    List<String> attachJavas;
     /** A measured window in which other processes used more cores than this is discarded (and retried). */
     double maxForeign;
     /** How many times a discarded run is repeated before the benchmark moves on. */
@@ -119,7 +126,10 @@ public final class Benchmark {
             warmS = env("BENCH_WARM_S", 10);
             measureS = env("BENCH_MEASURE_S", 10);
             startups = Math.max(pairs, 5);
-            jmhArgs = envString("BENCH_JMH_ARGS", "-wi 3 -i 3 -w 1s -r 1s -f 4");
+            // Eight forks a side: a fork's mean varies by up to ~10 % from how its JIT compiled the path, with or
+            // without the agent (plainResponse, 30 forks each, 2026-12-05: 1152-1302 ns/op without, 1165-1266 with),
+            // so four forks could put one such fork on one side and read it as the agent's cost (issue 20).
+            jmhArgs = envString("BENCH_JMH_ARGS", "-wi 3 -i 3 -w 1s -r 1s -f 8");
             doc = doc != null ? doc : Repo.root().resolve("docs/performance.md");
         }
         conns = (int) env("BENCH_CONNS", 8);
@@ -130,6 +140,9 @@ public final class Benchmark {
         jvmFlags = List.of(envString("BENCH_JVM_FLAGS", "-Xms256m -Xmx256m -XX:+UseG1GC").trim().split("\\s+"));
         attachRps = (int) env("BENCH_ATTACH_RPS", 250);
         agentOptions = envString("BENCH_AGENT_OPTIONS", "").trim();
+        String homes = envString("BENCH_ATTACH_JAVA_HOMES", "").trim();
+        attachJavas = homes.isEmpty() ? List.of()
+                : Arrays.stream(homes.split("\\s+")).map(h -> Path.of(h, "bin", "java").toString()).toList();
         maxForeign = MachineLoad.maxForeignCores();
         retries = (int) env("BENCH_RETRIES", 2);
         quietWaitS = env("BENCH_QUIET_WAIT_S", 120);
@@ -162,6 +175,12 @@ public final class Benchmark {
         for (String tool : List.of("java", "jcmd", "h2load", "nghttp", "curl")) {
             if (which(tool) == null) {
                 System.err.println("bench: " + tool + " not found (h2load/nghttp: Debian's nghttp2-client)");
+                System.exit(2);
+            }
+        }
+        for (String extra : attachJavas) {
+            if (!Files.isExecutable(Path.of(extra))) {
+                System.err.println("bench: BENCH_ATTACH_JAVA_HOMES names a JDK without an executable " + extra);
                 System.exit(2);
             }
         }
@@ -259,6 +278,11 @@ public final class Benchmark {
         e.add("streams\t" + streams);
         e.add("jvm_flags\t" + String.join(" ", jvmFlags));
         e.add("agent_options\t" + agentOptions);
+        List<String> attachAlso = new ArrayList<>();
+        for (String extra : attachJavas) {
+            attachAlso.add(ToolOutput.javaVersion(output(List.of(extra, "-version"))) + " (" + extra + ")");
+        }
+        e.add("attach_also_on\t" + String.join(", ", attachAlso));
         e.add("apps\t" + String.join(" ", apps));
         String commit = output(List.of("git", "-C", Repo.root().toString(), "rev-parse", "--short", "HEAD")).strip();
         boolean dirty = !output(List.of("git", "-C", Repo.root().toString(), "status", "--porcelain")).isBlank();
@@ -603,30 +627,46 @@ public final class Benchmark {
 
     /**
      * Per app, two attaches in fresh JVMs under the same load: the JVM's own cost of a first retransformation (a no-op
-     * agent, {@link NoOpRetransformAgent}, retransforming the app's main class unchanged) and then h2patch's.
+     * agent, {@link NoOpRetransformAgent}, retransforming the app's main class unchanged) and then h2patch's. Then the
+     * same on each JDK of BENCH_ATTACH_JAVA_HOMES (the app, the no-op attacher and the attach command all on it): the
+     * JVM's pause depends on its version (JDK-8324241, Java 23).
      */
     void attach() throws Exception {
         Path tsv = out.resolve("attach.tsv");
-        append(tsv, "app\tattacher\tbug_before\tcmd_ms\tactive_ms\tin_target_ms\tattach_exit\tbaseline_max_gap_ms"
+        append(tsv, "app\tjvm\tattacher\tbug_before\tcmd_ms\tactive_ms\tin_target_ms\tattach_exit\tbaseline_max_gap_ms"
                 + "\tattach_max_gap_ms\tbaseline_max_latency_ms\tattach_max_latency_ms\trequests\tfailed\tload1_before"
                 + "\tload1_after\tforeign_cores\tkept");
         Path noOpJar = out.resolve("jars/noop-retransform-agent.jar");
         NoOpRetransformAgent.writeJar(noOpJar);
-        for (String app : apps) {
-            String mainClass;
-            try (JarFile appJar = new JarFile(out.resolve("jars/" + app + ".jar").toFile())) {
-                mainClass = appJar.getManifest().getMainAttributes().getValue("Main-Class");
+        List<String> javas = new ArrayList<>(List.of("java"));
+        javas.addAll(attachJavas);
+        try {
+            for (String jvm : javas) {
+                javaCommand = jvm;
+                String version = ToolOutput.javaVersion(output(List.of(javaCommand, "-version")));
+                String suffix = jvm.equals("java") ? "" : "-java" + version;
+                for (String app : apps) {
+                    String mainClass;
+                    try (JarFile appJar = new JarFile(out.resolve("jars/" + app + ".jar").toFile())) {
+                        mainClass = appJar.getManifest().getMainAttributes().getValue("Main-Class");
+                    }
+                    attachUnderLoad(tsv, app, version, "no-op", suffix, List.of(javaCommand, "-cp",
+                            System.getProperty("java.class.path"), NoOpRetransformAgent.class.getName(), "PID",
+                            noOpJar.toString(), mainClass));
+                    attachUnderLoad(tsv, app, version, "h2patch", suffix,
+                            List.of(javaCommand, "-jar", agent.toString(), "attach", "PID"));
+                }
             }
-            attachUnderLoad(tsv, app, "no-op", List.of("java", "-cp", System.getProperty("java.class.path"),
-                    NoOpRetransformAgent.class.getName(), "PID", noOpJar.toString(), mainClass));
-            attachUnderLoad(tsv, app, "h2patch", List.of("java", "-jar", agent.toString(), "attach", "PID"));
+        } finally {
+            javaCommand = "java";
         }
     }
 
     /** One attach under load: {@code command} (its {@code PID} replaced by the app's) runs while h2load drives it. */
-    void attachUnderLoad(Path tsv, String app, String attacher, List<String> command) throws Exception {
+    void attachUnderLoad(Path tsv, String app, String jvm, String attacher, String tagSuffix, List<String> command)
+            throws Exception {
         port++;
-        String tag = "attach-" + app + (attacher.equals("h2patch") ? "" : "-" + attacher);
+        String tag = "attach-" + app + (attacher.equals("h2patch") ? "" : "-" + attacher) + tagSuffix;
         String lb = load1();
         startApp(app, "A", out.resolve("raw/" + tag + ".server.log"));
         List<String> wl = workload(app, "plain");
@@ -692,10 +732,10 @@ public final class Benchmark {
         String[] w = ToolOutput.attachWindows(ToolOutput.h2loadLog(readLines(reqLog)), tLoad + 1_000_000L, tCmd,
                 tCmd, tDone[0] + 1_000_000L);
         String[] requests = ToolOutput.h2loadRequests(Files.readString(loadOut));
-        append(tsv, String.join("\t", app, attacher, bugBefore ? "yes" : "no", "" + cmdMs, activeMs, inTarget,
+        append(tsv, String.join("\t", app, jvm, attacher, bugBefore ? "yes" : "no", "" + cmdMs, activeMs, inTarget,
                 attachExit, w[0], w[1], w[2], w[3], requests[0], requests[1], lb, la, MachineLoad.format(foreign),
                 foreign > maxForeign ? "0" : "1"));
-        log("attach " + app + " (" + attacher + "): command " + cmdMs + " ms, active on the wire " + activeMs
+        log("attach " + app + " on Java " + jvm + " (" + attacher + "): command " + cmdMs + " ms, active on the wire " + activeMs
                 + " ms, max gap " + w[0] + " ms baseline / " + w[1] + " ms attach, slowest request " + w[2]
                 + " ms baseline / " + w[3] + " ms attach");
         stopApp();
@@ -793,7 +833,7 @@ public final class Benchmark {
     }
 
     List<String> appCommand(String app, String side, int port) {
-        List<String> cmd = new ArrayList<>(List.of("java"));
+        List<String> cmd = new ArrayList<>(List.of(javaCommand));
         cmd.addAll(jvmFlags);
         if (side.equals("B")) {
             cmd.add(agentFlag(false));

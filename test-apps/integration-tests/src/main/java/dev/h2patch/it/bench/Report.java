@@ -475,11 +475,14 @@ public final class Report {
         // ---------------------------------------------------------------- attach
         StringBuilder attachTable = new StringBuilder();
         if (!attach.isEmpty()) {
-            attachTable.append("| app | attached | bug on the wire before | attach command, ms | fix active on the wire, ms after the command started | inside the target, ms | exit | longest gap between completions: baseline / attach window, ms | slowest request: baseline / attach window, ms | requests (failed) | load1 before → after |\n")
-                    .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+            attachTable.append("| app | JVM | attached | bug on the wire before | attach command, ms | fix active on the wire, ms after the command started | inside the target, ms | exit | longest gap between completions: baseline / attach window, ms | slowest request: baseline / attach window, ms | requests (failed) | load1 before → after |\n")
+                    .append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (Row r : attach) {
                 boolean reference = isNoOpAttach(r);
-                attachTable.append("| ").append(appName(r.s("app"))).append(" | ")
+                // Results from before the column: the JVM of the machine section.
+                String jvm = r.s("jvm").equals("NA") ? "" : r.s("jvm");
+                String scope = appName(r.s("app")) + (jvm.isEmpty() ? "" : ", Java " + jvm);
+                attachTable.append("| ").append(appName(r.s("app"))).append(" | ").append(jvm).append(" | ")
                         .append(reference ? "no-op agent (the JVM's own cost)" : "h2patch")
                         .append(r.kept() ? "" : "; **discarded**, other processes used " + r.s("foreign_cores") + " cores")
                         .append(" | ")
@@ -495,15 +498,15 @@ public final class Report {
                     continue;
                 }
                 double active = r.s("active_ms").equals("NA") ? r.d("cmd_ms") : r.d("active_ms");
-                summary.add(new String[] {"attach to active ≤ " + (int) ATTACH_MS_MAX + " ms", appName(r.s("app")),
+                summary.add(new String[] {"attach to active ≤ " + (int) ATTACH_MS_MAX + " ms", scope,
                         f(active, 0) + " ms" + (r.s("active_ms").equals("NA") ? " (command return)" : " (on the wire)")
                                 + "; in the target " + r.s("in_target_ms") + " ms",
                         active <= ATTACH_MS_MAX ? "met" : "**missed**"});
                 double gap = r.d("attach_max_gap_ms"), base = r.d("baseline_max_gap_ms");
                 // Only a no-op attach that succeeded (exit 0) retransformed anything: only then is its pause the JVM's.
                 Row floor = attach.stream().filter(o -> isNoOpAttach(o) && o.kept() && o.s("attach_exit").equals("0")
-                        && o.s("app").equals(r.s("app"))).findFirst().orElse(null);
-                summary.add(new String[] {"no client-visible pause > " + (int) PAUSE_MS_MAX + " ms during attach", appName(r.s("app")),
+                        && o.s("app").equals(r.s("app")) && o.s("jvm").equals(r.s("jvm"))).findFirst().orElse(null);
+                summary.add(new String[] {"no client-visible pause > " + (int) PAUSE_MS_MAX + " ms during attach", scope,
                         "longest gap " + f(gap, 1) + " ms (baseline " + f(base, 1) + " ms); slowest request "
                                 + r.s("attach_max_latency_ms") + " ms (baseline " + r.s("baseline_max_latency_ms") + " ms)"
                                 + (floor == null ? "" : "; a no-op agent's: longest gap " + floor.s("attach_max_gap_ms")
@@ -560,6 +563,8 @@ public final class Report {
                 .append("| memory | ").append(env.getOrDefault("mem", "?")).append(" |\n")
                 .append("| kernel | ").append(env.getOrDefault("kernel", "?")).append(" |\n")
                 .append("| JDK (apps, agent, JMH) | ").append(env.getOrDefault("java", "?")).append(" |\n")
+                .append(env.getOrDefault("attach_also_on", "").isEmpty() ? ""
+                        : "| attach section also on | " + env.get("attach_also_on") + " |\n")
                 .append("| load client | ").append(env.getOrDefault("h2load", "?")).append(" |\n")
                 .append("| `/proc/loadavg` at start | ").append(env.getOrDefault("load_start", "?")).append(" |\n")
                 .append("| `/proc/loadavg` at end | ").append(env.getOrDefault("load_end", "?")).append(" |\n")
@@ -648,6 +653,8 @@ public final class Report {
                 .append("   JDK 23 deoptimizes every compiled method at the first class redefinition, because it has not recorded which\n")
                 .append("   compiled code depends on which class (JDK-8324241 records it always, from JDK 23), so the app runs interpreted\n")
                 .append("   until the JIT has compiled it again. Where the no-op agent's pause alone exceeds the target, the verdict says so.\n")
+                .append("   With `BENCH_ATTACH_JAVA_HOMES`, the section runs again on each of those JDKs (the app, the no-op\n")
+                .append("   attacher and the attach command all on it); the JVM column says which.\n")
                 .append("4. **JMH** (`test-apps/benchmark/jmh`, `Http2WritePathBenchmark`): Netty 4.1's real HTTP/2 codec\n")
                 .append("   (`Http2ConnectionHandler` → `DefaultHttp2ConnectionEncoder` → `DefaultHttp2FrameWriter`) in server mode on\n")
                 .append("   an `EmbeddedChannel` whose head discards what reaches it; responses that need no change: `plainResponse`\n")
@@ -713,6 +720,9 @@ public final class Report {
                 .append("5 pairs (this run: see \"wall time\" above)\n")
                 .append(COMMAND).append(" --pairs 7  # more pairs\n")
                 .append(COMMAND).append(" --quick    # smoke run (2 pairs, short runs); writes test-apps/benchmark/target/performance-quick.md\n```\n\n")
+                .append(env.getOrDefault("attach_also_on", "").isEmpty() ? ""
+                        : "This run's attach section ran also on other JDKs (see \"Machine\"): set `BENCH_ATTACH_JAVA_HOMES` to\n"
+                                + "their homes, space-separated, for that.\n\n")
                 .append("Needs a JDK 17+, Maven, `h2load` and `nghttp` (Debian: `nghttp2-client`) and `curl`. Raw results:\n")
                 .append("`test-apps/benchmark/target/results/` (`pairs.tsv`, `memory.tsv`, `startup.tsv`, `attach.tsv`, `jmh-*.csv`,\n")
                 .append("`env.tsv`, and every h2load output under `raw/`). For quiet figures, run it when `cat /proc/loadavg` shows a\n")

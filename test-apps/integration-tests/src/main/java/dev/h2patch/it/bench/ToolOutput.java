@@ -139,6 +139,15 @@ public final class ToolOutput {
     }
 
     /**
+     * The version a {@code java -version} printed ({@code openjdk version "25.0.3" 2026-04-21 LTS} → {@code 25.0.3}),
+     * or "?" when it printed none.
+     */
+    public static String javaVersion(String versionOutput) {
+        Matcher m = Pattern.compile("version \"([^\"]+)\"").matcher(versionOutput);
+        return m.find() ? m.group(1) : "?";
+    }
+
+    /**
      * The first connection's answer time, ms with one decimal, from curl's {@code -w "%{http_code} %{time_connect}
      * %{time_starttransfer}"} split on spaces: first response byte minus TCP connect, i.e. the server's SETTINGS,
      * the request and the answer on a fresh connection. "NA" when curl's output is not that.

@@ -82,7 +82,8 @@ class ReportTest {
                 + "one class already pauses 120.5 ms"), md);
         // Jetty's no-op attach failed (exit 1), so it retransformed nothing: no reference, a plain "missed"
         assertTrue(md.contains("slowest request 139.3 ms (baseline 5.0 ms) | **missed** |"), md);
-        assertTrue(md.contains("| Netty 4.1 (netty-server) | no-op agent (the JVM's own cost) |  | 400 |  |  | 0 | 12.0 / 88.0 "
+        // attach.tsv from before the JVM column: that cell is empty
+        assertTrue(md.contains("| Netty 4.1 (netty-server) |  | no-op agent (the JVM's own cost) |  | 400 |  |  | 0 | 12.0 / 88.0 "
                 + "| 4.0 / 120.5 | 8000 (0) |"), md);
         assertTrue(md.contains("1. **Paired runs, both sides at once.**"), md);
         assertFalse(md.contains("A B, B A, A B"), md);
@@ -91,13 +92,42 @@ class ReportTest {
         assertFalse(md.contains("application threads"), md);
         assertFalse(md.contains("The agent ran with the options"), md);
         // a discarded run stays in the table, marked, so that no reader takes it for a kept one
-        assertTrue(md.contains("| Jetty 12.1 (jetty121-server) | no-op agent (the JVM's own cost); **discarded**, other "
+        assertTrue(md.contains("| Jetty 12.1 (jetty121-server) |  | no-op agent (the JVM's own cost); **discarded**, other "
                 + "processes used 0.25 cores |  | 400 |"), md);
-        assertTrue(md.contains("| Netty 4.1 (netty-server) | h2patch |"), md);
+        assertTrue(md.contains("| Netty 4.1 (netty-server) |  | h2patch |"), md);
         // one verdict per h2patch attach (two apps); the no-op reference has none of its own
         assertEquals(2, md.lines().filter(l -> l.startsWith("| attach to active")).count(), md);
         assertTrue(md.contains("| Netty 4.1 (netty-server) | 1581 / 2564 | 717 / 36 / 79 | 68 | 178 → 611 (433) | 2 | 455 | 742 |"), md);
         assertTrue(md.contains("| sections run, wall time | pairs,startup,attach, 2.0 minutes |"), md);
+    }
+
+    @Test
+    void judgesEachJvmsAttachAgainstThatJvmsNoOpAttach(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("env.tsv"), List.of("date\t2026-12-05 18:00 UTC", "nproc\t2", "sections\tattach",
+                "attach_rps\t250", "java\tOpenJDK Runtime Environment (build 17.0.15+6)",
+                "attach_also_on\t25.0.3 (/opt/jdk25/bin/java)"));
+        String columns = "app\tjvm\tattacher\tbug_before\tcmd_ms\tactive_ms\tin_target_ms\tattach_exit"
+                + "\tbaseline_max_gap_ms\tattach_max_gap_ms\tbaseline_max_latency_ms\tattach_max_latency_ms\trequests"
+                + "\tfailed\tload1_before\tload1_after\tforeign_cores\tkept";
+        Files.write(dir.resolve("attach.tsv"), List.of(columns,
+                "netty-server\t17.0.15\tno-op\tyes\t320\tNA\tNA\t0\t11.2\t50.3\t3.6\t123.2\t13996\t0\t0.3\t0.4\t0.01\t1",
+                "netty-server\t17.0.15\th2patch\tyes\t1095\t1268\t625\t0\t11.6\t62.3\t1.7\t146.4\t13996\t0\t0.4\t0.5\t0.02\t1",
+                "netty-server\t25.0.3\tno-op\tyes\t371\tNA\tNA\t0\t10.9\t18.3\t1.9\t10.2\t13996\t0\t0.8\t0.8\t0.01\t1",
+                "netty-server\t25.0.3\th2patch\tyes\t717\t701\t350\t0\t10.6\t23.9\t3.7\t18.2\t13996\t0\t0.8\t0.7\t0.02\t1"));
+        Path out = dir.resolve("performance.md");
+        Report.write(dir, out);
+        String md = Files.readString(out);
+        // Java 17: above the target, as the no-op agent on Java 17 is; Java 25's no-op pause is not the excuse
+        assertTrue(md.contains("| no client-visible pause > 50 ms during attach | Netty 4.1 (netty-server), Java 17.0.15 | "
+                + "longest gap 62.3 ms (baseline 11.6 ms); slowest request 146.4 ms (baseline 1.7 ms); a no-op agent's: "
+                + "longest gap 50.3 ms, slowest request 123.2 ms | **missed**, as by any agent on this JVM"), md);
+        assertTrue(md.contains("| no client-visible pause > 50 ms during attach | Netty 4.1 (netty-server), Java 25.0.3 | "
+                + "longest gap 23.9 ms (baseline 10.6 ms); slowest request 18.2 ms (baseline 3.7 ms); a no-op agent's: "
+                + "longest gap 18.3 ms, slowest request 10.2 ms | met |"), md);
+        assertTrue(md.contains("| attach to active ≤ 1000 ms | Netty 4.1 (netty-server), Java 25.0.3 | 701 ms (on the wire)"),
+                md);
+        assertTrue(md.contains("| Netty 4.1 (netty-server) | 25.0.3 | h2patch | yes | 717 | 701 | 350 | 0 |"), md);
+        assertTrue(md.contains("| attach section also on | 25.0.3 (/opt/jdk25/bin/java) |"), md);
     }
 
     @Test

@@ -120,6 +120,14 @@ class ToolOutputTest {
     }
 
     @Test
+    void javaVersion() {
+        assertEquals("25.0.3", ToolOutput.javaVersion("openjdk version \"25.0.3\" 2026-04-21 LTS\n"
+                + "OpenJDK Runtime Environment Temurin-25.0.3+9 (build 25.0.3+9-LTS)\n"));
+        assertEquals("17.0.15", ToolOutput.javaVersion("openjdk version \"17.0.15\" 2025-04-15\n"));
+        assertEquals("?", ToolOutput.javaVersion("bash: java: command not found"));
+    }
+
+    @Test
     void agentStartLog() {
         List<String> log = List.of(
                 "[main] DEBUG h2patch - transformed io.netty.util.concurrent.MultithreadEventExecutorGroup (woven ahead of its load) in 490 ms",
