@@ -148,6 +148,63 @@ public final class H2spec {
         return new String[] {without, with};
     }
 
+    /** How many of {@code times} runs of one case alone failed, in one fresh JVM of one side; -1: could not run. */
+    @FunctionalInterface
+    public interface CaseRuns {
+        int failures(boolean agent, String caseId, int times) throws Exception;
+    }
+
+    /** How often {@link #settle(String, String, Rerun, CaseRuns)} runs a case that still fails only with the agent. */
+    public static final int ALONE_RUNS = 10;
+
+    /**
+     * {@link #settle(String, String, Rerun)}, then each case that still fails only with the agent runs alone
+     * {@link #ALONE_RUNS} times with the agent: it stays against the agent only if it failed every time. Three full
+     * runs a side were not enough: http2/6.1/2 over TLS on jetty121-server fails alone in about a quarter of runs with
+     * and without the agent (by hand, 2026-12-05: 9 of 40 without, 9 and 12 of 40 with two agent builds), so now and
+     * then it failed in the three runs with the agent and passed in the three without (CI, 2026-12-05). A case the
+     * agent breaks fails every time; one that passes once with the agent is the library's flake.
+     */
+    public static String[] settle(String without, String with, Rerun again, CaseRuns alone) throws Exception {
+        String[] settled = settle(without, with, again);
+        for (String id : newFailures(settled[0], settled[1])) {
+            int failed = alone.failures(true, id, ALONE_RUNS);
+            if (failed >= 0 && failed < ALONE_RUNS) {
+                settled[1] = passedAlone(settled[1], id, ALONE_RUNS - failed, ALONE_RUNS);
+            }
+        }
+        return settled;
+    }
+
+    /** {@code with} without case {@code id}, noting that it passed {@code passed} of {@code runs} runs alone. */
+    static String passedAlone(String with, String id, int passed, int runs) {
+        String[] b = with.split("\\|", -1);
+        if (b.length < 2) {
+            return with;
+        }
+        Set<String> failing = failing(with);
+        failing.remove(id);
+        return b[0] + " (alone, " + id + " passed " + passed + " of " + runs + " runs)|" + String.join(" ", failing);
+    }
+
+    /** Runs case {@code caseId} alone ({@code http2/6.1/2}) {@code times} times; returns how many runs failed. */
+    public static int failuresAlone(int port, boolean tls, String caseId, int times) throws Exception {
+        String exe = Peers.exe("h2spec");
+        int failed = 0;
+        for (int i = 0; i < times; i++) {
+            List<String> command = new java.util.ArrayList<>(List.of(exe, "-h", "127.0.0.1", "-p", "" + port, "-o",
+                    "2", caseId));
+            if (tls) {
+                command.addAll(List.of("-t", "-k"));
+            }
+            Peers.Run r = Peers.run(command, Duration.ofMinutes(1));
+            if (!r.output().contains("1 passed")) {
+                failed++;
+            }
+        }
+        return failed;
+    }
+
     /** Cases failing in h2spec result {@code with} (counts|ids) but not in {@code without}. */
     public static Set<String> newFailures(String without, String with) {
         Set<String> fb = failing(with);

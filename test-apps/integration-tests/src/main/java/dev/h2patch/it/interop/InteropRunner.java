@@ -82,6 +82,14 @@ final class InteropRunner {
                             + " the agent did not run: " + e);
                     return null;
                 }
+            }, (agent, id, times) -> {
+                try (ChildJvm child = start(name, agent, tls)) {
+                    return H2spec.failuresAlone(child.port(), tls, id, times);
+                } catch (Exception e) {
+                    System.out.println("interop: " + label + ": " + id + " alone " + (agent ? "with" : "without")
+                            + " the agent did not run: " + e);
+                    return -1;
+                }
             });
             h2Without = settled[0];
             h2With = settled[1];
