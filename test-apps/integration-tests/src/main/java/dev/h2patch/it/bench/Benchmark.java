@@ -644,16 +644,15 @@ public final class Benchmark {
             for (String jvm : javas) {
                 javaCommand = jvm;
                 String version = ToolOutput.javaVersion(output(List.of(javaCommand, "-version")));
-                String suffix = jvm.equals("java") ? "" : "-java" + version;
                 for (String app : apps) {
                     String mainClass;
                     try (JarFile appJar = new JarFile(out.resolve("jars/" + app + ".jar").toFile())) {
                         mainClass = appJar.getManifest().getMainAttributes().getValue("Main-Class");
                     }
-                    attachUnderLoad(tsv, app, version, "no-op", suffix, List.of(javaCommand, "-cp",
+                    attachUnderLoad(tsv, app, version, "no-op", List.of(javaCommand, "-cp",
                             System.getProperty("java.class.path"), NoOpRetransformAgent.class.getName(), "PID",
                             noOpJar.toString(), mainClass));
-                    attachUnderLoad(tsv, app, version, "h2patch", suffix,
+                    attachUnderLoad(tsv, app, version, "h2patch",
                             List.of(javaCommand, "-jar", agent.toString(), "attach", "PID"));
                 }
             }
@@ -663,10 +662,10 @@ public final class Benchmark {
     }
 
     /** One attach under load: {@code command} (its {@code PID} replaced by the app's) runs while h2load drives it. */
-    void attachUnderLoad(Path tsv, String app, String jvm, String attacher, String tagSuffix, List<String> command)
-            throws Exception {
+    void attachUnderLoad(Path tsv, String app, String jvm, String attacher, List<String> command) throws Exception {
         port++;
-        String tag = "attach-" + app + (attacher.equals("h2patch") ? "" : "-" + attacher) + tagSuffix;
+        String tag = "attach-" + app + (attacher.equals("h2patch") ? "" : "-" + attacher)
+                + (javaCommand.equals("java") ? "" : "-java" + jvm);
         String lb = load1();
         startApp(app, "A", out.resolve("raw/" + tag + ".server.log"));
         List<String> wl = workload(app, "plain");

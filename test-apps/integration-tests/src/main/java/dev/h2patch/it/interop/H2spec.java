@@ -26,14 +26,8 @@ public final class H2spec {
     /** {@link #run(int)}; with {@code tls}, h2spec over TLS with ALPN h2, any certificate ({@code -t -k}). */
     public static String run(int port, boolean tls) {
         try {
-            String exe = Peers.exe("h2spec");
             Path report = Files.createTempFile("h2spec", ".xml");
-            List<String> command = new java.util.ArrayList<>(List.of(exe, "-h", "127.0.0.1", "-p", "" + port, "-o",
-                    "2", "-j", report.toString()));
-            if (tls) {
-                command.addAll(List.of("-t", "-k"));
-            }
-            Peers.Run r = Peers.run(command, Duration.ofMinutes(8));
+            Peers.Run r = Peers.run(command(port, tls, "-j", report.toString()), Duration.ofMinutes(8));
             String xml = Files.readString(report);
             Files.deleteIfExists(report);
             return parse(r.output(), r.exit(), xml);
@@ -42,6 +36,17 @@ public final class H2spec {
         } catch (Exception e) {
             return "peer unavailable: " + e + "|";
         }
+    }
+
+    /** h2spec against 127.0.0.1:{@code port} with a 2 s timeout, over TLS ({@code -t -k}) or not, then {@code more}. */
+    private static List<String> command(int port, boolean tls, String... more) throws Peers.Unavailable {
+        List<String> command = new java.util.ArrayList<>(List.of(Peers.exe("h2spec"), "-h", "127.0.0.1", "-p",
+                "" + port, "-o", "2"));
+        command.addAll(List.of(more));
+        if (tls) {
+            command.addAll(List.of("-t", "-k"));
+        }
+        return command;
     }
 
     private static final Pattern SUMMARY = Pattern.compile("(\\d+) tests, (\\d+) passed, (\\d+) skipped, (\\d+) failed");
@@ -148,10 +153,10 @@ public final class H2spec {
         return new String[] {without, with};
     }
 
-    /** How many of {@code times} runs of one case alone failed, in one fresh JVM of one side; -1: could not run. */
+    /** How many of {@code times} runs of one case alone failed, in one fresh JVM with the agent; -1: could not run. */
     @FunctionalInterface
     public interface CaseRuns {
-        int failures(boolean agent, String caseId, int times) throws Exception;
+        int failuresWithAgent(String caseId, int times) throws Exception;
     }
 
     /** How often {@link #settle(String, String, Rerun, CaseRuns)} runs a case that still fails only with the agent. */
@@ -168,7 +173,7 @@ public final class H2spec {
     public static String[] settle(String without, String with, Rerun again, CaseRuns alone) throws Exception {
         String[] settled = settle(without, with, again);
         for (String id : newFailures(settled[0], settled[1])) {
-            int failed = alone.failures(true, id, ALONE_RUNS);
+            int failed = alone.failuresWithAgent(id, ALONE_RUNS);
             if (failed >= 0 && failed < ALONE_RUNS) {
                 settled[1] = passedAlone(settled[1], id, ALONE_RUNS - failed, ALONE_RUNS);
             }
@@ -189,16 +194,11 @@ public final class H2spec {
 
     /** Runs case {@code caseId} alone ({@code http2/6.1/2}) {@code times} times; returns how many runs failed. */
     public static int failuresAlone(int port, boolean tls, String caseId, int times) throws Exception {
-        String exe = Peers.exe("h2spec");
+        List<String> command = command(port, tls, caseId);
         int failed = 0;
         for (int i = 0; i < times; i++) {
-            List<String> command = new java.util.ArrayList<>(List.of(exe, "-h", "127.0.0.1", "-p", "" + port, "-o",
-                    "2", caseId));
-            if (tls) {
-                command.addAll(List.of("-t", "-k"));
-            }
-            Peers.Run r = Peers.run(command, Duration.ofMinutes(1));
-            if (!r.output().contains("1 passed")) {
+            Matcher summary = SUMMARY.matcher(Peers.run(command, Duration.ofMinutes(1)).output());
+            if (!(summary.find() && summary.group(2).equals("1"))) {
                 failed++;
             }
         }

@@ -82,12 +82,11 @@ final class InteropRunner {
                             + " the agent did not run: " + e);
                     return null;
                 }
-            }, (agent, id, times) -> {
-                try (ChildJvm child = start(name, agent, tls)) {
+            }, (id, times) -> {
+                try (ChildJvm child = start(name, true, tls)) {
                     return H2spec.failuresAlone(child.port(), tls, id, times);
                 } catch (Exception e) {
-                    System.out.println("interop: " + label + ": " + id + " alone " + (agent ? "with" : "without")
-                            + " the agent did not run: " + e);
+                    System.out.println("interop: " + label + ": " + id + " alone with the agent did not run: " + e);
                     return -1;
                 }
             });

@@ -31,9 +31,13 @@ class TlsH2specTest {
         return Catalog.names(a -> a.hasConnector("tls") && a.runsAsJar() && a.hasRole("h2spec-quick"));
     }
 
-    private static String h2spec(String app, boolean agent) throws Exception {
+    private static ChildJvm startTls(String app, boolean agent) throws Exception {
         ChildJvm.Builder builder = agent ? Wire.withAgentUnderTest(app, null) : ChildJvm.app(app);
-        try (ChildJvm child = TlsKeys.tls(builder).start()) {
+        return TlsKeys.tls(builder).start();
+    }
+
+    private static String h2spec(String app, boolean agent) throws Exception {
+        try (ChildJvm child = startTls(app, agent)) {
             return H2spec.run(child.port(), true);
         }
     }
@@ -45,9 +49,8 @@ class TlsH2specTest {
         RequiredPeer.require(!without.startsWith("peer unavailable"), "h2spec: " + without
                 + " (test-apps/interop/install-peers.sh)");
         String with = h2spec(app, true);
-        String[] settled = H2spec.settle(without, with, agent -> h2spec(app, agent), (agent, id, times) -> {
-            ChildJvm.Builder builder = agent ? Wire.withAgentUnderTest(app, null) : ChildJvm.app(app);
-            try (ChildJvm child = TlsKeys.tls(builder).start()) {
+        String[] settled = H2spec.settle(without, with, agent -> h2spec(app, agent), (id, times) -> {
+            try (ChildJvm child = startTls(app, true)) {
                 return H2spec.failuresAlone(child.port(), true, id, times);
             }
         });
