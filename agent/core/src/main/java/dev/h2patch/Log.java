@@ -3,7 +3,7 @@ package dev.h2patch;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.slf4j.simple.SimpleServiceProvider;
 
 /**
  * The agent's log: stderr only, never the application's stdout.
@@ -37,7 +37,13 @@ final class Log {
             setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false", set);
             setIfAbsent("org.slf4j.simpleLogger.showLogName", "true", set);
             setIfAbsent("org.slf4j.simpleLogger.showDateTime", "false", set);
-            logger = LoggerFactory.getLogger("h2patch");
+            // The provider itself, not LoggerFactory: LoggerFactory finds its provider with a ServiceLoader, which
+            // scans the boot layer's modules and every jar of the application's class path for a service file only
+            // this jar has. Measured on a cold JVM with an application jar on the class path: 20-31 ms that way,
+            // 13-17 ms this way, on premain's thread (issue 20: start-up).
+            SimpleServiceProvider provider = new SimpleServiceProvider();
+            provider.initialize();
+            logger = provider.getLoggerFactory().getLogger("h2patch");
         } finally {
             // Read once above; a property someone else set stays theirs.
             for (String key : set) {
