@@ -1,5 +1,7 @@
 package dev.h2patch.bootstrap;
 
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -50,16 +52,68 @@ public final class AgentTimer {
         }
     }
 
-    /** Ends the thread now, dropping what is queued; a later {@link #get} starts a new one. */
+    /**
+     * Ends the thread now, dropping what is queued; a later {@link #get} starts a new one. For a user that has already
+     * done at detach what its queued tasks would do (the Netty, Jetty and Tomcat held resets are sent by their own
+     * {@code stop()}).
+     */
     public void stop() {
-        ScheduledThreadPoolExecutor current;
-        synchronized (this) {
-            current = executor;
-            executor = null;
-        }
+        ScheduledThreadPoolExecutor current = detachExecutor();
         if (current != null) {
             current.shutdownNow();
         }
+    }
+
+    /**
+     * Ends the thread now and runs what is queued at once, on the calling thread (detach): a time bound whose end the
+     * agent promised (a held reset) is then kept early rather than dropped. A task cancelled meanwhile does nothing;
+     * one that throws is counted and reported as a failure of {@code fix} ({@link AdviceFailures}). Returns how many
+     * queued tasks there were.
+     */
+    public int stopRunningQueuedNow(String fix) {
+        ScheduledThreadPoolExecutor current = detachExecutor();
+        if (current == null) {
+            return 0;
+        }
+        // Taken out of the queue and run while the executor still runs: a task of a stopped executor cancels itself
+        // instead of running (ScheduledFutureTask.run). One the thread took meanwhile runs there, as it would have.
+        int queued = 0;
+        for (Object task : current.getQueue().toArray()) {
+            if (current.remove((Runnable) task)) {
+                queued++;
+                try {
+                    Future<?> future = (Future<?>) task;
+                    ((Runnable) task).run(); // a task's throwable ends up in its future
+                    if (future.isDone() && !future.isCancelled()) {
+                        future.get();
+                    }
+                } catch (ExecutionException e) {
+                    AdviceFailures.failed(e.getCause(), fix, AgentTimer.class);
+                } catch (Throwable t) {
+                    AdviceFailures.failed(t, fix, AgentTimer.class);
+                }
+            }
+        }
+        current.shutdownNow();
+        return queued;
+    }
+
+    /**
+     * Takes no new task and lets the queued ones run at their time; the thread ends after the last one (detach, for a
+     * bound the application waits on: a connection-state drain runs to its bound). A later {@link #get} starts a new
+     * thread.
+     */
+    public void stopAfterQueued() {
+        ScheduledThreadPoolExecutor current = detachExecutor();
+        if (current != null) {
+            current.shutdown(); // delayed tasks still run: the executor's default policy
+        }
+    }
+
+    private synchronized ScheduledThreadPoolExecutor detachExecutor() {
+        ScheduledThreadPoolExecutor current = executor;
+        executor = null;
+        return current;
     }
 
     /** Whether the executor exists (tests). */

@@ -100,4 +100,62 @@ class AgentTimerTest {
         timer.stop(); // twice: nothing to do
         assertFalse(timer.started());
     }
+
+    /** Detach of a held reset: what is queued runs at once, on the caller's thread, and the timer's thread ends. */
+    @Test
+    void stopRunningQueuedNowRunsWhatIsQueuedAtOnceAndEndsTheThread() throws Exception {
+        AgentTimer timer = new AgentTimer("h2patch-test-timer", true);
+        ScheduledThreadPoolExecutor executor = timer.get();
+        Thread thread = executor.submit(CURRENT).get(10, TimeUnit.SECONDS);
+        final java.util.List<Thread> ranOn = new java.util.concurrent.CopyOnWriteArrayList<Thread>();
+        Runnable record = new Runnable() {
+            @Override
+            public void run() {
+                ranOn.add(Thread.currentThread());
+            }
+        };
+        executor.schedule(record, 1, TimeUnit.HOURS);
+        executor.schedule(record, 2, TimeUnit.HOURS);
+        executor.schedule(record, 3, TimeUnit.HOURS).cancel(false); // removed from the queue: never runs
+        executor.schedule(new Runnable() {
+            @Override
+            public void run() {
+                throw new IllegalStateException("a task that fails");
+            }
+        }, 1, TimeUnit.HOURS);
+        long failedBefore = Counters.get(Counters.PROXY_SAFE_RESET_FAILED);
+
+        assertEquals(3, timer.stopRunningQueuedNow("proxy-safe-reset"));
+
+        assertEquals(java.util.Arrays.asList(Thread.currentThread(), Thread.currentThread()), ranOn,
+                "both queued tasks ran at once, on the detaching thread; the cancelled one did not");
+        assertEquals(failedBefore + 1, Counters.get(Counters.PROXY_SAFE_RESET_FAILED),
+                "a task that throws is counted as the fix's failure, and the others still run");
+        assertFalse(timer.started());
+        assertTrue(executor.awaitTermination(10, TimeUnit.SECONDS));
+        thread.join(10000);
+        assertFalse(thread.isAlive(), "no thread of the agent outlives the detach");
+        assertEquals(0, timer.stopRunningQueuedNow("proxy-safe-reset"), "twice: nothing to do");
+    }
+
+    /** Detach during a drain: the queued task still runs at its time (the bound), then the thread ends. */
+    @Test
+    void stopAfterQueuedRunsWhatIsQueuedAtItsTimeThenEndsTheThread() throws Exception {
+        AgentTimer timer = new AgentTimer("h2patch-test-timer", true);
+        ScheduledThreadPoolExecutor executor = timer.get();
+        long scheduled = System.nanoTime();
+        ScheduledFuture<Thread> drain = executor.schedule(CURRENT, 300, TimeUnit.MILLISECONDS);
+
+        timer.stopAfterQueued();
+
+        assertFalse(timer.started(), "a later get starts a new thread");
+        assertTrue(executor.isShutdown(), "takes no new task");
+        Thread ranOn = drain.get(10, TimeUnit.SECONDS);
+        long after = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - scheduled);
+        assertEquals("h2patch-test-timer", ranOn.getName());
+        assertTrue(after >= 300, "ran at its time, not at the stop: " + after + " ms");
+        assertTrue(executor.awaitTermination(10, TimeUnit.SECONDS), "then the thread ends");
+        ranOn.join(10000);
+        assertFalse(ranOn.isAlive());
+    }
 }

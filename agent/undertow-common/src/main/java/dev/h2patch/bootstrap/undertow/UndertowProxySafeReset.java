@@ -195,9 +195,13 @@ public final class UndertowProxySafeReset {
                 || blockingExchangeClass.equals(SERVLET_BLOCKING_EXCHANGE);
     }
 
-    /** Ends the timer's thread (detach). */
+    /**
+     * Detach: ends the timer's thread, and a silent client's reset still waiting for its bound goes out now, as
+     * RST_STREAM(NO_ERROR), as the held resets of the other libraries do. Dropping it would leave Undertow's worker
+     * thread in {@link #drainRequest}'s read, with no bound any more.
+     */
     public static void stop() {
-        TIMER.stop();
+        TIMER.stopRunningQueuedNow("proxy-safe-reset");
     }
 
     /**

@@ -145,9 +145,12 @@ public final class UndertowShutdown {
         }
     }
 
-    /** Ends the drain timer's thread (detach). */
+    /**
+     * Detach: a drain under way runs to its bound (the connection is closed at {@code shutdown-drain-ms}, as promised
+     * to the application whose shutdown waits for it), then the timer's thread ends; a later drain starts a new one.
+     */
     public static void stop() {
-        TIMER.stop();
+        TIMER.stopAfterQueued();
     }
 
     /** Undertow's members, per {@code Http2Channel} class. */

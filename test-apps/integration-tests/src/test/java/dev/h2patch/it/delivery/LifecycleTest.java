@@ -121,6 +121,65 @@ class LifecycleTest {
         }
     }
 
+    /** The Undertow apps with native handlers (2.2, 2.3, 2.4): a silent client's reset waits on the agent's timer. */
+    static Stream<String> undertowNativeApps() {
+        return Catalog.names(a -> a.runsAsJar() && a.library().equals("Undertow") && !a.name().contains("-servlet-"));
+    }
+
+    /**
+     * Attach to an Undertow app (proxy-safe-reset, a bound of 60 s), open an upload and send nothing more: the
+     * complete answer comes at once, and the reset that ends the silent upload waits for the bound on the agent's
+     * timer while Undertow's worker thread reads. Detach: that reset goes out at once as RST_STREAM(NO_ERROR), no
+     * h2patch thread is left, and the app serves on. (Before, detach dropped the waiting reset: no frame came, and the
+     * worker thread stayed in its read with no bound.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("undertowNativeApps")
+    void detachSendsAnUndertowResetWaitingForItsBoundAtOnce(String app) throws Exception {
+        try (ChildJvm child = ChildJvm.app(app).start()) {
+            String pid = Long.toString(child.pid());
+            Cli.Result attach = Cli.run("attach", pid, "reset-defer-ms=60000");
+            assertEquals(0, attach.exit(), attach + "\n" + child.describeOutput());
+
+            try (FrameRecorder r = FrameRecorder.connect(child.port())) {
+                r.sendPreface();
+                r.awaitServerSettings(Duration.ofSeconds(5));
+                int id = r.openStream(Request.grpc(REJECT_UPLOAD).withBody(new byte[0])); // HEADERS only, stream open
+                r.awaitStreamEnd(id, Duration.ofSeconds(10));
+                assertTrue(r.streamEnded(id), "the complete answer at once\n" + r.describe() + child.describeOutput());
+                r.readFor(Duration.ofMillis(500));
+                assertFalse(RejectUploadCall.hasReset(r, id), "the reset waits for its bound (60 s)\n" + r.describe());
+                assertTrue(awaitThreads(pid, true).contains("h2patch-undertow-reset"),
+                        "the reset timer runs while the reset waits\n" + jcmd(pid, "Thread.print"));
+
+                Cli.Result detach = Cli.run("detach", pid);
+                assertEquals(0, detach.exit(), detach + "\n" + child.describeOutput());
+                long detached = System.nanoTime();
+                List<Frame> frames = r.readUntil(f -> f.streamId() == id && f.is(Frame.RST_STREAM),
+                        Duration.ofSeconds(10));
+                List<Long> codes = FrameRecorder.responseFrames(frames, id).stream()
+                        .filter(f -> f.is(Frame.RST_STREAM)).map(Frame::errorCode).collect(Collectors.toList());
+                long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - detached);
+                List<String> threads = awaitThreads(pid, false);
+                String dump = jcmd(pid, "Thread.print");
+                String wire = r.describe();
+                assertAll(
+                    () -> assertEquals(List.of(0L), codes, "detach sends the waiting reset at once, as NO_ERROR"
+                            + " (not after the 60 s bound); waited " + waited + " ms\n" + wire
+                            + child.describeOutput()),
+                    () -> assertEquals(List.of(), threads, "no h2patch thread after detach\n" + dump));
+            }
+
+            try (FrameRecorder r = FrameRecorder.connect(child.port())) {
+                r.sendPreface();
+                int id = r.request(Request.get("/hello"));
+                r.awaitStreamEnd(id, Duration.ofSeconds(5));
+                assertTrue(r.streamEnded(id), "the app serves on\n" + r.describe());
+            }
+            assertTrue(child.agentErrorLines().isEmpty(), child.describeOutput());
+        }
+    }
+
     /**
      * {@code status} (text and JSON) against an agent loaded with -javaagent: before it, the app's own port is the
      * target's only listening socket; after it, no new listening socket in the target, and its management agent
