@@ -161,7 +161,7 @@ public final class DeferredResets {
         }
         Deferral deferral;
         for (;;) {
-            Connection state = CONNECTIONS.get(new Probe(connection));
+            Connection state = CONNECTIONS.get(new WeakIdentityKey.Probe(connection));
             if (state == null) {
                 Connection fresh = new Connection(connection);
                 state = CONNECTIONS.putIfAbsent(fresh.key, fresh);
@@ -200,7 +200,7 @@ public final class DeferredResets {
         if (LIVE.get() == 0) {
             return false;
         }
-        Connection state = CONNECTIONS.get(new Probe(connection));
+        Connection state = CONNECTIONS.get(new WeakIdentityKey.Probe(connection));
         if (state == null) {
             return false;
         }
@@ -220,7 +220,7 @@ public final class DeferredResets {
         if (LIVE.get() == 0) {
             return NOT_DEFERRED;
         }
-        Connection state = CONNECTIONS.get(new Probe(connection));
+        Connection state = CONNECTIONS.get(new WeakIdentityKey.Probe(connection));
         if (state == null) {
             return NOT_DEFERRED;
         }
@@ -308,62 +308,15 @@ public final class DeferredResets {
         return null;
     }
 
-    /** The map key of a connection: its identity, held weakly. */
-    private static final class Key extends WeakReference<Object> {
-        private final int hash;
-
-        Key(Object connection) {
-            super(connection);
-            this.hash = System.identityHashCode(connection);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-
-        @Override
-        public boolean equals(Object other) {
-            if (other == this) {
-                return true;
-            }
-            Object mine = get();
-            if (mine == null) {
-                return false; // a collected connection's key equals only itself
-            }
-            return other instanceof Probe ? ((Probe) other).connection == mine
-                    : other instanceof Key && ((Key) other).get() == mine;
-        }
-    }
-
-    /** A look-up key for a connection (never stored). */
-    private static final class Probe {
-        final Object connection;
-
-        Probe(Object connection) {
-            this.connection = connection;
-        }
-
-        @Override
-        public int hashCode() {
-            return System.identityHashCode(connection);
-        }
-
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof Key && ((Key) other).get() == connection;
-        }
-    }
-
     /** One connection's deferrals. Guarded by itself. */
     private static final class Connection {
-        final Key key;
+        final WeakIdentityKey key;
         final Map<Integer, Deferral> streams = new HashMap<Integer, Deferral>();
         /** Set once the entry left the map: a deferral that finds it so starts a new one. */
         boolean removed;
 
         Connection(Object connection) {
-            this.key = new Key(connection);
+            this.key = new WeakIdentityKey(connection);
         }
 
         /** Caller holds the lock. */

@@ -1,20 +1,22 @@
 package dev.h2patch.bootstrap.tomcat;
 
+import dev.h2patch.bootstrap.AdviceFailures;
 import dev.h2patch.bootstrap.AgentTimer;
 import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.DeferredResets;
 import dev.h2patch.bootstrap.H2patchRuntime;
+import dev.h2patch.bootstrap.WeakIdentityKey;
 import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The resets Tomcat asked for that the proxy-safe-reset fix holds back (docs/fixes/proxy-safe-reset.md, "Tomcat"), and
@@ -51,10 +53,17 @@ public final class TomcatDeferredResets {
 
     private static final AgentTimer TIMER = new AgentTimer("h2patch-tomcat-resets", true);
 
-    /** Held resets by connection ({@code Http2UpgradeHandler}, by identity); guarded by itself. */
-    private static final Map<Object, List<Deferral>> HELD = new IdentityHashMap<Object, List<Deferral>>();
+    /**
+     * Held resets by connection ({@code Http2UpgradeHandler}, by identity, weakly); an entry exists only while the
+     * connection holds one. Each connection's entry is guarded by itself: no lock is shared by all connections on the
+     * DATA path (docs/safety.md).
+     */
+    private static final ConcurrentHashMap<Object, Held> HELD = new ConcurrentHashMap<Object, Held>();
 
-    private static volatile int heldCount;
+    /** Held resets by stream (by identity, weakly), for the callbacks that know only the stream. */
+    private static final ConcurrentHashMap<Object, Deferral> BY_STREAM = new ConcurrentHashMap<Object, Deferral>();
+
+    private static final AtomicInteger HELD_COUNT = new AtomicInteger();
 
     private static volatile Reflection reflection;
 
@@ -63,11 +72,33 @@ public final class TomcatDeferredResets {
 
     /** Whether any reset is held back in this JVM: the advice's fast path, one volatile read. */
     public static boolean anyHeld() {
-        return heldCount > 0;
+        return HELD_COUNT.get() > 0;
     }
 
-    /** One held reset. */
+    /** One connection's held resets. Guarded by itself. */
+    static final class Held {
+        final WeakIdentityKey key;
+        final List<Deferral> deferrals = new ArrayList<Deferral>();
+        /** Set once the entry left the map: a reservation that finds it so starts a new one. */
+        boolean removed;
+
+        Held(Object connection) {
+            this.key = new WeakIdentityKey(connection);
+        }
+
+        /** Caller holds the lock. */
+        void removeIfEmpty() {
+            if (deferrals.isEmpty() && !removed) {
+                removed = true;
+                HELD.remove(key, this);
+            }
+        }
+    }
+
+    /** One held reset. Its mutable fields are guarded by its connection's {@link Held}. */
     static final class Deferral {
+        final Held held;
+        final WeakIdentityKey streamKey;
         final Object connection;
         final Object stream;
         final Object state;
@@ -78,7 +109,10 @@ public final class TomcatDeferredResets {
         boolean firing;
         Future<?> timer;
 
-        Deferral(Object connection, Object stream, Object state, Object exception, int streamId, String errorName) {
+        Deferral(Held held, Object connection, Object stream, Object state, Object exception, int streamId,
+                 String errorName) {
+            this.held = held;
+            this.streamKey = new WeakIdentityKey(stream);
             this.connection = connection;
             this.stream = stream;
             this.state = state;
@@ -166,14 +200,16 @@ public final class TomcatDeferredResets {
         }
     }
 
-    /** The deferral that holds {@code streamId} on {@code connection} and has not fired; callers hold HELD's lock. */
-    private static Deferral heldLocked(Object connection, int streamId) {
-        List<Deferral> list = HELD.get(connection);
-        if (list != null) {
-            for (Deferral d : list) {
-                if (d.streamId == streamId && !d.firing) {
-                    return d;
-                }
+    /** {@code connection}'s held resets, or null when it holds none. */
+    private static Held heldOf(Object connection) {
+        return HELD.get(new WeakIdentityKey.Probe(connection));
+    }
+
+    /** The deferral that holds {@code streamId} in {@code held} and has not fired; callers hold {@code held}'s lock. */
+    private static Deferral heldLocked(Held held, int streamId) {
+        for (Deferral d : held.deferrals) {
+            if (d.streamId == streamId && !d.firing) {
+                return d;
             }
         }
         return null;
@@ -186,9 +222,13 @@ public final class TomcatDeferredResets {
      * {@code deferred-bytes}).
      */
     public static void onData(Object connection, int streamId, long payload, boolean endOfStream) {
+        Held heldOn = heldOf(connection);
+        if (heldOn == null) {
+            return;
+        }
         Deferral d = null;
-        synchronized (HELD) {
-            Deferral held = heldLocked(connection, streamId);
+        synchronized (heldOn) {
+            Deferral held = heldLocked(heldOn, streamId);
             if (held != null) {
                 held.bytes += TomcatProxySafeReset.chargedBytes(payload, endOfStream,
                         overheadDataThreshold(connection));
@@ -222,10 +262,18 @@ public final class TomcatDeferredResets {
      * {@link #MAX_PER_CONNECTION} held streams per connection).
      */
     public static int exemptFromOverhead(Object connection, int streamId) {
-        synchronized (HELD) {
-            if (heldLocked(connection, streamId) == null) {
+        Held heldOn = heldOf(connection);
+        if (heldOn == null) {
+            return NOT_EXEMPT;
+        }
+        synchronized (heldOn) {
+            if (heldLocked(heldOn, streamId) == null) {
                 return NOT_EXEMPT;
             }
+        }
+        if (overheadDataThreshold(connection) < 0) {
+            // Unknown threshold: the frames could not be charged at it, so the exemption would have no bound.
+            return NOT_EXEMPT;
         }
         EXEMPT_FRAME.set(Boolean.TRUE);
         return lastNonFinalDataPayload(connection);
@@ -272,9 +320,13 @@ public final class TomcatDeferredResets {
      * within {@code reset-defer-bytes}. Returns whether the call was marked ({@link #endWindowReturn} ends it).
      */
     public static boolean returnWindow(Object connection, int streamId) {
+        Held heldOn = heldOf(connection);
+        if (heldOn == null) {
+            return false;
+        }
         Deferral held;
-        synchronized (HELD) {
-            held = heldLocked(connection, streamId);
+        synchronized (heldOn) {
+            held = heldLocked(heldOn, streamId);
         }
         if (held == null) {
             return false;
@@ -338,21 +390,19 @@ public final class TomcatDeferredResets {
 
     /**
      * {@code connection.protocol.getOverheadDataThreshold()} ({@code Http2UpgradeHandler}'s protected final field, the
-     * same on 9.0.70 to 11.0); 0 (no such protection) when it cannot be read, as on a stand-in.
+     * same on 9.0.70 to 11.0); -1 when it cannot be read (a stand-in, or a Tomcat that moved it): then a held stream's
+     * frames are not exempt from Tomcat's overhead count ({@link #exemptFromOverhead}), since they could not be charged
+     * at the threshold. A failed read is counted and reported once ({@link AdviceFailures}).
      */
     static int overheadDataThreshold(Object connection) {
-        return protocolInt(connection, THRESHOLD);
-    }
-
-    /** An int getter of the connection's {@code protocol}; 0 when it cannot be read. */
-    private static int protocolInt(Object connection, ClassValue<Method> getter) {
         try {
             Field field = PROTOCOL.get(connection.getClass());
             Object protocol = field == null ? null : field.get(connection);
-            Method method = protocol == null ? null : getter.get(protocol.getClass());
-            return method == null ? 0 : ((Integer) method.invoke(protocol)).intValue();
+            Method method = protocol == null ? null : THRESHOLD.get(protocol.getClass());
+            return method == null ? -1 : ((Integer) method.invoke(protocol)).intValue();
         } catch (Exception e) {
-            return 0;
+            AdviceFailures.failed(e, "proxy-safe-reset", connection.getClass());
+            return -1;
         }
     }
 
@@ -415,9 +465,9 @@ public final class TomcatDeferredResets {
     /** Detach: every held reset is sent now (NO_ERROR) and the timer thread ends. */
     public static void stop() {
         List<Deferral> all = new ArrayList<Deferral>();
-        synchronized (HELD) {
-            for (List<Deferral> list : HELD.values()) {
-                all.addAll(list);
+        for (Held held : HELD.values()) {
+            synchronized (held) {
+                all.addAll(held.deferrals);
             }
         }
         for (Deferral d : all) {
@@ -426,45 +476,70 @@ public final class TomcatDeferredResets {
         TIMER.stop();
     }
 
+    /** How many connections have an entry (tests). */
+    static int connectionsWithHeldResets() {
+        return HELD.size();
+    }
+
     /** How many resets are held back on {@code connection} (tests). */
     static int heldOn(Object connection) {
-        synchronized (HELD) {
-            List<Deferral> list = HELD.get(connection);
-            return list == null ? 0 : list.size();
+        Held held = heldOf(connection);
+        if (held == null) {
+            return 0;
+        }
+        synchronized (held) {
+            return held.deferrals.size();
         }
     }
 
     static Deferral reserve(Object connection, Object stream, Object state, Object exception, int streamId,
             String errorName) {
-        synchronized (HELD) {
-            List<Deferral> list = HELD.get(connection);
-            if (list == null) {
-                list = new ArrayList<Deferral>();
-                HELD.put(connection, list);
+        for (;;) {
+            Held held = heldOf(connection);
+            if (held == null) {
+                Held fresh = new Held(connection);
+                held = HELD.putIfAbsent(fresh.key, fresh);
+                if (held == null) {
+                    held = fresh;
+                }
             }
-            if (list.size() >= MAX_PER_CONNECTION) {
-                return null;
+            synchronized (held) {
+                if (held.removed) {
+                    continue; // its last held reset just ended: start a new entry
+                }
+                if (held.deferrals.size() >= MAX_PER_CONNECTION) {
+                    held.removeIfEmpty();
+                    return null;
+                }
+                Deferral d = new Deferral(held, connection, stream, state, exception, streamId, errorName);
+                held.deferrals.add(d);
+                BY_STREAM.put(d.streamKey, d);
+                HELD_COUNT.incrementAndGet();
+                return d;
             }
-            Deferral d = new Deferral(connection, stream, state, exception, streamId, errorName);
-            list.add(d);
-            heldCount++;
-            return d;
         }
+    }
+
+    /** Takes {@code d} out of its connection's entry; false if it was gone already. Caller holds {@code d.held}. */
+    private static boolean unlinkLocked(Deferral d) {
+        if (!d.held.deferrals.remove(d)) {
+            return false;
+        }
+        BY_STREAM.remove(d.streamKey, d);
+        HELD_COUNT.decrementAndGet();
+        d.held.removeIfEmpty();
+        return true;
     }
 
     /** Removes {@code d}; false if it was gone already (ended by another path). Cancels its timer. */
     static boolean remove(Deferral d) {
-        synchronized (HELD) {
-            List<Deferral> list = HELD.get(d.connection);
-            if (list == null || !list.remove(d)) {
+        Future<?> timer;
+        synchronized (d.held) {
+            if (!unlinkLocked(d)) {
                 return false;
             }
-            if (list.isEmpty()) {
-                HELD.remove(d.connection);
-            }
-            heldCount--;
+            timer = d.timer;
         }
-        Future<?> timer = d.timer;
         if (timer != null) {
             timer.cancel(false);
         }
@@ -472,33 +547,15 @@ public final class TomcatDeferredResets {
     }
 
     static Deferral find(Object connection, Object stream) {
-        if (heldCount == 0) {
+        if (HELD_COUNT.get() == 0) {
             return null;
         }
-        synchronized (HELD) {
-            List<Deferral> list = HELD.get(connection);
-            if (list != null) {
-                for (Deferral d : list) {
-                    if (d.stream == stream) {
-                        return d;
-                    }
-                }
-            }
-            return null;
-        }
+        Deferral d = findByStream(stream);
+        return d != null && d.connection == connection ? d : null;
     }
 
     private static Deferral findByStream(Object stream) {
-        synchronized (HELD) {
-            for (List<Deferral> list : HELD.values()) {
-                for (Deferral d : list) {
-                    if (d.stream == stream) {
-                        return d;
-                    }
-                }
-            }
-            return null;
-        }
+        return BY_STREAM.get(new WeakIdentityKey.Probe(stream));
     }
 
     /** Sends the held reset at the time bound, {@code millis} from now. */
@@ -509,7 +566,7 @@ public final class TomcatDeferredResets {
                 fire(d, false);
             }
         };
-        synchronized (HELD) {
+        synchronized (d.held) {
             if (!d.firing) {
                 d.timer = TIMER.get().schedule(task, millis, TimeUnit.MILLISECONDS);
             }
@@ -521,9 +578,8 @@ public final class TomcatDeferredResets {
      * the client ended or reset the stream meanwhile.
      */
     static void fire(Deferral d, boolean bytes) {
-        synchronized (HELD) {
-            List<Deferral> list = HELD.get(d.connection);
-            if (d.firing || list == null || !list.contains(d)) {
+        synchronized (d.held) {
+            if (d.firing || !d.held.deferrals.contains(d)) {
                 return;
             }
             d.firing = true;
@@ -545,14 +601,8 @@ public final class TomcatDeferredResets {
         } catch (Throwable t) {
             Counters.increment(Counters.PROXY_SAFE_RESET_FAILED);
         } finally {
-            synchronized (HELD) {
-                List<Deferral> list = HELD.get(d.connection);
-                if (list != null && list.remove(d)) {
-                    if (list.isEmpty()) {
-                        HELD.remove(d.connection);
-                    }
-                    heldCount--;
-                }
+            synchronized (d.held) {
+                unlinkLocked(d);
             }
         }
     }

@@ -137,7 +137,7 @@ class TomcatDeferredResetsTest {
         }
         assertEquals(List.of("NO_ERROR"), stream.closes, "the 40th: past the bound, the reset goes out at once");
         assertEquals(bytes + 1, Counters.get(Counters.PROXY_SAFE_RESET_DEFERRED_BYTES));
-        assertEquals(0, TomcatDeferredResets.overheadDataThreshold(new Object()), "no such protection known");
+        assertEquals(-1, TomcatDeferredResets.overheadDataThreshold(new Object()), "the threshold is not known");
     }
 
     @Test
@@ -200,6 +200,49 @@ class TomcatDeferredResetsTest {
         assertEquals(TomcatDeferredResets.NOT_EXEMPT, TomcatDeferredResets.exemptFromOverhead(connection, 3),
                 "nothing held: Tomcat counts the frame");
         assertFalse(TomcatDeferredResets.exemptsOverheadOf(FrameType.DATA));
+    }
+
+    /**
+     * A connection whose overhead threshold cannot be read: its held stream's frames keep Tomcat's overhead count, since
+     * they could not be charged at the threshold and the exemption would have no bound in frames.
+     */
+    @Test
+    void withAnUnknownOverheadThresholdNoFrameIsExempt() throws Exception {
+        H2patchRuntime.resetDeferMillis = 60000;
+        Object connection = new Object(); // no protocol field
+        FakeTomcat.Stream stream = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
+        assertSame(TomcatDeferredResets.HOLD, close(connection, stream, Http2Error.NO_ERROR, 3));
+        assertEquals(1, TomcatDeferredResets.heldOn(connection));
+        assertEquals(TomcatDeferredResets.NOT_EXEMPT, TomcatDeferredResets.exemptFromOverhead(connection, 3));
+        assertFalse(TomcatDeferredResets.exemptsOverheadOf(FrameType.DATA));
+        TomcatDeferredResets.onEndOfStream(stream);
+        assertFalse(TomcatDeferredResets.anyHeld());
+    }
+
+    /** Each connection's held resets are its own: one connection's end leaves another's hold, and no entry behind. */
+    @Test
+    void heldResetsArePerConnectionAndLeaveNoEntryWhenEnded() throws Exception {
+        H2patchRuntime.resetDeferMillis = 60000;
+        FakeTomcat.Connection first = new FakeTomcat.Connection();
+        FakeTomcat.Connection second = new FakeTomcat.Connection();
+        FakeTomcat.Stream a = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
+        FakeTomcat.Stream b = new FakeTomcat.Stream(State.HALF_CLOSED_LOCAL);
+        assertSame(TomcatDeferredResets.HOLD, close(first, a, Http2Error.CANCEL, 3));
+        assertSame(TomcatDeferredResets.HOLD, close(second, b, Http2Error.CANCEL, 3)); // the same stream id
+        assertEquals(1, TomcatDeferredResets.heldOn(first));
+        assertEquals(1, TomcatDeferredResets.heldOn(second));
+        assertTrue(TomcatDeferredResets.exemptFromOverhead(second, 3) != TomcatDeferredResets.NOT_EXEMPT);
+        TomcatDeferredResets.endOverheadExemption(second, 2048);
+
+        TomcatDeferredResets.onEndOfStream(a);
+        assertEquals(0, TomcatDeferredResets.heldOn(first));
+        assertEquals(1, TomcatDeferredResets.heldOn(second), "the other connection's stream 3 is still held");
+        assertEquals(TomcatDeferredResets.NOT_EXEMPT, TomcatDeferredResets.exemptFromOverhead(first, 3));
+
+        TomcatDeferredResets.onClientReset(b);
+        assertEquals(0, TomcatDeferredResets.heldOn(second));
+        assertFalse(TomcatDeferredResets.anyHeld());
+        assertEquals(0, TomcatDeferredResets.connectionsWithHeldResets(), "no entry is left once nothing is held");
     }
 
     @Test
