@@ -48,16 +48,19 @@ public final class Options {
     static final String KEY_EARLY_SETTINGS_SNIFFERS = "early-settings-sniffers";
     static final String KEY_IDLE_DEFER_MAX_MS = "idle-defer-max-ms";
 
-    /** proxy-safe-reset: default and largest time bound, in milliseconds. */
+    /** proxy-safe-reset: the time bound's default and the largest value accepted, in milliseconds. */
     static final long DEFAULT_RESET_DEFER_MS = 2000;
     static final long MAX_RESET_DEFER_MS = 600000;
-    /** proxy-safe-reset: default and largest byte bound. */
+    /** proxy-safe-reset: the byte bound's default and the largest value accepted. */
     static final long DEFAULT_RESET_DEFER_BYTES = 1 << 20;
     static final long MAX_RESET_DEFER_BYTES = Integer.MAX_VALUE;
-    /** connection-state: default and largest drain bound when the application's shutdown timeout is 0. */
+    /**
+     * connection-state: the drain bound's default and the largest value accepted; the application's own shutdown
+     * timeout bounds the drain too, and a timeout of 0 ("now") is not drained at all ({@code ConnectionDrain}).
+     */
     static final long DEFAULT_SHUTDOWN_DRAIN_MS = 30000;
     static final long MAX_SHUTDOWN_DRAIN_MS = 3600000;
-    /** connection-state: default and largest total time one connection's idle events may be held back. */
+    /** connection-state: the default and the largest accepted total time one connection's idle events are held back. */
     static final long DEFAULT_IDLE_DEFER_MAX_MS = 300000;
     static final long MAX_IDLE_DEFER_MAX_MS = 86400000;
 
@@ -66,7 +69,11 @@ public final class Options {
             KEY_RESET_DEFER_MS, KEY_RESET_DEFER_BYTES, KEY_SHUTDOWN_DRAIN_MS, KEY_EARLY_SETTINGS_SNIFFERS,
             KEY_IDLE_DEFER_MAX_MS));
 
-    /** System properties under {@code h2patch.} that the agent itself sets to show its state, not options. */
+    /**
+     * System properties under {@code h2patch.} that the agent sets to show its state and that are not option keys, so
+     * never read as options. It also sets {@code h2patch.fixes} and {@code h2patch.mode}, whose values are in option
+     * form; a second start in the same JVM ends at the "already active" check before reading any.
+     */
     static final Set<String> STATE_PROPERTIES = Collections.singleton("version");
 
     private final Set<String> fixes;
@@ -166,8 +173,8 @@ public final class Options {
     }
 
     /**
-     * connection-state: how long HTTP/2 connections are drained before an event loop group shuts down when the
-     * application gave no shutdown timeout (0); a positive application timeout is the bound itself.
+     * connection-state: the longest HTTP/2 connections are drained before an event loop group shuts down; the
+     * application's shutdown timeout bounds the drain too (the smaller wins), and a timeout of 0 is not drained.
      */
     public long shutdownDrainMillis() {
         return shutdownDrainMillis;

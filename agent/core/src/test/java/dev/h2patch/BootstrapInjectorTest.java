@@ -37,7 +37,24 @@ class BootstrapInjectorTest {
         }
         process.waitFor(60, TimeUnit.SECONDS);
         assertEquals(0, process.exitValue(), output);
-        assertEquals("injected: true/1234/4321/5678; re-attached: false/99/98/97", lastLine(output), output);
+        assertEquals("injected: true/1234/4321/5678/false/8765; re-attached: false/99/98/97/true/96", lastLine(output),
+                output);
+    }
+
+    /** A new option switch must be added to the check above, or this fails. */
+    @Test
+    void theCheckAboveCoversEveryOptionSwitch() {
+        List<String> switches = new ArrayList<>();
+        for (java.lang.reflect.Field field : H2patchRuntime.class.getFields()) {
+            int modifiers = field.getModifiers();
+            if (java.lang.reflect.Modifier.isStatic(modifiers) && !java.lang.reflect.Modifier.isFinal(modifiers)
+                    && field.getType().isPrimitive()) {
+                switches.add(field.getName());
+            }
+        }
+        java.util.Collections.sort(switches);
+        assertEquals(List.of("earlySettingsSniffers", "idleDeferMaxMillis", "reportOnly", "resetDeferBytes",
+                "resetDeferMillis", "shutdownDrainMillis"), switches);
     }
 
     private static String lastLine(String output) {
@@ -49,7 +66,7 @@ class BootstrapInjectorTest {
     public static final class Child {
         public static void main(String[] args) throws Exception {
             Instrumentation instrumentation = ByteBuddyAgent.install();
-            set(true, 1234, 4321, 5678);
+            set(true, 1234, 4321, 5678, false, 8765);
             if (!BootstrapInjector.inject(instrumentation)) {
                 throw new AssertionError("not injected");
             }
@@ -58,21 +75,26 @@ class BootstrapInjectorTest {
                 throw new AssertionError("the test needs two copies");
             }
             String injected = read(copy);
-            set(false, 99, 98, 97); // what Agent.start does on a later attach with other options
+            set(false, 99, 98, 97, true, 96); // what Agent.start does on a later attach with other options
             BootstrapInjector.syncSwitches();
             System.out.println("injected: " + injected + "; re-attached: " + read(copy));
         }
 
-        private static void set(boolean reportOnly, long deferMillis, long deferBytes, long drainMillis) {
+        private static void set(boolean reportOnly, long deferMillis, long deferBytes, long drainMillis,
+                                boolean sniffers, long idleDeferMax) {
             H2patchRuntime.reportOnly = reportOnly;
             H2patchRuntime.resetDeferMillis = deferMillis;
             H2patchRuntime.resetDeferBytes = deferBytes;
             H2patchRuntime.shutdownDrainMillis = drainMillis;
+            H2patchRuntime.earlySettingsSniffers = sniffers;
+            H2patchRuntime.idleDeferMaxMillis = idleDeferMax;
         }
 
         private static String read(Class<?> copy) throws Exception {
             return copy.getField("reportOnly").get(null) + "/" + copy.getField("resetDeferMillis").get(null) + "/"
-                    + copy.getField("resetDeferBytes").get(null) + "/" + copy.getField("shutdownDrainMillis").get(null);
+                    + copy.getField("resetDeferBytes").get(null) + "/" + copy.getField("shutdownDrainMillis").get(null)
+                    + "/" + copy.getField("earlySettingsSniffers").get(null) + "/"
+                    + copy.getField("idleDeferMaxMillis").get(null);
         }
     }
 }

@@ -63,7 +63,7 @@ class RollbackTest {
             }
             assertEquals("original", value(first), "First gets its original code back: the fix is rolled back whole");
 
-            // A class of the fix loaded later in that loader is not patched either.
+            // Another class loader is judged on its own: there the fix fits, and its class is patched.
             ClassLoader other = new ChildFirst(getClass().getClassLoader());
             assertEquals("patched", value(Class.forName("rollbacktest.First", true, other)),
                     "another class loader is judged on its own");

@@ -21,7 +21,10 @@ class WeaverWarmUpTest {
 
     @Test
     void theWarmUpThreadEnds() throws Exception {
-        WeaverWarmUp.start().installerReady(null);
+        WeaverWarmUp.Handle handle = WeaverWarmUp.start();
+        // Alive until the hand-over below at least (it waits for it), so a thread that never started fails here.
+        assertTrue(warmUpThreadAlive(), "the h2patch-warmup thread runs");
+        handle.installerReady(null);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (warmUpThreadAlive() && System.nanoTime() < deadline) {
             Thread.sleep(20);
