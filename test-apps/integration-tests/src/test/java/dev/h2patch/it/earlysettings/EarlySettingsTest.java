@@ -323,6 +323,9 @@ class EarlySettingsTest {
             assertEquals(-1, afterPreface, "with " + off + " the sniffer should get no SETTINGS from the agent: "
                     + describe(afterPreface) + "\n" + child.describeOutput());
             assertTrue(child.agentErrorLines().isEmpty(), ChildJvm.lines(child.agentErrorLines()));
+            // Left alone by a fix that is installed: an agent whose early-settings never installed would pass the above.
+            assertTrue(child.stderrLines().stream().anyMatch(l -> l.contains("early-settings: active for Netty")),
+                    "early-settings is active in the app\n" + child.describeOutput());
         }
         try (ChildJvm child = ChildJvm.app(FLOOR).agent(off).start()) {
             settingsOnConnect(child.port(), SILENCE); // warm-up

@@ -288,6 +288,9 @@ class JettyEarlySettingsTest {
                     assertEquals(List.of(), node.sessionErrors(), "Node failed a session" + ctx);
                 }
             }
+            // Left alone by a fix that is installed: an agent whose early-settings never installed would pass the above.
+            assertTrue(child.stderrLines().stream().anyMatch(l -> l.contains("early-settings: active for Jetty")),
+                    "early-settings is active in the app\n" + child.describeOutput());
         }
     }
 

@@ -46,6 +46,15 @@ class RelayTest {
     static final String HELLO = "hello from node\n";
     static final int RUNS = 5;
 
+    /**
+     * The fix these tests hold to "leave the relay alone" is installed in the relay: without this, an agent whose
+     * early-settings never installed would pass them.
+     */
+    static void assertEarlySettingsActive(ChildJvm child) {
+        assertTrue(child.stderrLines().stream().anyMatch(l -> l.contains("early-settings: active for Netty")),
+                "early-settings is active in the relay\n" + child.describeOutput());
+    }
+
     static ChildJvm relay(int backendPort, String mode) throws IOException, InterruptedException {
         ChildJvm.Builder b = ChildJvm.app(RELAY).agent().appArg("--backend", "127.0.0.1:" + backendPort);
         if (mode.equals("connect-on-first-read")) {
@@ -93,6 +102,7 @@ class RelayTest {
                     assertEquals(List.of(), node.sessionErrors(), "the backend failed a session" + ctx);
                 }
             }
+            assertEarlySettingsActive(child);
             Wire.assertCleanStderr(child, Request.get("/clean"));
         }
     }
@@ -134,6 +144,7 @@ class RelayTest {
             assertTrue(m.find() && Integer.parseInt(m.group(1)) == RUNS, "h2load -n" + RUNS + " -c1 -m1\n" + load + ctx);
 
             assertEquals(List.of(), node.sessionErrors(), "the backend failed a session" + ctx);
+            assertEarlySettingsActive(child);
             Wire.assertCleanStderr(child, Request.get("/clean"));
         }
     }
@@ -159,6 +170,7 @@ class RelayTest {
                     assertTrue(frames.stream().anyMatch(f -> f.is(Frame.HEADERS) && f.streamId() == id), ctx);
                 }
             }
+            assertEarlySettingsActive(child);
         }
     }
 

@@ -270,18 +270,23 @@ class TomcatProxySafeResetTest {
         try (ChildJvm child = Wire.withAgentUnderTest(app, "reset-defer-ms=10000,reset-defer-bytes=40000").start();
              FrameRecorder r = FrameRecorder.connect(child.port())) {
             r.sendPreface();
-            int id = sendSmallFramesAfterTheAnswer(r, 10, child, 1);
+            int id = sendSmallFramesAfterTheAnswer(r, 10, child, 1)[0];
             r.sendData(id, new byte[] {0, 0, 0, 0, 0}, true);
             r.readFor(Duration.ofMillis(300));
             String ctx = "\nframes:\n" + r.describe() + child.describeOutput();
             assertEquals(List.of(), resetCodes(r, id), "10 small frames and END_STREAM within the bound: no reset" + ctx);
             assertTrue(r.frames().stream().noneMatch(f -> f.is(Frame.GOAWAY)), "Tomcat keeps the connection" + ctx);
 
-            int many = sendSmallFramesAfterTheAnswer(r, 50, child, 2);
+            int[] sent = sendSmallFramesAfterTheAnswer(r, 50, child, 2);
+            int many = sent[0];
             r.readFor(Duration.ofMillis(300));
             ctx = "\nframes:\n" + r.describe() + child.describeOutput();
             assertEquals(List.of(NO_ERROR), resetCodes(r, many), "past 39 small frames: one RST_STREAM(NO_ERROR)"
                     + ctx);
+            // 39 x 1024 = 39936 bytes charged is within 40000, the 40th frame passes it. The client stops at the
+            // reset, or one frame later when Tomcat's WINDOW_UPDATE for the 40th frame came first.
+            assertTrue(sent[1] == 40 || sent[1] == 41, "the reset came at the 40th small frame, each charged 1024"
+                    + " bytes: sent " + sent[1] + ctx);
             assertTrue(r.frames().stream().noneMatch(f -> f.is(Frame.GOAWAY)), "Tomcat keeps the connection" + ctx);
             int next = r.request(Request.get("/hello"));
             r.awaitStreamEnd(next, Duration.ofSeconds(5));
@@ -297,22 +302,24 @@ class TomcatProxySafeResetTest {
      * Opens a RejectUpload stream, waits for its complete answer and for the agent to hold its reset (the
      * {@code deferred} counter at {@code holds}), then sends up to {@code frames} 5-byte non-final DATA frames, each
      * once Tomcat has handled the one before (its connection WINDOW_UPDATE for it arrived), stopping at a reset.
-     * Returns the stream id.
+     * Returns the stream id and how many frames were sent.
      */
-    private static int sendSmallFramesAfterTheAnswer(FrameRecorder r, int frames, ChildJvm child, long holds)
+    private static int[] sendSmallFramesAfterTheAnswer(FrameRecorder r, int frames, ChildJvm child, long holds)
             throws Exception {
         int id = r.openStream(Request.grpc(PATH).withBody((byte[]) null));
         r.awaitStreamEnd(id, Duration.ofSeconds(5));
         assertTrue(r.streamEnded(id), "the complete response first\n" + r.describe() + child.describeOutput());
         awaitHolds(child, holds);
+        int sent = 0;
         for (int i = 0; i < frames && !RejectUploadCall.hasReset(r, id); i++) {
             int handled = connectionWindowUpdates(r) + 1;
             r.sendData(id, new byte[] {0, 0, 0, 0, 0}, false);
+            sent++;
             int[] seen = {0};
             r.readUntil(f -> f.is(Frame.RST_STREAM) && f.streamId() == id
                     || f.is(Frame.WINDOW_UPDATE) && f.streamId() == 0 && ++seen[0] >= handled, Duration.ofSeconds(2));
         }
-        return id;
+        return new int[] {id, sent};
     }
 
     private static int connectionWindowUpdates(FrameRecorder r) {
