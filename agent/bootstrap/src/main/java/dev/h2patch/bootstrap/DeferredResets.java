@@ -161,14 +161,7 @@ public final class DeferredResets {
         }
         Deferral deferral;
         for (;;) {
-            Connection state = CONNECTIONS.get(new WeakIdentityKey.Probe(connection));
-            if (state == null) {
-                Connection fresh = new Connection(connection);
-                state = CONNECTIONS.putIfAbsent(fresh.key, fresh);
-                if (state == null) {
-                    state = fresh;
-                }
-            }
+            Connection state = ConnectionEntry.of(CONNECTIONS, connection, Connection.FACTORY);
             synchronized (state) {
                 if (state.removed) {
                     continue; // its last deferral just ended: start a new entry
@@ -309,22 +302,23 @@ public final class DeferredResets {
     }
 
     /** One connection's deferrals. Guarded by itself. */
-    private static final class Connection {
-        final WeakIdentityKey key;
+    private static final class Connection extends ConnectionEntry {
+        static final Factory<Connection> FACTORY = new Factory<Connection>() {
+            @Override
+            public Connection make(Object connection) {
+                return new Connection(connection);
+            }
+        };
+
         final Map<Integer, Deferral> streams = new HashMap<Integer, Deferral>();
-        /** Set once the entry left the map: a deferral that finds it so starts a new one. */
-        boolean removed;
 
         Connection(Object connection) {
-            this.key = new WeakIdentityKey(connection);
+            super(connection, CONNECTIONS);
         }
 
-        /** Caller holds the lock. */
-        void removeIfEmpty() {
-            if (streams.isEmpty() && !removed) {
-                removed = true;
-                CONNECTIONS.remove(key, this);
-            }
+        @Override
+        protected boolean isEmpty() {
+            return streams.isEmpty();
         }
     }
 

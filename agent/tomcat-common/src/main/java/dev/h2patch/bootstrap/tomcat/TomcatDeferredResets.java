@@ -2,6 +2,7 @@ package dev.h2patch.bootstrap.tomcat;
 
 import dev.h2patch.bootstrap.AdviceFailures;
 import dev.h2patch.bootstrap.AgentTimer;
+import dev.h2patch.bootstrap.ConnectionEntry;
 import dev.h2patch.bootstrap.Counters;
 import dev.h2patch.bootstrap.DeferredResets;
 import dev.h2patch.bootstrap.H2patchRuntime;
@@ -76,22 +77,23 @@ public final class TomcatDeferredResets {
     }
 
     /** One connection's held resets. Guarded by itself. */
-    static final class Held {
-        final WeakIdentityKey key;
+    static final class Held extends ConnectionEntry {
+        static final Factory<Held> FACTORY = new Factory<Held>() {
+            @Override
+            public Held make(Object connection) {
+                return new Held(connection);
+            }
+        };
+
         final List<Deferral> deferrals = new ArrayList<Deferral>();
-        /** Set once the entry left the map: a reservation that finds it so starts a new one. */
-        boolean removed;
 
         Held(Object connection) {
-            this.key = new WeakIdentityKey(connection);
+            super(connection, HELD);
         }
 
-        /** Caller holds the lock. */
-        void removeIfEmpty() {
-            if (deferrals.isEmpty() && !removed) {
-                removed = true;
-                HELD.remove(key, this);
-            }
+        @Override
+        protected boolean isEmpty() {
+            return deferrals.isEmpty();
         }
     }
 
@@ -495,14 +497,7 @@ public final class TomcatDeferredResets {
     static Deferral reserve(Object connection, Object stream, Object state, Object exception, int streamId,
             String errorName) {
         for (;;) {
-            Held held = heldOf(connection);
-            if (held == null) {
-                Held fresh = new Held(connection);
-                held = HELD.putIfAbsent(fresh.key, fresh);
-                if (held == null) {
-                    held = fresh;
-                }
-            }
+            Held held = ConnectionEntry.of(HELD, connection, Held.FACTORY);
             synchronized (held) {
                 if (held.removed) {
                     continue; // its last held reset just ended: start a new entry

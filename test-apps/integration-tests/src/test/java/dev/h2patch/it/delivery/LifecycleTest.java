@@ -91,23 +91,13 @@ class LifecycleTest {
                             "the Jetty reset timer runs while a reset is held back\n" + jcmd(pid, "Thread.print"));
                 }
 
-                Cli.Result detach = Cli.run("detach", pid);
-                assertEquals(0, detach.exit(), detach + "\n" + child.describeOutput());
-                long detached = System.nanoTime();
-                List<Frame> frames = r.readUntil(f -> f.streamId() == id && f.is(Frame.RST_STREAM),
-                        Duration.ofSeconds(10));
-                List<Long> codes = FrameRecorder.responseFrames(frames, id).stream()
-                        .filter(f -> f.is(Frame.RST_STREAM)).map(Frame::errorCode).collect(Collectors.toList());
-                long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - detached);
-                List<String> threads = awaitThreads(pid, false);
-                String dump = jcmd(pid, "Thread.print");
+                Detached d = detachAndAwaitReset(child, r, id);
                 Set<String> after = h2patchProperties(pid);
-                String wire = r.describe();
                 assertAll(
-                    () -> assertEquals(List.of(0L), codes, "detach sends the held-back reset at once, as NO_ERROR"
-                            + " (not after the 60 s bound); waited " + waited + " ms\n" + wire
+                    () -> assertEquals(List.of(0L), d.codes(), "detach sends the held-back reset at once, as NO_ERROR"
+                            + " (not after the 60 s bound); waited " + d.waitedMs() + " ms\n" + d.wire()
                             + child.describeOutput()),
-                    () -> assertEquals(List.of(), threads, "no h2patch thread after detach\n" + dump),
+                    () -> assertEquals(List.of(), d.threads(), "no h2patch thread after detach\n" + d.dump()),
                     () -> assertEquals(before, after, "no h2patch system property after detach"));
             }
 
@@ -152,22 +142,12 @@ class LifecycleTest {
                 assertTrue(awaitThreads(pid, true).contains("h2patch-undertow-reset"),
                         "the reset timer runs while the reset waits\n" + jcmd(pid, "Thread.print"));
 
-                Cli.Result detach = Cli.run("detach", pid);
-                assertEquals(0, detach.exit(), detach + "\n" + child.describeOutput());
-                long detached = System.nanoTime();
-                List<Frame> frames = r.readUntil(f -> f.streamId() == id && f.is(Frame.RST_STREAM),
-                        Duration.ofSeconds(10));
-                List<Long> codes = FrameRecorder.responseFrames(frames, id).stream()
-                        .filter(f -> f.is(Frame.RST_STREAM)).map(Frame::errorCode).collect(Collectors.toList());
-                long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - detached);
-                List<String> threads = awaitThreads(pid, false);
-                String dump = jcmd(pid, "Thread.print");
-                String wire = r.describe();
+                Detached d = detachAndAwaitReset(child, r, id);
                 assertAll(
-                    () -> assertEquals(List.of(0L), codes, "detach sends the waiting reset at once, as NO_ERROR"
-                            + " (not after the 60 s bound); waited " + waited + " ms\n" + wire
+                    () -> assertEquals(List.of(0L), d.codes(), "detach sends the waiting reset at once, as NO_ERROR"
+                            + " (not after the 60 s bound); waited " + d.waitedMs() + " ms\n" + d.wire()
                             + child.describeOutput()),
-                    () -> assertEquals(List.of(), threads, "no h2patch thread after detach\n" + dump));
+                    () -> assertEquals(List.of(), d.threads(), "no h2patch thread after detach\n" + d.dump()));
             }
 
             try (FrameRecorder r = FrameRecorder.connect(child.port())) {
@@ -311,6 +291,23 @@ class LifecycleTest {
     }
 
     /** Live threads called {@code h2patch-*}; waits up to 10 s for there to be some ({@code present}) or none. */
+    /** What a detach left: the codes of the resets on the stream, the wait for them, the h2patch threads after it. */
+    record Detached(List<Long> codes, long waitedMs, List<String> threads, String dump, String wire) {}
+
+    /** Detaches from {@code child}, then reads until {@code id}'s RST_STREAM (at most 10 s) and the threads are gone. */
+    private static Detached detachAndAwaitReset(ChildJvm child, FrameRecorder r, int id) throws Exception {
+        String pid = Long.toString(child.pid());
+        Cli.Result detach = Cli.run("detach", pid);
+        assertEquals(0, detach.exit(), detach + "\n" + child.describeOutput());
+        long detached = System.nanoTime();
+        List<Frame> frames = r.readUntil(f -> f.streamId() == id && f.is(Frame.RST_STREAM), Duration.ofSeconds(10));
+        List<Long> codes = FrameRecorder.responseFrames(frames, id).stream()
+                .filter(f -> f.is(Frame.RST_STREAM)).map(Frame::errorCode).collect(Collectors.toList());
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - detached);
+        List<String> threads = awaitThreads(pid, false);
+        return new Detached(codes, waited, threads, jcmd(pid, "Thread.print"), r.describe());
+    }
+
     private static List<String> awaitThreads(String pid, boolean present) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {

@@ -15,6 +15,7 @@ import io.grpc.Status;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Timeout;
@@ -38,8 +39,23 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(120)
 class EndStreamLateWriteTest {
-    private static final String PATH = "/h2patch.Test/FailThenWrite";
-    private static final String LATE_WRITE = "late-write: ";
+    static final String PATH = "/h2patch.Test/FailThenWrite";
+    static final String LATE_WRITE = "late-write: ";
+
+    /**
+     * The exchange every late-write test makes on {@code r}: preface, the request ({@code keepRequestOpen}: HEADERS
+     * only, the request left open, as the Netty route wants it; else a complete request), its answer, then the app's
+     * {@code late-write: ...} line (null if none came within 5 s). Returns the stream id and that line.
+     */
+    static Map.Entry<Integer, String> lateWrite(ChildJvm child, FrameRecorder r, boolean keepRequestOpen)
+            throws Exception {
+        r.sendPreface();
+        r.awaitServerSettings(Duration.ofSeconds(5));
+        int id = keepRequestOpen ? r.openStream(Request.grpc(PATH)) : r.request(Request.grpc(PATH));
+        r.awaitStreamEnd(id, Duration.ofSeconds(5));
+        String outcome = child.awaitStderr(l -> l.startsWith(LATE_WRITE), Duration.ofSeconds(5));
+        return new java.util.AbstractMap.SimpleImmutableEntry<>(id, outcome);
+    }
 
     static Stream<String> apps() {
         return Stream.concat(TestApps.claiming("Netty", "end-stream"), TestApps.claiming("Jetty", "end-stream"));
@@ -55,11 +71,9 @@ class EndStreamLateWriteTest {
         boolean netty = TestApps.library(app).equals("Netty");
         try (ChildJvm child = withAgent(app).start();
              FrameRecorder r = FrameRecorder.connect(child.port())) {
-            r.sendPreface();
-            r.awaitServerSettings(Duration.ofSeconds(5));
-            int id = netty ? r.openStream(Request.grpc(PATH)) : r.request(Request.grpc(PATH));
-            r.awaitStreamEnd(id, Duration.ofSeconds(5));
-            String outcome = child.awaitStderr(l -> l.startsWith(LATE_WRITE), Duration.ofSeconds(5));
+            Map.Entry<Integer, String> lateWrite = lateWrite(child, r, netty);
+            int id = lateWrite.getKey();
+            String outcome = lateWrite.getValue();
             if (netty) {
                 r.sendData(id, new byte[0], true); // the client ends its request
             }
@@ -119,11 +133,9 @@ class EndStreamLateWriteTest {
     void withEndStreamAloneALateWriteFailsAndNettyResetsTheStreamAsAfterAnyFailedWrite(String app) throws Exception {
         try (ChildJvm child = Wire.withAgentUnderTest(app, "fixes=end-stream").start();
              FrameRecorder r = FrameRecorder.connect(child.port())) {
-            r.sendPreface();
-            r.awaitServerSettings(Duration.ofSeconds(5));
-            int id = r.openStream(Request.grpc(PATH));
-            r.awaitStreamEnd(id, Duration.ofSeconds(5));
-            String outcome = child.awaitStderr(l -> l.startsWith(LATE_WRITE), Duration.ofSeconds(5));
+            Map.Entry<Integer, String> lateWrite = lateWrite(child, r, true);
+            int id = lateWrite.getKey();
+            String outcome = lateWrite.getValue();
             r.readFor(Duration.ofMillis(300));
             String ctx = "\nframes:\n" + r.describe() + child.describeOutput();
             assertNotNull(outcome, "the app logs the outcome of its late write" + ctx);

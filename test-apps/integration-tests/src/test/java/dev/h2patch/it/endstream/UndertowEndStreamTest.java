@@ -42,7 +42,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(120)
 class UndertowEndStreamTest {
     private static final String APPS = "dev.h2patch.it.endstream.UndertowEndStreamTest#undertowApps";
-    private static final String LATE_WRITE = "late-write: ";
+    private static final String LATE_WRITE = EndStreamLateWriteTest.LATE_WRITE;
 
     /** One app per Undertow line: 2.2, 2.3, 2.4. */
     static Stream<String> undertowApps() {
@@ -194,14 +194,11 @@ class UndertowEndStreamTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource(APPS)
     void withAgentALateWriteFails(String app) throws Exception {
-        String path = "/h2patch.Test/FailThenWrite";
         try (ChildJvm child = Wire.withAgentUnderTest(app, null).start();
              FrameRecorder r = FrameRecorder.connect(child.port())) {
-            r.sendPreface();
-            r.awaitServerSettings(Duration.ofSeconds(5));
-            int id = r.request(Request.grpc(path));
-            r.awaitStreamEnd(id, Duration.ofSeconds(5));
-            String outcome = child.awaitStderr(l -> l.startsWith(LATE_WRITE), Duration.ofSeconds(5));
+            java.util.Map.Entry<Integer, String> lateWrite = EndStreamLateWriteTest.lateWrite(child, r, false);
+            int id = lateWrite.getKey();
+            String outcome = lateWrite.getValue();
             r.readFor(Duration.ofMillis(300));
             String ctx = "\nframes:\n" + r.describe() + child.describeOutput();
             assertNotNull(outcome, "the app logs the outcome of its late write" + ctx);
