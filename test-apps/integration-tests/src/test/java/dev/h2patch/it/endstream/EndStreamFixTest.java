@@ -74,14 +74,20 @@ class EndStreamFixTest {
         }
     }
 
+    /** The Netty apps and the Jetty apps (9.4, 10, 11, 12.0, 12.1, and 12 on the module path). */
+    static Stream<String> nettyAndJettyApps() {
+        return Stream.concat(apps(), TestApps.claiming("Jetty", "end-stream"));
+    }
+
     /**
-     * Issue 14: Netty decides "is this gRPC?" with the one shape check every end-stream advice uses
-     * ({@code bootstrap/GrpcShape}: {@code application/grpc} alone or followed by {@code +}, {@code ;} or {@code -}),
-     * as the Jetty advice do. A lookalike content type ({@code application/grpcx}) is not gRPC: its HEADERS + empty
-     * DATA keep their two frames. (The agent at 00d729f used its own prefix test on Netty and folded it.)
+     * Issue 14: Netty and every Jetty line decide "is this gRPC?" with the one shape check every end-stream advice
+     * uses ({@code bootstrap/GrpcShape}: {@code application/grpc} alone or followed by {@code +}, {@code ;} or
+     * {@code -}). A lookalike content type ({@code application/grpcx}) is not gRPC: the route's HEADERS + empty DATA,
+     * the frames {@code /h2patch.Test/Fail} has folded, keep their two frames. (The agent at 00d729f used its own
+     * prefix test on Netty and folded it.)
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource(NETTY_APPS)
+    @MethodSource("nettyAndJettyApps")
     void grpcLookalikeContentTypeIsNotFolded(String app) throws Exception {
         try (ChildJvm child = agentUnderTest(app).start()) {
             Exchange x = FrameRecorder.exchange(child.port(), Request.get("/grpc-lookalike"));

@@ -146,6 +146,14 @@ public final class Jetty12Server {
                     trailersOnlyError(response);
                     response.write(false, null, Callback.from(callback::succeeded, callback::failed));
                     return true;
+                case "/grpc-lookalike":
+                    // Issue 14: /h2patch.Test/Fail's frames with a content type that only starts like gRPC's
+                    // ("application/grpcx" is not "application/grpc" nor "application/grpc+..."): not a gRPC response.
+                    response.setStatus(200);
+                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/grpcx");
+                    response.getHeaders().put("grpc-status", "5");
+                    response.write(false, null, Callback.from(callback::succeeded, callback::failed));
+                    return true;
                 case "/h2patch.Test/FailThenWrite":
                     // Issue 14: the Trailers-Only error above, then one more message written once the HEADERS are
                     // out. With the end-stream fix the stream ended with them, so the write must fail, not vanish.

@@ -156,6 +156,14 @@ public final class ServletServer {
                     // Seed 002 on Jetty: HEADERS without END_STREAM now, DATA(0, END_STREAM) when service() returns.
                     commitTrailersOnlyError(response);
                     return;
+                case "/grpc-lookalike":
+                    // Issue 14: /h2patch.Test/Fail's frames with a content type that only starts like gRPC's
+                    // ("application/grpcx" is not "application/grpc" nor "application/grpc+..."): not a gRPC response.
+                    response.setStatus(200);
+                    response.setContentType("application/grpcx");
+                    response.setHeader("grpc-status", "5");
+                    response.flushBuffer();
+                    return;
                 case "/h2patch.Test/FailThenWrite":
                     // Issue 14: the Trailers-Only error above, then one more message written after the flush. With the
                     // end-stream fix the stream ended at the flush, so the write must fail, not vanish.
