@@ -86,9 +86,15 @@ public final class TomcatDeferredResets {
         };
 
         final List<Deferral> deferrals = new ArrayList<Deferral>();
+        /**
+         * The connection's {@code overheadDataThreshold} ({@link #overheadDataThreshold}), read once: its protocol is a
+         * final field with a fixed setting, and every frame of a held stream needs it twice (exemption, charge).
+         */
+        final int overheadDataThreshold;
 
         Held(Object connection) {
             super(connection, HELD);
+            this.overheadDataThreshold = TomcatDeferredResets.overheadDataThreshold(connection);
         }
 
         @Override
@@ -207,6 +213,17 @@ public final class TomcatDeferredResets {
         return HELD.get(new WeakIdentityKey.Probe(connection));
     }
 
+    /** The deferral that holds {@code streamId} on {@code connection} and has not fired, or null. */
+    private static Deferral heldDeferral(Object connection, int streamId) {
+        Held heldOn = heldOf(connection);
+        if (heldOn == null) {
+            return null;
+        }
+        synchronized (heldOn) {
+            return heldLocked(heldOn, streamId);
+        }
+    }
+
     /** The deferral that holds {@code streamId} in {@code held} and has not fired; callers hold {@code held}'s lock. */
     private static Deferral heldLocked(Held held, int streamId) {
         for (Deferral d : held.deferrals) {
@@ -232,8 +249,7 @@ public final class TomcatDeferredResets {
         synchronized (heldOn) {
             Deferral held = heldLocked(heldOn, streamId);
             if (held != null) {
-                held.bytes += TomcatProxySafeReset.chargedBytes(payload, endOfStream,
-                        overheadDataThreshold(connection));
+                held.bytes += TomcatProxySafeReset.chargedBytes(payload, endOfStream, heldOn.overheadDataThreshold);
                 if (held.bytes > H2patchRuntime.resetDeferBytes) {
                     d = held;
                 }
@@ -264,16 +280,11 @@ public final class TomcatDeferredResets {
      * {@link #MAX_PER_CONNECTION} held streams per connection).
      */
     public static int exemptFromOverhead(Object connection, int streamId) {
-        Held heldOn = heldOf(connection);
-        if (heldOn == null) {
+        Deferral held = heldDeferral(connection, streamId);
+        if (held == null) {
             return NOT_EXEMPT;
         }
-        synchronized (heldOn) {
-            if (heldLocked(heldOn, streamId) == null) {
-                return NOT_EXEMPT;
-            }
-        }
-        if (overheadDataThreshold(connection) < 0) {
+        if (held.held.overheadDataThreshold < 0) {
             // Unknown threshold: the frames could not be charged at it, so the exemption would have no bound.
             return NOT_EXEMPT;
         }
@@ -322,14 +333,7 @@ public final class TomcatDeferredResets {
      * within {@code reset-defer-bytes}. Returns whether the call was marked ({@link #endWindowReturn} ends it).
      */
     public static boolean returnWindow(Object connection, int streamId) {
-        Held heldOn = heldOf(connection);
-        if (heldOn == null) {
-            return false;
-        }
-        Deferral held;
-        synchronized (heldOn) {
-            held = heldLocked(heldOn, streamId);
-        }
+        Deferral held = heldDeferral(connection, streamId);
         if (held == null) {
             return false;
         }
